@@ -1,0 +1,32 @@
+/** Account name and password rules (docs/accounts.md). Pure. */
+import { RESERVED_ACCOUNTS } from '../engine/engine.js';
+
+export const PASSWORD_POLICY = {
+  minLength: 8,
+  maxLength: 32,
+  /** Characters allowed besides letters and digits. */
+  specials: '!@#$%^&*()_+-=[]{}|;:,.<>?~',
+  minClasses: 3,
+} as const;
+
+/** Returns why the password is refused, or undefined when it is acceptable. */
+export function passwordProblem(pw: string): string | undefined {
+  const P = PASSWORD_POLICY;
+  if (pw.length < P.minLength || pw.length > P.maxLength) return `must be ${P.minLength}-${P.maxLength} characters long`;
+  for (const ch of pw) {
+    if (!/[A-Za-z0-9]/.test(ch) && !P.specials.includes(ch)) return `contains a character that is not allowed (${JSON.stringify(ch)}); use letters, digits and ${P.specials}`;
+  }
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(pw)).length;
+  if (classes < P.minClasses) return `must contain at least ${P.minClasses} of: lowercase letters, uppercase letters, digits, special characters (${P.specials})`;
+  return undefined;
+}
+
+export const ACCOUNT_NAME_RULE = /^[a-z][a-z0-9_]{1,31}$/;
+
+export function accountNameProblem(name: string): string | undefined {
+  if (!ACCOUNT_NAME_RULE.test(name)) return 'must be 2-32 characters: lowercase letters, digits and _, starting with a letter';
+  if (RESERVED_ACCOUNTS.some((r) => r.toLowerCase() === name.toLowerCase()) || name.startsWith('openrds_') || name.startsWith('mariadb')) {
+    return `${name} is reserved for the service`;
+  }
+  return undefined;
+}

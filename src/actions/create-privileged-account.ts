@@ -1,0 +1,45 @@
+/**
+ * CreatePrivilegedAccount (spec §4.8): synchronous. When it answers Success the account can
+ * log in. The control plane keeps only the engine's password hash.
+ */
+import type { ActionDef } from '../api/action.js';
+import { ApiError, inUse, invalidParam, notFound } from '../api/errors.js';
+import { applyAccount } from '../accounts/accounts.js';
+import { accountNameProblem, passwordProblem } from '../accounts/policy.js';
+import { InstanceStatus } from '../instances/status.js';
+import { nativePasswordHash } from '../security/secrets.js';
+
+export const createPrivilegedAccount: ActionDef = {
+  name: 'CreatePrivilegedAccount',
+  async handler({ svc, tenantId, log }, p) {
+    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const name = p.str('AccountName', { required: true, maxLen: 64 });
+    const nameWhy = accountNameProblem(name);
+    if (nameWhy) throw invalidParam('AccountName', nameWhy);
+    const password = p.str('Password', { required: true, maxLen: 128 });
+    const pwWhy = passwordProblem(password);
+    if (pwWhy) throw invalidParam('Password', pwWhy);
+    const type = p.str('AccountType', { required: true, oneOf: ['Super', 'Normal'] as const }) as 'Super' | 'Normal';
+    const description = p.str('Description', { maxLen: 256 }) ?? '';
+
+    const inst = await svc.store.getInstance(tenantId, uuid);
+    if (!inst) throw notFound('instance', uuid);
+    if (inst.status !== InstanceStatus.RUNNING || (await svc.store.activeTask(uuid))) {
+      throw inUse(`instance ${uuid} is ${inst.status}; create accounts once it is RUNNING`);
+    }
+    const row = {
+      instance_uuid: uuid, name, type, description, password_hash: nativePasswordHash(password), status: 'processing', created_at: svc.clock.now(),
+    };
+    const r = await svc.store.insertAccount(row);
+    if (r === 'exists') throw invalidParam('AccountName', `account ${name} already exists on instance ${uuid}`);
+    if (r === 'super-exists') throw invalidParam('AccountType', `instance ${uuid} already has its one Super account; create a Normal account`);
+    try {
+      await applyAccount(svc, inst, row);
+    } catch (e) {
+      await svc.store.deleteAccount(uuid, name);
+      throw new ApiError('InternalError', `could not create account ${name} on the database; retry later`, { cause: e });
+    }
+    log.info({ instance: uuid, account: name, type }, 'account created');
+    return { data: {} };
+  },
+};

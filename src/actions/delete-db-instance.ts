@@ -1,0 +1,28 @@
+import type { ActionDef } from '../api/action.js';
+import { inUse, notFound } from '../api/errors.js';
+import { InstanceStatus, canTransition } from '../instances/status.js';
+import { TaskConflictError } from '../store/store.js';
+import { newTaskRow } from '../tasks/new-task.js';
+
+export const deleteDbInstance: ActionDef = {
+  name: 'DeleteDBInstance',
+  async handler({ svc, tenantId, log }, p) {
+    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const inst = await svc.store.getInstance(tenantId, uuid);
+    if (!inst) throw notFound('instance', uuid);
+    if (!canTransition(inst.status, InstanceStatus.DELETING)) {
+      throw inUse(`instance ${uuid} is ${inst.status}; it can be deleted once it is RUNNING or ERROR`);
+    }
+    const now = svc.clock.now();
+    const task = newTaskRow({ tenantId, instanceUuid: uuid, type: 'DeleteDBInstance', now });
+    try {
+      await svc.store.startTask(task, { status: InstanceStatus.DELETING, status_detail: '', updated_at: now });
+    } catch (e) {
+      if (e instanceof TaskConflictError) throw inUse(`instance ${uuid} is busy with another task; retry when its Status is RUNNING`);
+      throw e;
+    }
+    svc.kickTasks();
+    log.info({ instance: uuid, taskId: task.id }, 'instance deletion started');
+    return { data: {}, taskId: task.id };
+  },
+};

@@ -1,0 +1,64 @@
+/** Presenters: store rows → the exact shapes and JSON types of spec §4 (ints stay ints). */
+import { architecture, type Catalog, type DiskType, type Spec, specName } from '../catalog/catalog.js';
+import { findRegion } from '../catalog/catalog.js';
+import { STATUS_STR, type InstanceStatus } from '../instances/status.js';
+import type { Vdc } from '../network/network.js';
+import type { Instance } from '../store/store.js';
+
+/** API time strings: `YYYY-MM-DD HH:MM:SS`, always UTC (docs/api.md). */
+export function apiTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '';
+  return new Date(Number(ms)).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export function presentAttachDisk(d: DiskType) {
+  return {
+    BasicIops: d.BasicIops, DiskMax: d.DiskMax, DiskMaxExpand: d.DiskMaxExpand, DiskMin: d.DiskMin,
+    DiskName: d.DiskName, DiskStep: d.DiskStep, DiskUnit: d.DiskUnit, DiskValue: d.DiskValue,
+  };
+}
+
+export function presentCpuRam(s: Spec) {
+  return { CPU: s.CPU, Name: specName(s), PaasGoodsId: s.PaasGoodsId, RAM: s.RAM };
+}
+
+export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, roGroups: unknown[] = []) {
+  const arch = architecture(c, i.architecture);
+  const region = findRegion(c, i.region_id);
+  const vdc = vdcs.find((v) => v.VdcId === i.vdc_id);
+  const link = c.networkLinks[0];
+  return {
+    InstanceUuid: i.uuid,
+    InstanceName: i.name,
+    Status: i.status,
+    StatusStr: STATUS_STR[i.status as InstanceStatus] ?? i.status,
+    StatusDetail: i.status_detail,
+    IP: i.ip,
+    Port: Number(i.port),
+    Cpu: Number(i.cpu),
+    Ram: Number(i.ram_gb) * 1024,
+    Disks: Number(i.disk_gb),
+    DiskType: i.disk_type,
+    PaasGoodsId: Number(i.paas_goods_id),
+    ArchitectureType: Number(i.architecture),
+    RegionId: i.region_id,
+    DisplayName: region?.DisplayName ?? i.region_id,
+    VdcId: i.vdc_id,
+    VdcName: vdc?.VdcName ?? '',
+    BasePipeId: i.pipe_id,
+    LinkType: link?.LinkType ?? 'default_link',
+    LinkTypeStr: link?.Name ?? '默认链路',
+    SubProductName: arch.SubProductName,
+    SubProductKey: arch.SubProductKey,
+    Version: i.version,
+    TimeZone: i.time_zone,
+    CreatedTime: apiTime(i.created_at),
+    ResourceId: i.uuid,
+    ProjectName: '默认项目',
+    Tags: [],
+    MasterInfo: '',
+    RelationService: null,
+    CloneServices: [],
+    RoGroups: roGroups,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Typed readers for action parameters. Every failure names the parameter and uses the
+ * registry codes: ArgMissing when absent, InvalidParameter when present but wrong.
+ * GET delivers everything as strings, so ints and bools accept their decimal/text forms.
+ */
+import { argMissing, invalidParam } from './errors.js';
+import type { Params, ParamValue } from './params.js';
+
+interface StrOpts { maxLen?: number; minLen?: number; pattern?: RegExp; patternHint?: string; oneOf?: readonly string[] }
+interface IntOpts { min?: number; max?: number }
+
+export class ParamReader {
+  constructor(private readonly p: Params) {}
+
+  private raw(name: string): ParamValue | undefined {
+    const v = this.p[name];
+    return v === '' ? undefined : v;
+  }
+
+  has(name: string): boolean {
+    return this.raw(name) !== undefined;
+  }
+
+  str(name: string, opts?: StrOpts & { required: true }): string;
+  str(name: string, opts?: StrOpts & { required?: false }): string | undefined;
+  str(name: string, opts: StrOpts & { required?: boolean } = {}): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') throw invalidParam(name, 'must be a string');
+    return checkStr(name, String(v), opts);
+  }
+
+  int(name: string, opts?: IntOpts & { required: true }): number;
+  int(name: string, opts?: IntOpts & { required?: false }): number | undefined;
+  int(name: string, opts: IntOpts & { required?: boolean } = {}): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    return checkInt(name, v, opts);
+  }
+
+  /** A list of strings: a JSON array, GET `Name.0…`, or (lenient) a single string. */
+  strList(name: string, opts: { required?: boolean; item?: StrOpts; maxItems?: number } = {}): string[] | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    const arr = Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined;
+    if (!arr) throw invalidParam(name, 'must be a list of strings');
+    if (opts.required && arr.length === 0) throw argMissing(name);
+    if (opts.maxItems !== undefined && arr.length > opts.maxItems) throw invalidParam(name, `at most ${opts.maxItems} items`);
+    return arr.map((x, i) => {
+      if (typeof x !== 'string' && typeof x !== 'number') throw invalidParam(`${name}.${i}`, 'must be a string');
+      return checkStr(`${name}.${i}`, String(x), opts.item ?? {});
+    });
+  }
+
+  /** A nested object, read with its own reader; names in errors get the `Parent.` prefix. */
+  obj(name: string, opts: { required?: boolean } = {}): ParamReader | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    if (typeof v !== 'object' || Array.isArray(v)) throw invalidParam(name, 'must be an object');
+    return new PrefixedReader(v as Params, name);
+  }
+
+  /** A list of objects (`Ops.0.DBName`). */
+  objList(name: string, opts: { required?: boolean; maxItems?: number } = {}): ParamReader[] | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    if (!Array.isArray(v)) throw invalidParam(name, 'must be a list of objects');
+    if (opts.required && v.length === 0) throw argMissing(name);
+    if (opts.maxItems !== undefined && v.length > opts.maxItems) throw invalidParam(name, `at most ${opts.maxItems} items`);
+    return v.map((x, i) => {
+      if (x === null || typeof x !== 'object' || Array.isArray(x)) throw invalidParam(`${name}.${i}`, 'must be an object');
+      return new PrefixedReader(x as Params, `${name}.${i}`);
+    });
+  }
+
+  bool(name: string, opts: { required?: boolean } = {}): boolean | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (opts.required) throw argMissing(name);
+      return undefined;
+    }
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    throw invalidParam(name, 'must be true or false');
+  }
+}
+
+class PrefixedReader extends ParamReader {
+  constructor(p: Params, private readonly prefix: string) {
+    super(p);
+  }
+  override str(name: string, opts: any = {}): any {
+    return this.wrap(() => super.str(name, opts));
+  }
+  override int(name: string, opts: any = {}): any {
+    return this.wrap(() => super.int(name, opts));
+  }
+  override strList(name: string, opts: any = {}): any {
+    return this.wrap(() => super.strList(name, opts));
+  }
+  override bool(name: string, opts: any = {}): any {
+    return this.wrap(() => super.bool(name, opts));
+  }
+  private wrap<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof Error && 'code' in e) {
+        e.message = e.message.replace(/parameter (\S+)/, `parameter ${this.prefix}.$1`);
+      }
+      throw e;
+    }
+  }
+}
+
+function checkStr(name: string, s: string, opts: StrOpts): string {
+  if (opts.minLen !== undefined && s.length < opts.minLen) throw invalidParam(name, `must be at least ${opts.minLen} characters`);
+  if (opts.maxLen !== undefined && s.length > opts.maxLen) throw invalidParam(name, `must be at most ${opts.maxLen} characters`);
+  if (opts.oneOf && !opts.oneOf.includes(s)) throw invalidParam(name, `must be one of ${opts.oneOf.join(', ')}`);
+  if (opts.pattern && !opts.pattern.test(s)) throw invalidParam(name, opts.patternHint ?? `does not match ${opts.pattern}`);
+  return s;
+}
+
+function checkInt(name: string, v: ParamValue, opts: IntOpts): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim());
+  else throw invalidParam(name, 'must be an integer');
+  if (!Number.isSafeInteger(n)) throw invalidParam(name, 'must be an integer');
+  if (opts.min !== undefined && n < opts.min) throw invalidParam(name, `must be at least ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) throw invalidParam(name, `must be at most ${opts.max}`);
+  return n;
+}

@@ -1,0 +1,83 @@
+/**
+ * The composition root of `openrds serve`: builds the ports, the task runner, the reconcilers
+ * and the HTTP server, and tears them down in order. Database processes are left running.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { ACTIONS } from './actions/index.js';
+import { buildServer } from './api/server.js';
+import type { Config } from './config/config.js';
+import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
+import { homePaths, openHomeStore, openMasterKey } from './home.js';
+import { isAlive } from './provisioner/local/proc.js';
+import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
+import { NodeWatchdog } from './reconciler/node-watchdog.js';
+import { systemClock, type Services } from './services.js';
+import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
+import { TaskRunner } from './tasks/runner.js';
+import { createKey } from './tenants/keys.js';
+
+export interface RunningApp {
+  url: string;
+  svc: Services;
+  runner: TaskRunner;
+  close(): Promise<void>;
+}
+
+export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds' })): Promise<RunningApp> {
+  const paths = homePaths(cfg.home);
+  const store = await openHomeStore(cfg.home);
+  takeLock(paths.lock);
+  const engine = new MariaDbEngine(cfg.engine.binDir);
+  const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let runner: TaskRunner | undefined;
+  const svc: Services = {
+    config: cfg, store, engine, provisioner: new LocalProvisioner(cfg.home, engine), masterKey: openMasterKey(cfg.home),
+    clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
+  };
+  runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
+  for (const d of TASK_DEFINITIONS) runner.register(d);
+
+  if ((await store.countKeys()) === 0) {
+    const k = await createKey(store, 'default');
+    process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
+      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n`);
+    log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
+  }
+  // Single-node control plane: any lease left in the store is from a previous life of this home.
+  const resumed = await store.expireAllLeases();
+  if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
+
+  const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }));
+  const app = buildServer(svc, ACTIONS);
+  await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+  const addr = app.server.address();
+  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+  runner.start();
+  watchdog.start();
+  log.info({ url, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
+
+  return {
+    url, svc, runner,
+    async close() {
+      await app.close();
+      await watchdog.stop();
+      await runner!.stop();
+      await store.close();
+      rmSync(paths.lock, { force: true });
+      log.info('stopped; database processes keep running');
+    },
+  };
+}
+
+/** One `serve` per home: a second one would fight over the same tasks and processes. */
+function takeLock(file: string): void {
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`another openrds serve (pid ${pid}) already runs on this home; stop it first or use another --home`);
+    }
+  }
+  writeFileSync(file, String(process.pid));
+}

@@ -1,0 +1,60 @@
+/** Commands that work on a home directly, whether or not `serve` runs on it. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
+import { openHomeStore } from '../home.js';
+import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
+import { createKey } from '../tenants/keys.js';
+
+export function registerAdminCommands(program: Command): void {
+  const keys = program.command('keys').description('access keys');
+  keys.command('create')
+    .description('create an access key for a tenant (the tenant is created if new)')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--json', 'print {"AccessKeyId","AccessKeySecret"} as JSON')
+    .action(async (o) => {
+      const cfg = loadConfig({ home: o.home });
+      const store = await openHomeStore(cfg.home);
+      try {
+        const k = await createKey(store, o.tenant);
+        if (o.json) process.stdout.write(JSON.stringify({ AccessKeyId: k.AccessKeyId, AccessKeySecret: k.AccessKeySecret }) + '\n');
+        else process.stdout.write(`tenant:          ${k.Tenant}\nAccessKeyId:     ${k.AccessKeyId}\nAccessKeySecret: ${k.AccessKeySecret}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program.command('networks').description('networks (VDCs and pipes) from the config')
+    .command('list')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--json', 'print JSON')
+    .action((o) => {
+      const cfg = loadConfig({ home: o.home });
+      if (o.json) {
+        process.stdout.write(JSON.stringify(cfg.networks, null, 2) + '\n');
+        return;
+      }
+      for (const v of cfg.networks) {
+        const regions = v.RegionIds === '*' ? 'all regions' : v.RegionIds.join(', ');
+        process.stdout.write(`VdcId ${v.VdcId} (${v.VdcName}), ${regions}\n`);
+        for (const p of v.Pipes) process.stdout.write(`  BasePipeId ${p.BasePipeId}  ${p.Cidr}  ${p.PipeName}\n`);
+      }
+    });
+
+  program.command('halt')
+    .description('stop every database process of this home (data is kept; `serve` restarts them)')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--kill', 'SIGKILL instead of a clean shutdown')
+    .action(async (o) => {
+      const cfg = loadConfig({ home: o.home });
+      const prov = new LocalProvisioner(cfg.home, new MariaDbEngine(cfg.engine.binDir));
+      const running = await prov.listRunning();
+      for (const r of running) {
+        if (o.kill) process.kill(r.pid, 'SIGKILL');
+        else await prov.stop(r.nodeId, cfg.engine.stopTimeoutMs);
+        process.stdout.write(`stopped node ${r.nodeId} (pid ${r.pid})\n`);
+      }
+      if (!running.length) process.stdout.write('no database process runs under this home\n');
+    });
+}

@@ -1,0 +1,53 @@
+/** How an instance's rows map onto engine node specs and admin connections. */
+import { ADMIN_USER, type NodeSpec, type Target } from '../engine/engine.js';
+import { derivePassword, nativePasswordHash } from '../security/secrets.js';
+import type { Services } from '../services.js';
+import type { Instance, Node } from '../store/store.js';
+
+export function nodeSpec(inst: Instance, node: Node): NodeSpec {
+  return {
+    nodeId: node.id,
+    serverId: node.server_id,
+    ip: node.ip,
+    port: node.port,
+    cpu: inst.cpu,
+    ramGb: inst.ram_gb,
+    diskGb: inst.disk_gb,
+    diskType: inst.disk_type,
+    timeZone: inst.time_zone,
+    role: node.role as NodeSpec['role'],
+  };
+}
+
+export function adminPassword(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance, 'uuid'>): string {
+  return derivePassword(svc.masterKey, inst.uuid, 'admin');
+}
+
+export function adminHash(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance, 'uuid'>): string {
+  return nativePasswordHash(adminPassword(svc, inst));
+}
+
+export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Instance, node: Pick<Node, 'ip' | 'port'>): Target {
+  return { host: node.ip, port: node.port, user: ADMIN_USER, password: adminPassword(svc, inst) };
+}
+
+/** Starts (or adopts) a node and waits until it answers as the admin. Idempotent. */
+export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = 120_000): Promise<void> {
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node), adminHash(svc, inst));
+  const target = adminTarget(svc, inst, node);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await svc.engine.ping(target, 1000)) break;
+    const now = await svc.provisioner.inspect(node.id);
+    if (!now.alive) {
+      throw new Error(`node ${node.id} exited while starting: ${await svc.provisioner.logTail(node.id)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`node ${node.id} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await svc.store.updateNode(node.id, { pid: rt.pid ?? null, last_seen_at: svc.clock.now() });
+}
+
+export function primaryNode(nodes: Node[]): Node | undefined {
+  return nodes.find((n) => n.role === 'primary');
+}

@@ -1,0 +1,36 @@
+/**
+ * Instance status: one state machine, described in docs/state-machines.md.
+ * `RUNNING` is the only idle state; Terraform polls for it (spec §5).
+ */
+export const InstanceStatus = {
+  CREATING: 'CREATING',
+  RUNNING: 'RUNNING',
+  RECOVERING: 'RECOVERING',
+  DELETING: 'DELETING',
+  DELETED: 'DELETED',
+  ERROR: 'ERROR',
+} as const;
+export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus];
+
+export const INSTANCE_TRANSITIONS: Record<InstanceStatus, readonly InstanceStatus[]> = {
+  CREATING: ['RUNNING', 'ERROR'],
+  RUNNING: ['DELETING', 'RECOVERING'],
+  RECOVERING: ['RUNNING', 'ERROR'],
+  ERROR: ['DELETING', 'RECOVERING'],
+  DELETING: ['DELETED', 'ERROR'],
+  DELETED: [],
+};
+
+export function canTransition(from: string, to: InstanceStatus): boolean {
+  return (INSTANCE_TRANSITIONS[from as InstanceStatus] ?? []).includes(to);
+}
+
+/** Chinese labels shown as StatusStr, as the CDS console does. */
+export const STATUS_STR: Record<InstanceStatus, string> = {
+  CREATING: '创建中',
+  RUNNING: '运行中',
+  RECOVERING: '恢复中',
+  DELETING: '删除中',
+  DELETED: '已删除',
+  ERROR: '异常',
+};

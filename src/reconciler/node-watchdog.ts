@@ -1,0 +1,83 @@
+/**
+ * The node watchdog: every interval it gathers the live instances and their processes,
+ * decides with decideRecoveries(), and acts by submitting RecoverNode tasks. It also finishes
+ * accounts that a crash left in `processing`. It adopts running servers as a side effect of
+ * inspecting them, so a restarted control plane takes over without touching them.
+ */
+import type { Logger } from 'pino';
+import { applyAccount } from '../accounts/accounts.js';
+import { InstanceStatus } from '../instances/status.js';
+import type { Services } from '../services.js';
+import { TaskConflictError } from '../store/store.js';
+import { newTaskRow } from '../tasks/new-task.js';
+import { decideRecoveries, type InstanceObservation } from './decide.js';
+
+export class NodeWatchdog {
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+  constructor(private readonly svc: Services, private readonly log: Logger) {}
+
+  start(): void {
+    const tick = () => {
+      this.round = this.runOnce().catch((err) => this.log.error({ err }, 'watchdog round failed'))
+        .finally(() => { this.timer = setTimeout(tick, this.svc.config.reconciler.intervalMs); });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  async gather(): Promise<InstanceObservation[]> {
+    const { store, provisioner } = this.svc;
+    const out: InstanceObservation[] = [];
+    for (const inst of await store.listLiveInstances()) {
+      if (inst.status !== InstanceStatus.RUNNING) continue;
+      const nodes = await store.listNodes(inst.uuid);
+      const obs: InstanceObservation = {
+        uuid: inst.uuid, tenantId: inst.tenant_id, status: inst.status,
+        hasActiveTask: (await store.activeTask(inst.uuid)) !== undefined, nodes: [],
+      };
+      for (const n of nodes) {
+        const rt = await provisioner.inspect(n.id);
+        obs.nodes.push({ nodeId: n.id, desired: n.desired, alive: rt.alive });
+        if (rt.alive && rt.pid !== n.pid) await store.updateNode(n.id, { pid: rt.pid ?? null });
+      }
+      out.push(obs);
+    }
+    return out;
+  }
+
+  async runOnce(): Promise<void> {
+    const actions = decideRecoveries(await this.gather());
+    for (const a of actions) {
+      const now = this.svc.clock.now();
+      const task = newTaskRow({ tenantId: a.tenantId, instanceUuid: a.uuid, type: 'RecoverNode', now, params: { nodeIds: a.nodeIds } });
+      try {
+        await this.svc.store.startTask(task, { status: InstanceStatus.RECOVERING, status_detail: `restarting node(s) ${a.nodeIds.join(', ')}`, updated_at: now });
+        this.log.warn({ instance: a.uuid, nodes: a.nodeIds, taskId: task.id }, 'node not running; recovering');
+        this.svc.kickTasks();
+      } catch (e) {
+        if (!(e instanceof TaskConflictError)) throw e; // a user task got there first; it owns the nodes
+      }
+    }
+    await this.finishPendingAccounts();
+  }
+
+  private async finishPendingAccounts(): Promise<void> {
+    for (const a of await this.svc.store.listAccountsByStatus('processing')) {
+      const inst = await this.svc.store.getInstanceAnyTenant(a.instance_uuid);
+      if (!inst || inst.status !== InstanceStatus.RUNNING) continue;
+      if (a.created_at > this.svc.clock.now() - 30_000) continue; // still being created by its request
+      try {
+        await applyAccount(this.svc, inst, a);
+        this.log.info({ instance: inst.uuid, account: a.name }, 'finished an account left in processing');
+      } catch (err) {
+        this.log.warn({ err, instance: inst.uuid, account: a.name }, 'could not finish account');
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** What actions, tasks and reconcilers are given: the ports plus config. Built in app.ts. */
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Engine } from './engine/engine.js';
+import type { Provisioner } from './provisioner/provisioner.js';
+import type { Store } from './store/store.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Services {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  provisioner: Provisioner;
+  masterKey: Buffer;
+  clock: Clock;
+  log: Logger;
+  /** Installed engine version, e.g. 10.11.19. */
+  engineVersion: string;
+  /** Wakes the task runner after a task was submitted. */
+  kickTasks(): void;
+}

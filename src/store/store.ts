@@ -1,0 +1,302 @@
+/**
+ * The metadata store port. One implementation over kysely serves SQLite and PostgreSQL;
+ * where the backends differ, `StoreBackend` says how (see sqlite/ and postgres/).
+ *
+ * Contracts:
+ * - Every instance read takes the tenant id: a tenant never sees another tenant's rows.
+ * - `insertTask` fails with TaskConflictError when the instance already has an unfinished task
+ *   (a partial unique index enforces it, so two API nodes cannot both win).
+ * - `claimTasks` hands each claimable task to exactly one owner until its lease runs out.
+ */
+import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { migrationProvider } from './migrations.js';
+import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, TaskTable } from './schema.js';
+
+export type Instance = Selectable<InstanceTable>;
+export type Node = Selectable<NodeTable>;
+export type Account = Selectable<AccountTable>;
+export type Task = Selectable<TaskTable>;
+export type AccessKey = Selectable<AccessKeyTable>;
+
+export class TaskConflictError extends Error {
+  constructor(readonly instanceUuid: string) {
+    super(`instance ${instanceUuid} already has an unfinished task`);
+    this.name = 'TaskConflictError';
+  }
+}
+
+export class IpExhaustedError extends Error {}
+
+export interface StoreBackend {
+  readonly name: 'sqlite' | 'postgres';
+  isUniqueViolation(e: unknown): boolean;
+  /** Row lock hint for claiming: PostgreSQL uses FOR UPDATE SKIP LOCKED, SQLite serialises writers anyway. */
+  readonly skipLocked: boolean;
+}
+
+export interface InstanceFilter {
+  uuid?: string;
+  name?: string;
+  ip?: string;
+  parentUuid?: string | null;
+}
+
+export const ACTIVE_TASK_STATUSES = ['NEW', 'DOING'] as const;
+
+export class Store {
+  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {}
+
+  async migrate(): Promise<void> {
+    const { error } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw new Error('store migration failed', { cause: error });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  // --- tenants and keys ---
+
+  async ensureTenant(name: string, id: string, now: number): Promise<string> {
+    const found = await this.db.selectFrom('tenants').select('id').where('name', '=', name).executeTakeFirst();
+    if (found) return found.id;
+    try {
+      await this.db.insertInto('tenants').values({ id, name, created_at: now }).execute();
+      return id;
+    } catch (e) {
+      if (!this.backend.isUniqueViolation(e)) throw e;
+      const again = await this.db.selectFrom('tenants').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+      return again.id;
+    }
+  }
+
+  async insertKey(key: Insertable<AccessKeyTable>): Promise<void> {
+    await this.db.insertInto('access_keys').values(key).execute();
+  }
+
+  async getKey(id: string): Promise<AccessKey | undefined> {
+    return this.db.selectFrom('access_keys').selectAll().where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
+  }
+
+  async countKeys(): Promise<number> {
+    const r = await this.db.selectFrom('access_keys').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // --- instances ---
+
+  async getInstance(tenantId: string, uuid: string): Promise<Instance | undefined> {
+    return this.db.selectFrom('instances').selectAll()
+      .where('uuid', '=', uuid).where('tenant_id', '=', tenantId).where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Internal lookup without tenant scope: for tasks and reconcilers only, never for API reads. */
+  async getInstanceAnyTenant(uuid: string): Promise<Instance | undefined> {
+    return this.db.selectFrom('instances').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  }
+
+  async listInstances(tenantId: string, f: InstanceFilter = {}): Promise<Instance[]> {
+    let q = this.db.selectFrom('instances').selectAll().where('tenant_id', '=', tenantId).where('deleted_at', 'is', null);
+    if (f.uuid !== undefined) q = q.where('uuid', '=', f.uuid);
+    if (f.name !== undefined) q = q.where('name', 'like', `%${escapeLike(f.name)}%`, );
+    if (f.ip !== undefined) q = q.where('ip', 'like', `%${escapeLike(f.ip)}%`);
+    if (f.parentUuid !== undefined) q = f.parentUuid === null ? q.where('parent_uuid', 'is', null) : q.where('parent_uuid', '=', f.parentUuid);
+    return q.orderBy('created_at', 'asc').orderBy('uuid').execute();
+  }
+
+  async listLiveInstances(): Promise<Instance[]> {
+    return this.db.selectFrom('instances').selectAll().where('deleted_at', 'is', null).execute();
+  }
+
+  async usedIps(pipeId: string): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('instances').select('ip').where('pipe_id', '=', pipeId).where('deleted_at', 'is', null).execute();
+    return new Set(rows.map((r) => r.ip));
+  }
+
+  /**
+   * Inserts instances, their nodes and their first tasks in one transaction; `pickIp` is asked
+   * for an address given the addresses already in use, and the unique index settles races.
+   */
+  async createInstances(
+    items: Array<{
+      instance: Omit<Insertable<InstanceTable>, 'ip'>;
+      nodes: Array<Omit<Insertable<NodeTable>, 'ip'>>;
+      task: Insertable<TaskTable>;
+      accounts: Array<Insertable<AccountTable>>;
+    }>,
+    pickIp: (used: Set<string>) => string | undefined,
+  ): Promise<Instance[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const out: Instance[] = [];
+          for (const it of items) {
+            const rows = await trx.selectFrom('instances').select('ip')
+              .where('pipe_id', '=', it.instance.pipe_id).where('deleted_at', 'is', null).execute();
+            const ip = pickIp(new Set(rows.map((r) => r.ip)));
+            if (!ip) throw new IpExhaustedError(`pipe ${it.instance.pipe_id} has no free address`);
+            const inst = await trx.insertInto('instances').values({ ...it.instance, ip }).returningAll().executeTakeFirstOrThrow();
+            for (const n of it.nodes) await trx.insertInto('nodes').values({ ...n, ip }).execute();
+            await trx.insertInto('tasks').values(it.task).execute();
+            for (const a of it.accounts) await trx.insertInto('accounts').values(a).execute();
+            out.push(inst);
+          }
+          return out;
+        });
+      } catch (e) {
+        if (attempt < 5 && this.backend.isUniqueViolation(e)) continue;
+        throw e;
+      }
+    }
+  }
+
+  async updateInstance(uuid: string, patch: Updateable<InstanceTable>): Promise<void> {
+    await this.db.updateTable('instances').set(patch).where('uuid', '=', uuid).execute();
+  }
+
+  /** Sets the instance status and inserts a task atomically; TaskConflictError if a task is already active. */
+  async startTask(task: Insertable<TaskTable>, instancePatch: Updateable<InstanceTable>): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('tasks').values(task).execute();
+        await trx.updateTable('instances').set(instancePatch).where('uuid', '=', task.instance_uuid).execute();
+      });
+    } catch (e) {
+      if (this.backend.isUniqueViolation(e)) throw new TaskConflictError(task.instance_uuid);
+      throw e;
+    }
+  }
+
+  // --- nodes ---
+
+  async listNodes(instanceUuid: string): Promise<Node[]> {
+    return this.db.selectFrom('nodes').selectAll().where('instance_uuid', '=', instanceUuid).orderBy('created_at').orderBy('id').execute();
+  }
+
+  async listAllNodes(): Promise<Node[]> {
+    return this.db.selectFrom('nodes').selectAll().execute();
+  }
+
+  async updateNode(id: string, patch: Updateable<NodeTable>): Promise<void> {
+    await this.db.updateTable('nodes').set(patch).where('id', '=', id).execute();
+  }
+
+  async deleteNodes(instanceUuid: string): Promise<void> {
+    await this.db.deleteFrom('nodes').where('instance_uuid', '=', instanceUuid).execute();
+  }
+
+  // --- accounts ---
+
+  async listAccounts(instanceUuid: string): Promise<Account[]> {
+    return this.db.selectFrom('accounts').selectAll().where('instance_uuid', '=', instanceUuid).orderBy('created_at').execute();
+  }
+
+  async getAccount(instanceUuid: string, name: string): Promise<Account | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('instance_uuid', '=', instanceUuid).where('name', '=', name).executeTakeFirst();
+  }
+
+  /** Inserts the account; false if the name exists or (for Super) a Super already exists. */
+  async insertAccount(a: Insertable<AccountTable>): Promise<'ok' | 'exists' | 'super-exists'> {
+    return this.db.transaction().execute(async (trx) => {
+      const same = await trx.selectFrom('accounts').select('name').where('instance_uuid', '=', a.instance_uuid).where('name', '=', a.name).executeTakeFirst();
+      if (same) return 'exists';
+      if (a.type === 'Super') {
+        const sup = await trx.selectFrom('accounts').select('name').where('instance_uuid', '=', a.instance_uuid).where('type', '=', 'Super').executeTakeFirst();
+        if (sup) return 'super-exists';
+      }
+      await trx.insertInto('accounts').values(a).execute();
+      return 'ok';
+    });
+  }
+
+  async updateAccount(instanceUuid: string, name: string, patch: Updateable<AccountTable>): Promise<void> {
+    await this.db.updateTable('accounts').set(patch).where('instance_uuid', '=', instanceUuid).where('name', '=', name).execute();
+  }
+
+  async deleteAccount(instanceUuid: string, name: string): Promise<void> {
+    await this.db.deleteFrom('accounts').where('instance_uuid', '=', instanceUuid).where('name', '=', name).execute();
+  }
+
+  async listAccountsByStatus(status: string): Promise<Account[]> {
+    return this.db.selectFrom('accounts').selectAll().where('status', '=', status).execute();
+  }
+
+  // --- tasks ---
+
+  async insertTask(task: Insertable<TaskTable>): Promise<void> {
+    try {
+      await this.db.insertInto('tasks').values(task).execute();
+    } catch (e) {
+      if (this.backend.isUniqueViolation(e)) throw new TaskConflictError(task.instance_uuid);
+      throw e;
+    }
+  }
+
+  async activeTask(instanceUuid: string): Promise<Task | undefined> {
+    return this.db.selectFrom('tasks').selectAll().where('instance_uuid', '=', instanceUuid)
+      .where('status', 'in', ACTIVE_TASK_STATUSES).executeTakeFirst();
+  }
+
+  async getTaskGroup(tenantId: string, id: string): Promise<Task[]> {
+    return this.db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('id', '=', id), eb('group_id', '=', id)])).orderBy('created_at').execute();
+  }
+
+  async getTask(id: string): Promise<Task | undefined> {
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Claims up to `limit` tasks that are NEW or whose lease ran out, for `owner` until now+leaseMs.
+   * Each claimed row is updated with a compare-and-set on its old lease so two owners cannot both win.
+   */
+  async claimTasks(owner: string, now: number, leaseMs: number, limit: number): Promise<Task[]> {
+    const candidates = await this.db.selectFrom('tasks').select(['id', 'lease_owner', 'lease_until'])
+      .where((eb) => eb.or([
+        eb('status', '=', 'NEW'),
+        eb.and([eb('status', '=', 'DOING'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]),
+      ]))
+      .orderBy('created_at').limit(limit).execute();
+    const claimed: Task[] = [];
+    for (const c of candidates) {
+      let q = this.db.updateTable('tasks')
+        .set({ status: 'DOING', lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
+        .where('id', '=', c.id)
+        .where('status', 'in', ACTIVE_TASK_STATUSES);
+      q = c.lease_until === null ? q.where('lease_until', 'is', null) : q.where('lease_until', '=', c.lease_until);
+      const row = await q.returningAll().executeTakeFirst();
+      if (row) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  /** Extends the lease; false when the task is no longer ours (another owner took it over). */
+  async renewLease(id: string, owner: string, until: number): Promise<boolean> {
+    const r = await this.db.updateTable('tasks').set({ lease_until: until })
+      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Records step progress; only the lease owner may write. */
+  async saveTaskProgress(id: string, owner: string, patch: Updateable<TaskTable>): Promise<boolean> {
+    const r = await this.db.updateTable('tasks').set(patch)
+      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Forgets every lease: used at start-up by a single-node control plane, the only possible owner. */
+  async expireAllLeases(): Promise<number> {
+    const r = await this.db.updateTable('tasks').set({ lease_until: 0 }).where('status', '=', 'DOING').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async countTasksByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('tasks').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}

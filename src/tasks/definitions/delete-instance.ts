@@ -1,0 +1,37 @@
+/** DeleteDBInstance: destroy every node (process and data), then hide the instance for good. */
+import { InstanceStatus } from '../../instances/status.js';
+import type { TaskDefinition } from '../task.js';
+
+export const deleteInstanceTask: TaskDefinition = {
+  type: 'DeleteDBInstance',
+  steps: [
+    {
+      name: 'destroy-nodes',
+      async run(ctx) {
+        for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {
+          await ctx.svc.store.updateNode(n.id, { desired: 'stopped' });
+          await ctx.svc.provisioner.destroy(n.id);
+        }
+      },
+    },
+    {
+      name: 'forget',
+      async run(ctx) {
+        const uuid = ctx.task.instance_uuid;
+        const now = ctx.svc.clock.now();
+        await ctx.svc.store.db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('nodes').where('instance_uuid', '=', uuid).execute();
+          await trx.deleteFrom('accounts').where('instance_uuid', '=', uuid).execute();
+          await trx.updateTable('instances').set({ status: InstanceStatus.DELETED, deleted_at: now, updated_at: now })
+            .where('uuid', '=', uuid).where('deleted_at', 'is', null).execute();
+        });
+      },
+    },
+  ],
+  async onError(ctx, err) {
+    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
+      status: InstanceStatus.ERROR, status_detail: `delete failed: ${err.message}; call DeleteDBInstance again`.slice(0, 1000),
+      updated_at: ctx.svc.clock.now(),
+    });
+  },
+};

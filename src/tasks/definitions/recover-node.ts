@@ -1,0 +1,42 @@
+/**
+ * RecoverNode: started by the reconciler when a node that should run is not running.
+ * Restarts it on its existing datadir (InnoDB crash recovery keeps every committed transaction).
+ */
+import { ensureNodeReady } from '../../instances/nodes.js';
+import { InstanceStatus } from '../../instances/status.js';
+import { NonRetryableError, type TaskDefinition } from '../task.js';
+
+export interface RecoverNodeParams {
+  nodeIds: string[];
+}
+
+export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
+  type: 'RecoverNode',
+  steps: [
+    {
+      name: 'restart-nodes',
+      async run(ctx) {
+        const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
+        if (!inst || inst.deleted_at !== null) throw new NonRetryableError('instance is gone');
+        for (const n of await ctx.svc.store.listNodes(inst.uuid)) {
+          if (!ctx.params.nodeIds.includes(n.id) || n.desired !== 'running') continue;
+          await ensureNodeReady(ctx.svc, inst, n);
+          await ctx.svc.store.db.updateTable('nodes').set((eb) => ({ restarts: eb('restarts', '+', 1) })).where('id', '=', n.id).execute();
+        }
+      },
+    },
+    {
+      name: 'mark-running',
+      async run(ctx) {
+        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
+          status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now(),
+        });
+      },
+    },
+  ],
+  async onError(ctx, err) {
+    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
+      status: InstanceStatus.ERROR, status_detail: `recovery failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
+    });
+  },
+};
