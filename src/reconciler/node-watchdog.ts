@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { applyAccount } from '../accounts/accounts.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
-import { TaskConflictError } from '../store/store.js';
+import { TaskConflictError, type Node } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideRecoveries, type InstanceObservation } from './decide.js';
 
@@ -33,15 +33,20 @@ export class NodeWatchdog {
 
   async gather(): Promise<InstanceObservation[]> {
     const { store, provisioner } = this.svc;
+    const running = (await store.listLiveInstances()).filter((i) => i.status === InstanceStatus.RUNNING);
+    if (running.length === 0) return [];
+    const busy = await store.busyInstances();
+    const nodesByInstance = new Map<string, Node[]>();
+    for (const n of await store.listAllNodes()) {
+      const list = nodesByInstance.get(n.instance_uuid) ?? [];
+      list.push(n);
+      nodesByInstance.set(n.instance_uuid, list);
+    }
     const out: InstanceObservation[] = [];
-    for (const inst of await store.listLiveInstances()) {
-      if (inst.status !== InstanceStatus.RUNNING) continue;
-      const nodes = await store.listNodes(inst.uuid);
-      const obs: InstanceObservation = {
-        uuid: inst.uuid, tenantId: inst.tenant_id, status: inst.status,
-        hasActiveTask: (await store.activeTask(inst.uuid)) !== undefined, nodes: [],
-      };
-      for (const n of nodes) {
+    for (const inst of running) {
+      const obs: InstanceObservation = { uuid: inst.uuid, tenantId: inst.tenant_id, status: inst.status, hasActiveTask: busy.has(inst.uuid), nodes: [] };
+      for (const n of nodesByInstance.get(inst.uuid) ?? []) {
+        if (n.desired !== 'running') continue;
         const rt = await provisioner.inspect(n.id);
         obs.nodes.push({ nodeId: n.id, desired: n.desired, alive: rt.alive });
         if (rt.alive && rt.pid !== n.pid) await store.updateNode(n.id, { pid: rt.pid ?? null });

@@ -238,6 +238,12 @@ export class Store {
       .where('status', 'in', ACTIVE_TASK_STATUSES).executeTakeFirst();
   }
 
+  /** Instances that have an unfinished task right now. */
+  async busyInstances(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('tasks').select('instance_uuid').where('status', 'in', ACTIVE_TASK_STATUSES).execute();
+    return new Set(rows.map((r) => r.instance_uuid));
+  }
+
   async getTaskGroup(tenantId: string, id: string): Promise<Task[]> {
     return this.db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId)
       .where((eb) => eb.or([eb('id', '=', id), eb('group_id', '=', id)])).orderBy('created_at').execute();

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what openrds needs on a fresh Debian 12 machine, only what is missing:
+# MariaDB (server, backup, client) and zstd through apt, then the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server mariadb-client)
+command -v mariadb-backup >/dev/null 2>&1 || need_apt+=(mariadb-backup)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} with apt-get" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
