@@ -16,15 +16,17 @@ export function unflatten(entries: ReadonlyArray<readonly [string, string]>): Pa
   for (const [key, value] of entries) {
     if (COMMON_PARAMS.has(key)) continue;
     const parts = key.split('.');
+    // `__proto__` would reach Object.prototype through `cur[p]` and pollute every object.
+    if (parts.includes('__proto__')) continue;
     let cur: Record<string, unknown> = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const p = parts[i]!;
-      const next = cur[p];
+      const next = Object.hasOwn(cur, p) ? cur[p] : undefined;
       if (next === undefined || typeof next !== 'object') cur[p] = {};
       cur = cur[p] as Record<string, unknown>;
     }
     const last = parts[parts.length - 1]!;
-    if (!(last in cur)) cur[last] = value; // first occurrence wins (spec §1.3)
+    if (!Object.hasOwn(cur, last)) cur[last] = value; // first occurrence wins (spec §1.3)
   }
   return arrayify(root) as Params;
 }
@@ -46,7 +48,7 @@ export function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => x !== null).map(dropNulls);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = dropNulls(x);
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined && k !== '__proto__') out[k] = dropNulls(x);
     return out;
   }
   return v;

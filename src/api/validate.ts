@@ -69,7 +69,7 @@ export class ParamReader {
       return undefined;
     }
     if (typeof v !== 'object' || Array.isArray(v)) throw invalidParam(name, 'must be an object');
-    return new PrefixedReader(v as Params, name);
+    return new PrefixedReader(v as Params, this.path(name));
   }
 
   /** A list of objects (`Ops.0.DBName`). */
@@ -84,7 +84,7 @@ export class ParamReader {
     if (opts.maxItems !== undefined && v.length > opts.maxItems) throw invalidParam(name, `at most ${opts.maxItems} items`);
     return v.map((x, i) => {
       if (x === null || typeof x !== 'object' || Array.isArray(x)) throw invalidParam(`${name}.${i}`, 'must be an object');
-      return new PrefixedReader(x as Params, `${name}.${i}`);
+      return new PrefixedReader(x as Params, this.path(`${name}.${i}`));
     });
   }
 
@@ -97,6 +97,11 @@ export class ParamReader {
     if (v === true || v === 'true') return true;
     if (v === false || v === 'false') return false;
     throw invalidParam(name, 'must be true or false');
+  }
+
+  /** Full name of a parameter of this reader, as errors of nested readers show it. */
+  protected path(name: string): string {
+    return name;
   }
 }
 
@@ -115,6 +120,15 @@ class PrefixedReader extends ParamReader {
   }
   override bool(name: string, opts: any = {}): any {
     return this.wrap(() => super.bool(name, opts));
+  }
+  override obj(name: string, opts: any = {}): any {
+    return this.wrap(() => super.obj(name, opts));
+  }
+  override objList(name: string, opts: any = {}): any {
+    return this.wrap(() => super.objList(name, opts));
+  }
+  protected override path(name: string): string {
+    return `${this.prefix}.${name}`;
   }
   private wrap<T>(fn: () => T): T {
     try {

@@ -50,7 +50,13 @@ export class LocalProvisioner implements Provisioner {
     const running = await this.inspect(spec.nodeId);
     if (running.alive) return running;
     if (!existsSync(join(p.datadir, INIT_MARKER))) {
-      rmSync(p.datadir, { recursive: true, force: true }); // half-made by an interrupted attempt
+      // Half-made by an interrupted attempt: an orphaned mariadb-install-db of a crashed control
+      // plane may still be writing there, so end it before wiping.
+      for (const orphan of findProcesses(`--datadir=${p.datadir}`)) {
+        signal(orphan.pid, 'SIGKILL');
+        await waitExit(orphan.pid, 5000);
+      }
+      rmSync(p.datadir, { recursive: true, force: true });
       await this.engine.initDatadir(p, spec);
       writeFileSync(join(p.datadir, INIT_MARKER), new Date().toISOString() + '\n');
     }
