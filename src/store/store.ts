@@ -9,7 +9,7 @@
  * - `claimTasks` hands each claimable task to exactly one owner until its lease runs out.
  */
 import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider } from './migrations/index.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;

@@ -1,7 +1,7 @@
-/** Schema migrations, shared by SQLite and PostgreSQL through kysely. */
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+/** 001: tenants, keys, instances, nodes, accounts, tasks. */
+import { sql, type Kysely, type Migration } from 'kysely';
 
-const m001: Migration = {
+export const m001Initial: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.createTable('tenants')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -88,11 +88,5 @@ const m001: Migration = {
     await sql`CREATE UNIQUE INDEX tasks_one_active ON tasks (instance_uuid) WHERE status IN ('NEW','DOING')`.execute(db);
     await db.schema.createIndex('tasks_group').on('tasks').column('group_id').execute();
     await db.schema.createIndex('tasks_status').on('tasks').columns(['status', 'lease_until']).execute();
-  },
-};
-
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return { '001_initial': m001 };
   },
 };
