@@ -2,6 +2,8 @@
  * Request parameters: merges the query and the JSON body, rebuilds the SDK's GET flattening
  * (`Name.0`, `Parent.Child`, `Ops.0.DBName`) into lists and objects, and treats null as absent.
  */
+import { invalidParam } from './errors.js';
+
 export type ParamValue = string | number | boolean | ParamValue[] | { [k: string]: ParamValue };
 export type Params = Record<string, ParamValue>;
 
@@ -10,12 +12,16 @@ export const COMMON_PARAMS = new Set([
   'Action', 'AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version',
 ]);
 
+const MAX_KEY_DEPTH = 16;
+
 /** Rebuilds nested values from dotted keys. Numeric segments make arrays (sparse indexes compacted in order). */
 export function unflatten(entries: ReadonlyArray<readonly [string, string]>): Params {
   const root: Record<string, unknown> = {};
   for (const [key, value] of entries) {
     if (COMMON_PARAMS.has(key)) continue;
     const parts = key.split('.');
+    // The SDK nests at most `Ops.0.DBName`; deep keys would overflow the recursive arrayify().
+    if (parts.length > MAX_KEY_DEPTH) throw invalidParam(key.slice(0, 64), `nested more than ${MAX_KEY_DEPTH} levels`);
     // `__proto__` would reach Object.prototype through `cur[p]` and pollute every object.
     if (parts.includes('__proto__')) continue;
     let cur: Record<string, unknown> = root;

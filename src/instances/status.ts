@@ -22,7 +22,8 @@ export const INSTANCE_TRANSITIONS: Record<InstanceStatus, readonly InstanceStatu
 };
 
 export function canTransition(from: string, to: InstanceStatus): boolean {
-  return (INSTANCE_TRANSITIONS[from as InstanceStatus] ?? []).includes(to);
+  // hasOwn: a stored status such as "constructor" must give false, not a TypeError.
+  return Object.hasOwn(INSTANCE_TRANSITIONS, from) && INSTANCE_TRANSITIONS[from as InstanceStatus].includes(to);
 }
 
 /** Chinese labels shown as StatusStr, as the CDS console does. */

@@ -18,7 +18,9 @@ export interface Vdc {
 }
 
 export function ipToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
+  const parts = ip.split('.');
+  // Number('') is 0 and Number(' 1') is 1: check the text first so `1..2.3` is not read as 1.0.2.3.
+  const p = parts.map((x) => (/^\d{1,3}$/.test(x) ? Number(x) : NaN));
   if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 ${ip}`);
   return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
 }

@@ -1,0 +1,178 @@
+/**
+ * my.cnf rendering: golden files (test/golden/*.cnf) and the memory formula table.
+ * To accept an intended change: OPENRDS_UPDATE_GOLDEN=1 node --import tsx --test test/unit/mycnf.test.ts,
+ * then read the diff of test/golden/ before committing it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
+import { installDbArgs, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/mycnf.js';
+
+const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
+const UPDATE = process.env.OPENRDS_UPDATE_GOLDEN === '1';
+
+function paths(dir: string): NodePaths {
+  return {
+    dir,
+    datadir: `${dir}/data`,
+    config: `${dir}/my.cnf`,
+    initFile: `${dir}/init.sql`,
+    socket: `${dir}/mysqld.sock`,
+    pidFile: `${dir}/mysqld.pid`,
+    errorLog: `${dir}/error.log`,
+    tmpdir: `${dir}/tmp`,
+  };
+}
+
+function spec(over: Partial<NodeSpec>): NodeSpec {
+  return {
+    nodeId: 'n1', serverId: 1, ip: '127.10.0.2', port: 3306, cpu: 1, ramGb: 2, diskGb: 100,
+    diskType: 'ssd_disk', timeZone: '+08:00', role: 'primary', ...over,
+  };
+}
+
+const GOLDEN_CASES: Array<{ file: string; spec: NodeSpec; paths: NodePaths }> = [
+  {
+    file: 'primary-1c2g-ssd.cnf',
+    spec: spec({}),
+    paths: paths('/var/lib/openrds/nodes/n1'),
+  },
+  {
+    file: 'standby-4c8g-high.cnf',
+    spec: spec({ nodeId: 'n2', serverId: 2, ip: '127.10.0.3', port: 3307, cpu: 4, ramGb: 8, diskGb: 500, diskType: 'high_disk', timeZone: '-05:00', role: 'standby' }),
+    paths: paths('/var/lib/openrds/nodes/n2'),
+  },
+  {
+    file: 'replica-8c32g-ssd.cnf',
+    spec: spec({ nodeId: 'n3', serverId: 3003, ip: '127.10.0.200', port: 6033, cpu: 8, ramGb: 32, diskGb: 2000, timeZone: '+00:00', role: 'replica' }),
+    paths: paths('/srv/openrds/n3'),
+  },
+];
+
+for (const c of GOLDEN_CASES) {
+  test(`renderMyCnf matches golden file ${c.file}`, () => {
+    const file = GOLDEN_DIR + c.file;
+    const got = renderMyCnf(c.spec, c.paths);
+    if (UPDATE) writeFileSync(file, got);
+    assert.equal(got, readFileSync(file, 'utf8'));
+  });
+}
+
+/** `key = value` lines of a rendered config. */
+function settings(cnf: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of cnf.split('\n')) {
+    const i = line.indexOf(' = ');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 3));
+  }
+  return m;
+}
+
+const PLAN_CASES: Array<{ name: string; cpu: number; ramGb: number; diskType?: string; plan: MemoryPlan }> = [
+  { name: '1C2G', cpu: 1, ramGb: 2, plan: { bufferPoolMb: 1024, logFileMb: 256, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
+  { name: '2C4G', cpu: 2, ramGb: 4, plan: { bufferPoolMb: 2432, logFileMb: 608, maxConnections: 800, tmpTableMb: 64, tableOpenCache: 2000, threadCacheSize: 32, ioCapacity: 2000 } },
+  { name: '4C8G', cpu: 4, ramGb: 8, plan: { bufferPoolMb: 4864, logFileMb: 1024, maxConnections: 1600, tmpTableMb: 128, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
+  { name: '8C16G', cpu: 8, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '8C32G', cpu: 8, ramGb: 32, plan: { bufferPoolMb: 22912, logFileMb: 1024, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '4C16G read-only spec', cpu: 4, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
+  { name: '16C64G read-only spec', cpu: 16, ramGb: 64, plan: { bufferPoolMb: 45824, logFileMb: 1024, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '1C2G on high_disk', cpu: 1, ramGb: 2, diskType: 'high_disk', plan: { bufferPoolMb: 1024, logFileMb: 256, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 1000 } },
+  { name: 'tiny 1C1G hits the lower clamps', cpu: 1, ramGb: 1, plan: { bufferPoolMb: 512, logFileMb: 128, maxConnections: 200, tmpTableMb: 16, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
+];
+
+for (const c of PLAN_CASES) {
+  test(`memoryPlan ${c.name}`, () => {
+    const plan = memoryPlan({ cpu: c.cpu, ramGb: c.ramGb, diskType: c.diskType ?? 'ssd_disk' });
+    assert.deepEqual(plan, c.plan);
+    // Invariants of the formula: buffer pool is a multiple of 128 MiB and leaves room for the rest.
+    assert.equal(plan.bufferPoolMb % 128, 0);
+    assert.ok(plan.bufferPoolMb <= c.ramGb * 1024 * 0.7, 'buffer pool at most 70% of RAM');
+    assert.equal(plan.logFileMb % 16, 0);
+  });
+
+  test(`renderMyCnf uses memoryPlan ${c.name}`, () => {
+    const s = settings(renderMyCnf(spec({ cpu: c.cpu, ramGb: c.ramGb, diskType: c.diskType ?? 'ssd_disk' }), paths('/x')));
+    assert.equal(s.get('innodb_buffer_pool_size'), `${c.plan.bufferPoolMb}M`);
+    assert.equal(s.get('innodb_log_file_size'), `${c.plan.logFileMb}M`);
+    assert.equal(s.get('max_connections'), String(c.plan.maxConnections));
+    assert.equal(s.get('tmp_table_size'), `${c.plan.tmpTableMb}M`);
+    assert.equal(s.get('max_heap_table_size'), `${c.plan.tmpTableMb}M`);
+    assert.equal(s.get('table_open_cache'), String(c.plan.tableOpenCache));
+    assert.equal(s.get('thread_cache_size'), String(c.plan.threadCacheSize));
+    assert.equal(s.get('innodb_io_capacity'), String(c.plan.ioCapacity));
+  });
+}
+
+const ROLE_CASES: Array<{ role: NodeSpec['role']; readOnly: boolean }> = [
+  { role: 'primary', readOnly: false },
+  { role: 'standby', readOnly: true },
+  { role: 'replica', readOnly: true },
+];
+
+for (const c of ROLE_CASES) {
+  test(`renderMyCnf role ${c.role}: read_only ${c.readOnly ? 'ON' : 'absent'}`, () => {
+    const primary = renderMyCnf(spec({ role: 'primary' }), paths('/x'));
+    const cnf = renderMyCnf(spec({ role: c.role }), paths('/x'));
+    assert.equal(settings(cnf).get('read_only'), c.readOnly ? 'ON' : undefined);
+    // The role changes nothing else.
+    assert.equal(cnf, c.readOnly ? primary + 'read_only = ON\n' : primary);
+  });
+}
+
+const FIELD_CASES: Array<{ name: string; over: Partial<NodeSpec>; key: string; value: string }> = [
+  { name: 'bind address is the node IP', over: { ip: '127.10.0.9' }, key: 'bind_address', value: '127.10.0.9' },
+  { name: 'report_host is the node IP', over: { ip: '127.10.0.9' }, key: 'report_host', value: '127.10.0.9' },
+  { name: 'port', over: { port: 4406 }, key: 'port', value: '4406' },
+  { name: 'report_port', over: { port: 4406 }, key: 'report_port', value: '4406' },
+  { name: 'server_id', over: { serverId: 4242 }, key: 'server_id', value: '4242' },
+  { name: 'time zone is quoted', over: { timeZone: '+05:30' }, key: 'default_time_zone', value: "'+05:30'" },
+  { name: 'durable commits', over: {}, key: 'innodb_flush_log_at_trx_commit', value: '1' },
+  { name: 'durable binlog', over: {}, key: 'sync_binlog', value: '1' },
+  { name: 'row-based binlog', over: {}, key: 'binlog_format', value: 'ROW' },
+  { name: 'GTID strict mode', over: {}, key: 'gtid_strict_mode', value: 'ON' },
+];
+
+for (const c of FIELD_CASES) {
+  test(`renderMyCnf: ${c.name}`, () => {
+    assert.equal(settings(renderMyCnf(spec(c.over), paths('/x'))).get(c.key), c.value);
+  });
+}
+
+test('renderMyCnf: paths go where MariaDB expects them', () => {
+  const p = paths('/n');
+  const s = settings(renderMyCnf(spec({}), p));
+  assert.equal(s.get('datadir'), p.datadir);
+  assert.equal(s.get('tmpdir'), p.tmpdir);
+  assert.equal(s.get('socket'), p.socket);
+  assert.equal(s.get('pid_file'), p.pidFile);
+  assert.equal(s.get('log_error'), p.errorLog);
+  assert.equal(s.get('init_file'), p.initFile);
+});
+
+test('renderMyCnf: one [mysqld] section, no duplicate keys, ends with a newline', () => {
+  const cnf = renderMyCnf(spec({ role: 'standby' }), paths('/x'));
+  assert.equal(cnf.split('\n').filter((l) => l.startsWith('[')).length, 1);
+  assert.ok(cnf.split('\n').some((l) => l === '[mysqld]'));
+  const keys = cnf.split('\n').filter((l) => l.includes(' = ')).map((l) => l.split(' = ')[0]);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.ok(cnf.endsWith('\n') && !cnf.endsWith('\n\n'));
+});
+
+const INSTALL_CASES: Array<{ name: string; cpu: number; ramGb: number; logFile: string }> = [
+  { name: '1C2G', cpu: 1, ramGb: 2, logFile: '256M' },
+  { name: '2C4G', cpu: 2, ramGb: 4, logFile: '608M' },
+  { name: '8C32G', cpu: 8, ramGb: 32, logFile: '1024M' },
+];
+
+for (const c of INSTALL_CASES) {
+  test(`installDbArgs ${c.name}: log file size agrees with the running config`, () => {
+    const p = paths('/x');
+    const args = installDbArgs({ cpu: c.cpu, ramGb: c.ramGb, diskType: 'ssd_disk' }, p);
+    assert.equal(args[0], '--no-defaults');
+    assert.ok(args.includes(`--datadir=${p.datadir}`));
+    assert.ok(args.includes(`--innodb-log-file-size=${c.logFile}`));
+    assert.equal(settings(renderMyCnf(spec({ cpu: c.cpu, ramGb: c.ramGb }), p)).get('innodb_log_file_size'), c.logFile);
+  });
+}
