@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 node_opts=(--import tsx --test --test-reporter=spec)
+# Test homes are /tmp/openrds-test-<run>-…; cleanup below touches only this run's.
+export OPENRDS_TEST_RUN="${OPENRDS_TEST_RUN:-r$$}"
+prefix="/tmp/openrds-test-${OPENRDS_TEST_RUN}-"
 rc=0
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
@@ -11,7 +14,10 @@ if [ "${1:-}" != "" ]; then unit=(); integ=("$@"); fi
 if [ ${#unit[@]} -gt 0 ]; then node "${node_opts[@]}" "${unit[@]}" || rc=1; fi
 if [ ${#integ[@]} -gt 0 ]; then node "${node_opts[@]}" --test-concurrency=1 "${integ[@]}" || rc=1; fi
 # Leave nothing running: any database or server a failed test left behind under a test home.
-pkill -9 -f -- '--defaults-file=/tmp/openrds-test-' 2>/dev/null || true
-pkill -9 -f -- 'serve --home /tmp/openrds-test-' 2>/dev/null || true
-rm -rf /tmp/openrds-test-* 2>/dev/null || true
+pkill -9 -f -- "--defaults-file=${prefix}" 2>/dev/null || true
+pkill -9 -f -- "serve --home ${prefix}" 2>/dev/null || true
+for t in $(nft list tables 2>/dev/null | awk '/openrds_/ {print $3}'); do
+  nft list table ip "$t" 2>/dev/null | grep -q "comment \"${prefix}" && nft delete table ip "$t"
+done
+rm -rf "${prefix}"* 2>/dev/null || true
 exit $rc

@@ -24,6 +24,10 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
     // Per-request lines would cost throughput; the handler logs refusals, mutations and errors itself.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // A malformed URL (bad percent-encoding) never reaches a route: answer it in the envelope too.
+    frameworkErrors: (e: Error, _req: FastifyRequest, reply: FastifyReply) => {
+      reply.code(ERROR_CODES.InvalidParameter.status).send({ Code: 'InvalidParameter', Message: `invalid URL: ${e.message}`, Data: null, TaskId: '' });
+    },
   }) as unknown as FastifyInstance;
   const nonces = new NonceCache(2 * svc.config.auth.maxSkewSeconds * 1000);
   const keyCache = new Map<string, { tenantId: string; secret: string; at: number }>();
@@ -104,11 +108,28 @@ function parseBody(body: unknown): unknown {
   if (typeof body !== 'string') return undefined;
   const s = body.trim();
   if (!s) return undefined;
+  let v: unknown;
   try {
-    const v = JSON.parse(s);
+    v = JSON.parse(s);
     if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new Error('not an object');
-    return v;
   } catch {
     throw new ApiError('InvalidParameter', 'invalid parameter body: the request body must be a JSON object');
   }
+  if (nestedDeeperThan(v, MAX_BODY_DEPTH)) throw new ApiError('InvalidParameter', `invalid parameter body: nested more than ${MAX_BODY_DEPTH} levels`);
+  return v;
+}
+
+/** No action takes parameters nested this deep; the limit keeps the recursive param readers off the stack limit. */
+const MAX_BODY_DEPTH = 32;
+
+/** Iterative, so a hostile body cannot overflow the stack here either. */
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > limit) return true;
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return false;
 }
