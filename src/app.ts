@@ -13,6 +13,11 @@ import { homePaths, openHomeStore, openMasterKey } from './home.js';
 import { isAlive } from './provisioner/local/proc.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
+import { MetricsCollector } from './metrics/collector.js';
+import { metricsRoute, PromMetrics } from './metrics/prometheus.js';
+import { RetentionJob } from './metrics/retention.js';
+import { HaMonitor } from './ha/ha-monitor.js';
+import { NftEndpoints } from './endpoints/nftables/nft-endpoints.js';
 import { systemClock, type Services } from './services.js';
 import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
 import { TaskRunner } from './tasks/runner.js';
@@ -33,7 +38,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
   const svc: Services = {
-    config: cfg, store, engine, provisioner: new LocalProvisioner(cfg.home, engine), masterKey: openMasterKey(cfg.home),
+    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine), masterKey: openMasterKey(cfg.home),
     clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
   };
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
@@ -50,12 +55,20 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
 
   const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }));
-  const app = buildServer(svc, ACTIONS);
+  const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }));
+  const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys() });
+  const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
+  const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
+  const app = buildServer(svc, ACTIONS, prom.apiHooks);
+  await app.register(metricsRoute(prom));
   await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
   const addr = app.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   runner.start();
   watchdog.start();
+  collector?.start();
+  retention.start();
+  haMonitor.start();
   log.info({ url, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
 
   return {
@@ -63,6 +76,9 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     async close() {
       await app.close();
       await watchdog.stop();
+      await collector?.stop();
+      await retention.stop();
+      await haMonitor.stop();
       await runner!.stop();
       await store.close();
       rmSync(paths.lock, { force: true });

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Engine } from './engine/engine.js';
+import type { Endpoints } from './endpoints/endpoints.js';
 import type { Provisioner } from './provisioner/provisioner.js';
 import type { Store } from './store/store.js';
 
@@ -16,6 +17,7 @@ export interface Services {
   store: Store;
   engine: Engine;
   provisioner: Provisioner;
+  endpoints: Endpoints;
   masterKey: Buffer;
   clock: Clock;
   log: Logger;

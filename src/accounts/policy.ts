@@ -30,3 +30,16 @@ export function accountNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why `name` is one of the service's internal accounts, which are never listed and never
+ * changed through the API (openrds_admin, openrds_repl, openrds_monitor, root@localhost,
+ * mariadb.sys, …), or undefined. `stored`: the name is a user account in the store; only `root`
+ * can be both (CreateDBInstance's Password makes a `root`@'%' Super account, which is the user's).
+ */
+export function internalAccountProblem(name: string, stored: boolean): string | undefined {
+  const n = name.toLowerCase();
+  const reserved = RESERVED_ACCOUNTS.some((r) => r.toLowerCase() === n) || n.startsWith('openrds_') || n.startsWith('mariadb');
+  if (!reserved || (n === 'root' && stored)) return undefined;
+  return `${name} is an internal account of the service; it cannot be listed, changed or dropped`;
+}

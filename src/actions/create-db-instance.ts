@@ -4,7 +4,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ActionDef } from '../api/action.js';
-import { ApiError, invalidParam, unsupported } from '../api/errors.js';
+import { ApiError, invalidParam } from '../api/errors.js';
 import type { ParamReader } from '../api/validate.js';
 import { findDisk, findRegion, findSpec, ARCHITECTURES } from '../catalog/catalog.js';
 import { passwordProblem } from '../accounts/policy.js';
@@ -38,6 +38,18 @@ export function readDiskValue(svc: Services, diskType: string, p: ParamReader): 
   return v;
 }
 
+/**
+ * Basic: one node listening on the instance's own IP. HA: a primary and a standby with IPs of
+ * their own; the instance's IP becomes the endpoint that follows the primary.
+ */
+export function nodeRows(uuid: string, ha: boolean, port: number, now: number) {
+  const row = (role: string) => ({
+    id: randomId('n', 5), instance_uuid: uuid, role, ip: ha ? ('pool' as const) : ('instance' as const), port,
+    server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now,
+  });
+  return ha ? [row('primary'), row('standby')] : [row('primary')];
+}
+
 export const createDbInstance: ActionDef = {
   name: 'CreateDBInstance',
   async handler({ svc, tenantId, log }, p) {
@@ -67,10 +79,6 @@ export const createDbInstance: ActionDef = {
     const timeZone = p.str('TimeZone', { oneOf: TIME_ZONES }) ?? region.TimeZone;
     const port = readServicePort(p);
     p.int('SubjectId', { min: 0 });
-    if (spec.ArchitectureType !== ARCHITECTURES.basic) {
-      throw unsupported(`PaasGoodsId ${goodsId} is an HA (ArchitectureType 1) spec; HA instances are not available yet, choose an ArchitectureType 0 spec`);
-    }
-
     const now = svc.clock.now();
     const groupId = randomUUID();
     const items = Array.from({ length: amount }, (_, k) => {
@@ -83,7 +91,7 @@ export const createDbInstance: ActionDef = {
           port, time_zone: timeZone, status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion,
           parent_uuid: null, created_at: now + k, updated_at: now, deleted_at: null,
         },
-        nodes: [{ id: randomId('n', 5), instance_uuid: uuid, role: 'primary', port, server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now }],
+        nodes: nodeRows(uuid, spec.ArchitectureType === ARCHITECTURES.ha, port, now),
         task: newTaskRow({ id: taskId, groupId, tenantId, instanceUuid: uuid, type: 'CreateDBInstance', now }),
         accounts: password === undefined ? [] : [{
           instance_uuid: uuid, name: 'root', type: 'Super', description: 'created by CreateDBInstance', password_hash: nativePasswordHash(password),

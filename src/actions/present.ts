@@ -11,6 +11,14 @@ export function apiTime(ms: number | null | undefined): string {
   return new Date(Number(ms)).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** Inverse of apiTime: `YYYY-MM-DD HH:MM:SS` (UTC) → epoch ms, or undefined when malformed or not a real date. */
+export function parseApiTime(s: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s.trim());
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  return apiTime(ms) === s.trim() ? ms : undefined;
+}
+
 export function presentAttachDisk(d: DiskType) {
   return {
     BasicIops: d.BasicIops, DiskMax: d.DiskMax, DiskMaxExpand: d.DiskMaxExpand, DiskMin: d.DiskMin,

@@ -14,6 +14,18 @@ export interface NodeSpec {
   diskType: string;
   timeZone: string;
   role: 'primary' | 'standby' | 'replica';
+  /**
+   * Replication topology of the instance: `none` (basic), `ha` (primary + semi-sync standby),
+   * `readonly` (an asynchronous replica that must never acknowledge semi-sync commits).
+   */
+  topology?: 'none' | 'ha' | 'readonly';
+  /** Semi-sync wait before the primary falls back to asynchronous replication. */
+  semiSyncTimeoutMs?: number;
+  /**
+   * Engine parameters the user set with ModifyDBParameter (name → value, already validated by
+   * the engine's ParameterCatalog). Rendered into the config so they survive restarts. Default {}.
+   */
+  overrides?: Readonly<Record<string, string>>;
 }
 
 export interface NodePaths {
@@ -47,8 +59,8 @@ export interface Engine {
   installedVersion(): Promise<string>;
   /** Pure: the server config for a node. */
   renderConfig(spec: NodeSpec, paths: NodePaths): string;
-  /** Pure: SQL run at every start (without binlogging) that (re)creates the internal admin account. */
-  renderInitSql(adminUser: string, adminPasswordHash: string): string;
+  /** Pure: SQL run at every start (without binlogging) that (re)creates the internal admin and replication accounts. */
+  renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string;
   /** Creates an empty datadir. Not idempotent by itself: the caller wipes a half-made one first. */
   initDatadir(paths: NodePaths, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void>;
   serverCommand(paths: NodePaths): { command: string; args: string[] };
@@ -59,8 +71,127 @@ export interface Engine {
   ensureAccount(t: Target, a: AccountSpec): Promise<void>;
   dropAccount(t: Target, name: string): Promise<void>;
   serverVersion(t: Target): Promise<string>;
+  /**
+   * The server's status counters, for monitoring. Runs on a connection per target that stays
+   * open between calls (it counts in Threads_connected); rejects when the server has not
+   * answered within timeoutMs, and then drops that connection.
+   */
+  statusCounters(t: Target, timeoutMs: number): Promise<StatusCounters>;
+  /** Closes the monitoring connections, except those to the `keep` targets. */
+  closeMonitoring(keep?: readonly Target[]): void;
+
+  // --- user privileges (run on the primary; they replicate through the binlog) ---
+
+  /**
+   * The grants each `name`@'%' really holds (SHOW GRANTS), parsed; undefined for a name with no
+   * such user. One connection for all names.
+   */
+  listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>>;
+  /** Whether a database (schema) of this exact name exists. */
+  databaseExists(t: Target, db: string): Promise<boolean>;
+  /**
+   * Makes the privileges of `name`@'%' on `db`.* exactly `privileges`: grants what is missing
+   * first, then revokes the rest, so the account never passes through having none. Idempotent.
+   * `db` is a literal name: wildcard characters in it are escaped.
+   */
+  grantDatabase(t: Target, name: string, db: string, privileges: readonly string[]): Promise<void>;
+  /** Revokes every privilege of `name`@'%' on `db`.*. Idempotent: no grant there is not an error. */
+  revokeDatabase(t: Target, name: string, db: string): Promise<void>;
+  /** Grants or revokes one global privilege (ON *.*) of `name`@'%'. Idempotent. */
+  setGlobalPrivilege(t: Target, name: string, privilege: string, granted: boolean): Promise<void>;
+
+  // --- engine parameters (run on every node) ---
+
+  /** The tunable parameters of this engine: list, defaults, checks and protected names. Pure. */
+  readonly parameters: ParameterCatalog;
+  /** SHOW GLOBAL VARIABLES for these names (values as the server reports them); missing names are left out. */
+  readVariables(t: Target, names: readonly string[]): Promise<Record<string, string>>;
+  /** SET GLOBAL name = value, for a value that `parameters.check` accepted. */
+  setGlobal(t: Target, name: string, value: string): Promise<void>;
+
+  // --- replication (HA and read-only instances) ---
+
+  /** GTID positions: binlog (written here), slave (applied from a source), current. */
+  gtidState(t: Target): Promise<{ binlogPos: string; slavePos: string; currentPos: string }>;
+  /** Replica threads and positions, or undefined when the node replicates from nobody. */
+  replicaStatus(t: Target): Promise<ReplicaStatus | undefined>;
+  /** Semi-synchronous state as seen by a primary. */
+  semiSyncStatus(t: Target): Promise<{ masterOn: boolean; clients: number; noTx: number; yesTx: number }>;
+  /** (Re)points the node at `source` and starts replicating. `gtidSlavePos` seeds the position of a restored copy. */
+  startReplication(t: Target, source: Target, mode: 'slave_pos' | 'current_pos', gtidSlavePos?: string): Promise<void>;
+  /** Waits until the node has applied `gtid`; false on timeout. */
+  waitGtid(t: Target, gtid: string, timeoutS: number): Promise<boolean>;
+  /** Stops replicating, forgets the source, and accepts writes (semi-sync master on). */
+  promote(t: Target): Promise<void>;
+  setReadOnly(t: Target, on: boolean): Promise<void>;
+}
+
+export interface ReplicaStatus {
+  ioRunning: string; // Yes | No | Connecting
+  sqlRunning: string;
+  masterHost: string;
+  masterPort: number;
+  lastIoErrno: number;
+  lastIoError: string;
+  lastSqlErrno: number;
+  lastSqlError: string;
+  gtidIoPos: string;
+  secondsBehind: number | null;
+}
+
+/** Status counters of a server (SHOW GLOBAL STATUS); counters restart from 0 with the server. */
+export interface StatusCounters {
+  /** Seconds since the server started: a smaller value than before means it restarted. */
+  uptime: number;
+  threadsConnected: number;
+  slowQueries: number;
+  bytesReceived: number;
+  bytesSent: number;
 }
 
 export const ADMIN_USER = 'openrds_admin';
+export const REPL_USER = 'openrds_repl';
 /** Accounts the control plane owns; users can never see, create, change or drop them. */
 export const RESERVED_ACCOUNTS = ['root', 'mysql', 'mariadb.sys', 'openrds_admin', 'openrds_repl', 'openrds_monitor', 'PUBLIC'];
+
+/** Grants of one account as the engine holds them (see Engine.listGrants). */
+export interface AccountGrants {
+  /** Privileges ON *.*, upper case (USAGE left out). */
+  global: string[];
+  /**
+   * Database-level grants (`table` is `*`) and table-level grants. `db` is the literal name
+   * (wildcard escapes removed). Routine-level grants are left out.
+   */
+  objects: Array<{ db: string; table: string; privileges: string[] }>;
+}
+
+/** What DescribeDBParameter shows about a parameter, and what ModifyDBParameter may do with it. */
+export interface ParameterInfo {
+  name: string;
+  description: string;
+  /** Users may change it with ModifyDBParameter. */
+  modifiable: boolean;
+  /** A change takes effect only after the server restarts. */
+  restart: boolean;
+}
+
+export type ParameterCheck = { ok: true; value: string } | { ok: false; why: string };
+
+/** The curated parameter list of an engine (docs/parameters.md). Every method is pure. */
+export interface ParameterCatalog {
+  /** Every parameter DescribeDBParameter lists, in display order. */
+  list(): readonly ParameterInfo[];
+  /** The name as the catalog knows it: `Log-Bin` and `log_bin` are the same option. */
+  canonicalName(name: string): string;
+  get(name: string): ParameterInfo | undefined;
+  /** The value a node of this spec runs with when the user has not changed it. */
+  defaultValue(name: string, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): string;
+  /** The allowed values in the CDS form: `[1-65535]`, `[ON|OFF]`, `{A,B,…}` (any subset). */
+  checkingCode(name: string, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): string;
+  /** Validates a value for a modifiable parameter; the normalized value, or why it is refused. */
+  check(name: string, value: string, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): ParameterCheck;
+  /** Why `name` can never be changed through the API, or undefined when it is not protected. */
+  protectedReason(name: string): string | undefined;
+  /** Whether two values of `name` are the same setting (e.g. `1` and `1.000000`, set order). */
+  same(name: string, a: string, b: string): boolean;
+}

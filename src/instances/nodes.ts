@@ -1,11 +1,20 @@
 /** How an instance's rows map onto engine node specs and admin connections. */
-import { ADMIN_USER, type NodeSpec, type Target } from '../engine/engine.js';
+import { ADMIN_USER, REPL_USER, type NodeSpec, type Target } from '../engine/engine.js';
+import type { InternalCredentials } from '../provisioner/provisioner.js';
 import { derivePassword, nativePasswordHash } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 
-export function nodeSpec(inst: Instance, node: Node): NodeSpec {
+/** `overrides`: the instance's user parameters (store.parameters.values), rendered into the config. */
+export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>): NonNullable<NodeSpec['topology']> {
+  if (inst.parent_uuid) return 'readonly';
+  return Number(inst.architecture) === 1 ? 'ha' : 'none';
+}
+
+export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number): NodeSpec {
   return {
+    topology: topologyOf(inst),
+    semiSyncTimeoutMs,
     nodeId: node.id,
     serverId: node.server_id,
     ip: node.ip,
@@ -16,6 +25,7 @@ export function nodeSpec(inst: Instance, node: Node): NodeSpec {
     diskType: inst.disk_type,
     timeZone: inst.time_zone,
     role: node.role as NodeSpec['role'],
+    overrides,
   };
 }
 
@@ -27,13 +37,24 @@ export function adminHash(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance,
   return nativePasswordHash(adminPassword(svc, inst));
 }
 
+/** The instance's replication account: the same on every node, derived like the admin password. */
+export function replTarget(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance, 'uuid'>, source: Pick<Node, 'ip' | 'port'>): Target {
+  return { host: source.ip, port: source.port, user: REPL_USER, password: derivePassword(svc.masterKey, inst.uuid, 'repl') };
+}
+
+export function internalCredentials(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance, 'uuid'>): InternalCredentials {
+  return { adminHash: adminHash(svc, inst), replHash: nativePasswordHash(derivePassword(svc.masterKey, inst.uuid, 'repl')) };
+}
+
 export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Instance, node: Pick<Node, 'ip' | 'port'>): Target {
   return { host: node.ip, port: node.port, user: ADMIN_USER, password: adminPassword(svc, inst) };
 }
 
 /** Starts (or adopts) a node and waits until it answers as the admin. Idempotent. */
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = 120_000): Promise<void> {
-  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node), adminHash(svc, inst));
+  // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
+  const overrides = await svc.store.parameters.values(inst.uuid);
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -46,6 +67,12 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
     await new Promise((r) => setTimeout(r, 50));
   }
   await svc.store.updateNode(node.id, { pid: rt.pid ?? null, last_seen_at: svc.clock.now() });
+}
+
+/** Re-renders a running node's config (e.g. after a role change) without restarting it. */
+export async function refreshNodeConfig(svc: Services, inst: Instance, node: Node): Promise<void> {
+  const overrides = await svc.store.parameters.values(inst.uuid);
+  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
 }
 
 export function primaryNode(nodes: Node[]): Node | undefined {

@@ -6,6 +6,10 @@ export const InstanceStatus = {
   CREATING: 'CREATING',
   RUNNING: 'RUNNING',
   RECOVERING: 'RECOVERING',
+  FAILOVER: 'FAILOVER',
+  REBUILDING: 'REBUILDING',
+  /** ModifyDBParameter is applying parameters (and may restart nodes). */
+  MODIFYING_PARAMETERS: 'MODIFYING_PARAMETERS',
   DELETING: 'DELETING',
   DELETED: 'DELETED',
   ERROR: 'ERROR',
@@ -14,8 +18,11 @@ export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus
 
 export const INSTANCE_TRANSITIONS: Record<InstanceStatus, readonly InstanceStatus[]> = {
   CREATING: ['RUNNING', 'ERROR'],
-  RUNNING: ['DELETING', 'RECOVERING'],
+  RUNNING: ['DELETING', 'RECOVERING', 'FAILOVER', 'REBUILDING', 'MODIFYING_PARAMETERS'],
   RECOVERING: ['RUNNING', 'ERROR'],
+  FAILOVER: ['RUNNING', 'ERROR'],
+  REBUILDING: ['RUNNING', 'ERROR'],
+  MODIFYING_PARAMETERS: ['RUNNING', 'ERROR'],
   ERROR: ['DELETING', 'RECOVERING'],
   DELETING: ['DELETED', 'ERROR'],
   DELETED: [],
@@ -31,6 +38,9 @@ export const STATUS_STR: Record<InstanceStatus, string> = {
   CREATING: '创建中',
   RUNNING: '运行中',
   RECOVERING: '恢复中',
+  FAILOVER: '主备切换中',
+  REBUILDING: '重建备库中',
+  MODIFYING_PARAMETERS: '参数修改中',
   DELETING: '删除中',
   DELETED: '已删除',
   ERROR: '异常',

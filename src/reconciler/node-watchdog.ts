@@ -33,7 +33,9 @@ export class NodeWatchdog {
 
   async gather(): Promise<InstanceObservation[]> {
     const { store, provisioner } = this.svc;
-    const running = (await store.listLiveInstances()).filter((i) => i.status === InstanceStatus.RUNNING);
+    // HA pairs belong to the HA monitor (src/ha/), which may fail over instead of restarting.
+    const running = (await store.listLiveInstances())
+      .filter((i) => i.status === InstanceStatus.RUNNING && !(Number(i.architecture) === 1 && !i.parent_uuid));
     if (running.length === 0) return [];
     const busy = await store.busyInstances();
     const nodesByInstance = new Map<string, Node[]>();

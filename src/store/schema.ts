@@ -42,6 +42,8 @@ export interface InstanceTable {
   updated_at: number;
   /** Set when deletion finished; deleted rows are invisible to the API. */
   deleted_at: number | null;
+  /** HA bookkeeping, JSON (see src/ha/ha-state.ts). */
+  ha_state: Generated<string>;
 }
 
 export interface NodeTable {
@@ -92,7 +94,71 @@ export interface TaskTable {
   finished_at: number | null;
 }
 
+/** An instance's metric series (metrics-repo.ts): points refer to it by a small integer id. */
+export interface MetricSeriesTable {
+  id: number;
+  instance_uuid: string;
+  created_at: number;
+}
+
+/**
+ * One rollup point: an instance's bucket of `period` seconds starting at `ts` (epoch ms, UTC),
+ * with a sum and a sample count per metric (src/metrics/rollup.ts, docs/monitoring.md).
+ */
+export interface MetricPointTable {
+  series_id: number;
+  period: number;
+  ts: number;
+  cpu_sum: number;
+  cpu_n: number;
+  mem_sum: number;
+  mem_n: number;
+  space_sum: number;
+  space_n: number;
+  net_sum: number;
+  net_n: number;
+  sessions_sum: number;
+  sessions_n: number;
+  slow_sum: number;
+  slow_n: number;
+}
+
+/** The last raw reading of each node, JSON: the base of rates after a restart of serve. */
+export interface MetricLastReadingTable {
+  node_id: string;
+  at: number;
+  reading: string;
+}
+
+/** A user's value for an engine parameter of an instance (ModifyDBParameter); rendered into every node's my.cnf. */
+export interface InstanceParameterTable {
+  instance_uuid: string;
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
+/** One parameter change of a ModifyDBParameter task (DescribeDBParameterModifyHistory). */
+export interface ParameterHistoryTable {
+  task_id: string;
+  instance_uuid: string;
+  name: string;
+  old_value: string;
+  new_value: string;
+  modified_at: number;
+  /** Who asked, as CDS shows it (`用户`, the user). */
+  role: string;
+  /** pending (being applied) | valid (running on every node) | invalid (not in effect). */
+  state: string;
+  status_message: string;
+}
+
 export interface Database {
+  instance_parameters: InstanceParameterTable;
+  parameter_history: ParameterHistoryTable;
+  metric_series: MetricSeriesTable;
+  metric_points: MetricPointTable;
+  metric_last_readings: MetricLastReadingTable;
   tenants: TenantTable;
   access_keys: AccessKeyTable;
   instances: InstanceTable;

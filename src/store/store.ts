@@ -10,6 +10,8 @@
  */
 import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
+import { MetricsRepo } from './metrics-repo.js';
+import { ParametersRepo } from './parameters-repo.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;
@@ -44,10 +46,19 @@ export interface InstanceFilter {
 export const ACTIVE_TASK_STATUSES = ['NEW', 'DOING'] as const;
 
 export class Store {
-  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {}
+  /** Monitoring rollups (src/metrics/). */
+  readonly metrics: MetricsRepo;
+  /** Engine parameters set by users and their change history (ModifyDBParameter). */
+  readonly parameters: ParametersRepo;
+
+  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {
+    this.metrics = new MetricsRepo(db, (e) => backend.isUniqueViolation(e));
+    this.parameters = new ParametersRepo(db);
+  }
 
   async migrate(): Promise<void> {
-    const { error } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    // Unordered: migrations developed side by side may land in any order on an existing store.
+    const { error } = await new Migrator({ db: this.db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
     if (error) throw new Error('store migration failed', { cause: error });
   }
 
@@ -105,6 +116,10 @@ export class Store {
     return q.orderBy('created_at', 'asc').orderBy('uuid').execute();
   }
 
+  async listReadOnlyChildren(parentUuid: string): Promise<Instance[]> {
+    return this.db.selectFrom('instances').selectAll().where('parent_uuid', '=', parentUuid).where('deleted_at', 'is', null).execute();
+  }
+
   async listLiveInstances(): Promise<Instance[]> {
     return this.db.selectFrom('instances').selectAll().where('deleted_at', 'is', null).execute();
   }
@@ -121,7 +136,8 @@ export class Store {
   async createInstances(
     items: Array<{
       instance: Omit<Insertable<InstanceTable>, 'ip'>;
-      nodes: Array<Omit<Insertable<NodeTable>, 'ip'>>;
+      /** `ip: 'instance'` shares the instance's address (basic); `ip: 'pool'` takes a fresh one (HA nodes). */
+      nodes: Array<Omit<Insertable<NodeTable>, 'ip'> & { ip: 'instance' | 'pool' }>;
       task: Insertable<TaskTable>;
       accounts: Array<Insertable<AccountTable>>;
     }>,
@@ -132,12 +148,20 @@ export class Store {
         return await this.db.transaction().execute(async (trx) => {
           const out: Instance[] = [];
           for (const it of items) {
-            const rows = await trx.selectFrom('instances').select('ip')
-              .where('pipe_id', '=', it.instance.pipe_id).where('deleted_at', 'is', null).execute();
-            const ip = pickIp(new Set(rows.map((r) => r.ip)));
-            if (!ip) throw new IpExhaustedError(`pipe ${it.instance.pipe_id} has no free address`);
+            const used = new Set((await trx.selectFrom('instances').select('ip')
+              .where('pipe_id', '=', it.instance.pipe_id).where('deleted_at', 'is', null).execute()).map((r) => r.ip));
+            const nodeIps = await trx.selectFrom('nodes').innerJoin('instances', 'instances.uuid', 'nodes.instance_uuid')
+              .select('nodes.ip').where('instances.pipe_id', '=', it.instance.pipe_id).execute();
+            for (const r of nodeIps) used.add(r.ip);
+            const take = () => {
+              const ip = pickIp(used);
+              if (!ip) throw new IpExhaustedError(`pipe ${it.instance.pipe_id} has no free address`);
+              used.add(ip);
+              return ip;
+            };
+            const ip = take();
             const inst = await trx.insertInto('instances').values({ ...it.instance, ip }).returningAll().executeTakeFirstOrThrow();
-            for (const n of it.nodes) await trx.insertInto('nodes').values({ ...n, ip }).execute();
+            for (const n of it.nodes) await trx.insertInto('nodes').values({ ...n, ip: n.ip === 'instance' ? ip : take() }).execute();
             await trx.insertInto('tasks').values(it.task).execute();
             for (const a of it.accounts) await trx.insertInto('accounts').values(a).execute();
             out.push(inst);

@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { TestClient, type Creds } from './cds-client.js';
+import { nftTableName } from '../../src/endpoints/nftables/nft-endpoints.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const BIN = join(ROOT, 'bin/openrds');
@@ -40,7 +41,7 @@ export function newKey(home: string, tenant: string): Creds {
 }
 
 export async function startServer(opts: { config?: Record<string, unknown> } = {}): Promise<ServerHandle> {
-  const home = join('/tmp', `openrds-test-${process.pid}-${randomInt(1e9)}`);
+  const home = join('/tmp', `openrds-test-${process.env.OPENRDS_TEST_RUN ?? 'x'}-${process.pid}-${randomInt(1e9)}`);
   mkdirSync(home, { recursive: true });
   const a = randomInt(20, 250);
   const b = randomInt(0, 256);
@@ -84,6 +85,9 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
     async cleanup() {
       if (proc.exitCode === null && proc.signalCode === null) await h.stop();
       killDatabases(home);
+      try {
+        execFileSync('nft', ['delete', 'table', 'ip', nftTableName(home)], { stdio: 'ignore' });
+      } catch { /* no endpoint table */ }
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -3,10 +3,15 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AccountSpec, Engine, NodePaths, NodeSpec, Target } from '../engine.js';
+import type { AccountGrants, AccountSpec, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target } from '../engine.js';
 import { withConnection } from './client.js';
 import { installDbArgs, renderMyCnf } from './mycnf.js';
-import { dropAccountSql, ensureAccountSql, initSql } from './sql.js';
+import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
+import { MARIADB_PARAMETERS } from './parameters.js';
+import {
+  databaseExistsSql, parseShowGrants, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
+} from './sql.js';
+import { changeMasterSql, dropAccountSql, ensureAccountSql, initSql, quoteString } from './sql.js';
 
 const run = promisify(execFile);
 
@@ -21,7 +26,9 @@ export function findBinary(name: string, binDir: string): string {
 
 export class MariaDbEngine implements Engine {
   readonly kind = 'mariadb';
+  readonly parameters = MARIADB_PARAMETERS;
   private version?: string;
+  private readonly monitors = new MonitorConnections();
   constructor(private readonly binDir = '') {}
 
   async installedVersion(): Promise<string> {
@@ -38,8 +45,8 @@ export class MariaDbEngine implements Engine {
     return renderMyCnf(spec, paths);
   }
 
-  renderInitSql(adminUser: string, adminHash: string): string {
-    return initSql(adminUser, adminHash);
+  renderInitSql(adminUser: string, adminHash: string, repl?: { user: string; hash: string }): string {
+    return initSql(adminUser, adminHash, repl);
   }
 
   async initDatadir(paths: NodePaths, spec?: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void> {
@@ -90,10 +97,150 @@ export class MariaDbEngine implements Engine {
     await withConnection(t, async (c) => { await c.query(dropAccountSql(name)); });
   }
 
+  async statusCounters(t: Target, timeoutMs: number): Promise<StatusCounters> {
+    const rows = await this.monitors.query(t, STATUS_COUNTERS_SQL, timeoutMs);
+    return parseStatusCounters(rows as Array<{ Variable_name: string; Value: string }>);
+  }
+
+  closeMonitoring(keep?: readonly Target[]): void {
+    this.monitors.close(keep);
+  }
+
   async serverVersion(t: Target): Promise<string> {
     return withConnection(t, async (c) => {
       const [rows] = await c.query('SELECT VERSION() AS v');
       return String((rows as Array<{ v: string }>)[0]!.v).replace(/-.*$/, '');
     });
   }
+
+  async gtidState(t: Target) {
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query('SELECT @@gtid_binlog_pos AS b, @@gtid_slave_pos AS s, @@gtid_current_pos AS c');
+      const r = (rows as Array<{ b: string; s: string; c: string }>)[0]!;
+      return { binlogPos: r.b, slavePos: r.s, currentPos: r.c };
+    }, 1000);
+  }
+
+  async replicaStatus(t: Target): Promise<ReplicaStatus | undefined> {
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query('SHOW SLAVE STATUS');
+      const r = (rows as Array<Record<string, unknown>>)[0];
+      if (!r) return undefined;
+      return {
+        ioRunning: String(r.Slave_IO_Running), sqlRunning: String(r.Slave_SQL_Running),
+        masterHost: String(r.Master_Host), masterPort: Number(r.Master_Port),
+        lastIoErrno: Number(r.Last_IO_Errno), lastIoError: String(r.Last_IO_Error ?? ''),
+        lastSqlErrno: Number(r.Last_SQL_Errno), lastSqlError: String(r.Last_SQL_Error ?? ''),
+        gtidIoPos: String(r.Gtid_IO_Pos ?? ''),
+        secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
+      };
+    }, 1000);
+  }
+
+  async semiSyncStatus(t: Target) {
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_master_no_tx','Rpl_semi_sync_master_yes_tx')");
+      const m = new Map((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
+      return {
+        masterOn: m.get('Rpl_semi_sync_master_status') === 'ON',
+        clients: Number(m.get('Rpl_semi_sync_master_clients') ?? 0),
+        noTx: Number(m.get('Rpl_semi_sync_master_no_tx') ?? 0),
+        yesTx: Number(m.get('Rpl_semi_sync_master_yes_tx') ?? 0),
+      };
+    }, 1000);
+  }
+
+  async startReplication(t: Target, source: Target, mode: 'slave_pos' | 'current_pos', gtidSlavePos?: string): Promise<void> {
+    await withConnection(t, async (c) => {
+      await c.query('STOP SLAVE');
+      if (gtidSlavePos !== undefined) await c.query(`SET GLOBAL gtid_slave_pos = ${quoteString(gtidSlavePos)}`);
+      await c.query(changeMasterSql(source, mode));
+      await c.query('START SLAVE');
+    });
+  }
+
+  async waitGtid(t: Target, gtid: string, timeoutS: number): Promise<boolean> {
+    if (!gtid) return true;
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query(`SELECT MASTER_GTID_WAIT(${quoteString(gtid)}, ${Number(timeoutS)}) AS r`);
+      return Number((rows as Array<{ r: number }>)[0]!.r) === 0;
+    });
+  }
+
+  async promote(t: Target): Promise<void> {
+    await withConnection(t, async (c) => {
+      await c.query('STOP SLAVE');
+      await c.query('RESET SLAVE ALL');
+      await c.query('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+      await c.query('SET GLOBAL read_only = OFF');
+    });
+  }
+
+  async setReadOnly(t: Target, on: boolean): Promise<void> {
+    await withConnection(t, async (c) => { await c.query(`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`); });
+  }
+
+  // --- user privileges ---
+
+  async listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>> {
+    return withConnection(t, async (c) => {
+      const out = new Map<string, AccountGrants | undefined>();
+      for (const name of names) {
+        try {
+          const [rows] = await c.query(showGrantsSql(name));
+          out.set(name, parseShowGrants((rows as Array<Record<string, string>>).map((r) => String(Object.values(r)[0]))));
+        } catch (e) {
+          if ((e as { errno?: number }).errno !== ER_NONEXISTING_GRANT) throw e;
+          out.set(name, undefined);
+        }
+      }
+      return out;
+    });
+  }
+
+  async databaseExists(t: Target, db: string): Promise<boolean> {
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query(databaseExistsSql(db));
+      return (rows as unknown[]).length > 0;
+    });
+  }
+
+  async grantDatabase(t: Target, name: string, db: string, privileges: readonly string[]): Promise<void> {
+    await this.planAndRun(t, name, db, privileges);
+  }
+
+  async revokeDatabase(t: Target, name: string, db: string): Promise<void> {
+    await this.planAndRun(t, name, db, []);
+  }
+
+  /** Reads the current grant on db.* and runs the statements that make it `target`. */
+  private async planAndRun(t: Target, name: string, db: string, target: readonly string[]): Promise<void> {
+    await withConnection(t, async (c) => {
+      const [rows] = await c.query(showGrantsSql(name));
+      const g = parseShowGrants((rows as Array<Record<string, string>>).map((r) => String(Object.values(r)[0])));
+      const current = g.objects.find((o) => o.db === db && o.table === '*')?.privileges;
+      for (const s of planDatabasePrivileges(name, db, current, target)) await c.query(s);
+    });
+  }
+
+  async setGlobalPrivilege(t: Target, name: string, privilege: string, granted: boolean): Promise<void> {
+    await withConnection(t, async (c) => { await c.query(setGlobalPrivilegeSql(name, privilege, granted)); });
+  }
+
+  // --- engine parameters ---
+
+  async readVariables(t: Target, names: readonly string[]): Promise<Record<string, string>> {
+    if (names.length === 0) return {};
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query(showVariablesSql(names));
+      return Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, String(r.Value)]));
+    });
+  }
+
+  async setGlobal(t: Target, name: string, value: string): Promise<void> {
+    await withConnection(t, async (c) => { await c.query(setGlobalSql(name, value)); });
+  }
 }
+
+/** MariaDB error 1141: no such grant (SHOW GRANTS for a user that does not exist). */
+const ER_NONEXISTING_GRANT = 1141;

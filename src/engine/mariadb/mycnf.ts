@@ -86,7 +86,59 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     ['long_query_time', 1],
   ];
   if (spec.role !== 'primary') lines.push(['read_only', 'ON']);
-  return lines.map((l) => (typeof l === 'string' ? l : `${l[0]} = ${l[1]}`)).join('\n') + '\n';
+  if (spec.topology === 'ha') {
+    // Lossless semi-sync: a commit is acknowledged only after the standby has it (AFTER_SYNC).
+    lines.push('# HA: semi-synchronous replication to the standby');
+    lines.push(['rpl_semi_sync_master_enabled', spec.role === 'primary' ? 'ON' : 'OFF']);
+    lines.push(['rpl_semi_sync_slave_enabled', 'ON']);
+    lines.push(['rpl_semi_sync_master_wait_point', 'AFTER_SYNC']);
+    lines.push(['rpl_semi_sync_master_timeout', spec.semiSyncTimeoutMs ?? 10000]);
+  }
+  if (spec.topology === 'readonly') {
+    // A read-only replica never acknowledges: only the standby's ack may release a commit.
+    lines.push(['rpl_semi_sync_slave_enabled', 'OFF']);
+  }
+  if (spec.topology === 'ha' || spec.topology === 'readonly') {
+    lines.push(['slave_net_timeout', 5]);
+    lines.push(['slave_parallel_threads', Math.max(2, Math.min(8, spec.cpu * 2))]);
+  }
+  return withOverrides(lines, spec.overrides ?? {}).map((l) => (typeof l === 'string' ? l : `${l[0]} = ${l[1]}`)).join('\n') + '\n';
+}
+
+type CnfLine = [string, string | number] | string;
+
+/**
+ * The user's parameters (ModifyDBParameter, docs/parameters.md) on top of the rendered lines:
+ * a setting already there gets the user's value in place; the others follow at the end, sorted.
+ * A user character set drops the fixed collation, so the server takes that set's default one
+ * (utf8mb4_general_ci with latin1 would stop it from starting). Names and values were validated
+ * by the parameter catalog; anything that could break the file's syntax is refused here too.
+ */
+export function withOverrides(lines: readonly CnfLine[], overrides: Readonly<Record<string, string>>): CnfLine[] {
+  const names = Object.keys(overrides).sort();
+  if (names.length === 0) return [...lines];
+  for (const k of names) {
+    if (!/^[a-z][a-z0-9_]*$/.test(k)) throw new Error(`invalid parameter name in overrides: ${JSON.stringify(k)}`);
+    if (!/^[A-Za-z0-9_.,+-]*$/.test(overrides[k]!)) throw new Error(`invalid value for ${k} in overrides: ${JSON.stringify(overrides[k])}`);
+  }
+  const cnfValue = (v: string) => (v === '' ? '""' : v);
+  const dropCollation = 'character_set_server' in overrides && !('collation_server' in overrides);
+  const placed = new Set<string>();
+  const out: CnfLine[] = [];
+  for (const l of lines) {
+    if (typeof l === 'string') { out.push(l); continue; }
+    if (dropCollation && l[0] === 'collation_server') continue;
+    if (Object.hasOwn(overrides, l[0])) {
+      out.push([l[0], cnfValue(overrides[l[0]]!)]);
+      placed.add(l[0]);
+    } else out.push(l);
+  }
+  const rest = names.filter((k) => !placed.has(k));
+  if (rest.length) {
+    out.push('# user parameters (ModifyDBParameter); see docs/parameters.md');
+    for (const k of rest) out.push([k, cnfValue(overrides[k]!)]);
+  }
+  return out;
 }
 
 /** Options for mariadb-install-db that must agree with the running config. */

@@ -3,23 +3,38 @@
  * `<home>/nodes/<nodeId>/`. Processes outlive `openrds serve` and are adopted again by
  * matching their `--defaults-file` argument, so a restart of the control plane cuts nothing.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
-import { ADMIN_USER } from '../../engine/engine.js';
-import type { NodeRuntime, Provisioner } from '../provisioner.js';
+import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
+import type { InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
 import { findProcesses, isAlive, processArgv, signal, waitExit } from './proc.js';
+import { diskUsage, readProcUsage } from './usage.js';
 
 const INIT_MARKER = '.openrds-initialized';
+const execFileP = promisify(execFile);
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  try {
+    await execFileP(cmd, args, { timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as { stderr?: string };
+    throw new Error(`${cmd.split('/').pop()} ${args[1] ?? ''} failed: ${(err.stderr ?? '').split('\n').slice(-6).join(' | ')}`, { cause: e });
+  }
+}
 const SOCKET_MAX = 100;
 
 export class LocalProvisioner implements Provisioner {
   readonly kind = 'local';
   readonly nodesDir: string;
+  /** Last datadir size per node: usage() walks a datadir at most every diskMaxAgeMs. */
+  private readonly diskCache = new Map<string, { at: number; bytes: number }>();
 
-  constructor(home: string, private readonly engine: Engine) {
+  constructor(home: string, private readonly engine: Engine, private readonly binDir = '') {
     this.nodesDir = join(home, 'nodes');
   }
 
@@ -42,11 +57,11 @@ export class LocalProvisioner implements Provisioner {
     };
   }
 
-  async ensureRunning(spec: NodeSpec, adminPasswordHash: string): Promise<NodeRuntime> {
+  async ensureRunning(spec: NodeSpec, creds: InternalCredentials): Promise<NodeRuntime> {
     const p = this.paths(spec.nodeId);
     mkdirSync(p.tmpdir, { recursive: true });
     writeIfChanged(p.config, this.engine.renderConfig(spec, p));
-    writeIfChanged(p.initFile, this.engine.renderInitSql(ADMIN_USER, adminPasswordHash), 0o600);
+    writeIfChanged(p.initFile, this.engine.renderInitSql(ADMIN_USER, creds.adminHash, { user: REPL_USER, hash: creds.replHash }), 0o600);
     const running = await this.inspect(spec.nodeId);
     if (running.alive) return running;
     if (!existsSync(join(p.datadir, INIT_MARKER))) {
@@ -117,12 +132,49 @@ export class LocalProvisioner implements Provisioner {
     });
   }
 
+  async cloneFrom(sourceNodeId: string, source: Target, destNodeId: string): Promise<{ gtid: string }> {
+    const src = this.paths(sourceNodeId);
+    const dst = this.paths(destNodeId);
+    if ((await this.inspect(destNodeId)).alive) throw new Error(`node ${destNodeId} must be stopped before it is replaced by a copy`);
+    mkdirSync(dst.tmpdir, { recursive: true });
+    const work = join(dst.dir, 'clone');
+    rmSync(work, { recursive: true, force: true });
+    const backup = findBinary('mariadb-backup', this.binDir);
+    await run(backup, [
+      `--defaults-file=${src.config}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`,
+      `--host=${source.host}`, `--port=${source.port}`, `--user=${source.user}`, `--password=${source.password}`,
+    ]);
+    await run(backup, ['--no-defaults', '--prepare', `--target-dir=${work}`]);
+    const info = ['mariadb_backup_binlog_info', 'xtrabackup_binlog_info'].map((f) => join(work, f)).find((f) => existsSync(f));
+    const gtid = info ? (readFileSync(info, 'utf8').trim().split(/\s+/)[2] ?? '') : '';
+    rmSync(dst.datadir, { recursive: true, force: true });
+    renameSync(work, dst.datadir);
+    writeFileSync(join(dst.datadir, INIT_MARKER), `cloned from ${sourceNodeId} at ${new Date().toISOString()}\n`);
+    return { gtid };
+  }
+
   async logTail(nodeId: string, lines = 8): Promise<string> {
     try {
       return readFileSync(this.paths(nodeId).errorLog, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
     } catch {
       return '(no server log)';
     }
+  }
+
+  async usage(nodeId: string, opts: { diskMaxAgeMs?: number } = {}): Promise<NodeUsage | undefined> {
+    const rt = await this.inspect(nodeId);
+    const proc = rt.alive && rt.pid !== undefined ? readProcUsage(rt.pid) : undefined;
+    if (!proc || rt.pid === undefined) {
+      this.diskCache.delete(nodeId);
+      return undefined;
+    }
+    const now = Date.now();
+    let disk = this.diskCache.get(nodeId);
+    if (!disk || now - disk.at > (opts.diskMaxAgeMs ?? 0)) {
+      disk = { at: now, bytes: diskUsage(this.paths(nodeId).datadir) };
+      this.diskCache.set(nodeId, disk);
+    }
+    return { pid: rt.pid, cpuSeconds: proc.cpuSeconds, rssBytes: proc.rssBytes, diskBytes: disk.bytes };
   }
 
   private pidPath(nodeId: string): string {

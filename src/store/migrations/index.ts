@@ -4,9 +4,15 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import { m001Initial } from './001-initial.js';
+import { m003Parameters } from './003-parameters.js';
+import { m004Ha } from './004-ha.js';
+import { m002Metrics } from './002-metrics.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
+  '003_parameters': m003Parameters,
+  '004_ha': m004Ha,
+  '002_metrics': m002Metrics,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,7 +4,7 @@
  * instance is left in ERROR with the reason, so nothing half-made keeps running.
  */
 import { applyAccount } from '../../accounts/accounts.js';
-import { ensureNodeReady } from '../../instances/nodes.js';
+import { adminTarget, ensureNodeReady, primaryNode, replTarget, topologyOf } from '../../instances/nodes.js';
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 
@@ -22,6 +22,44 @@ export const createInstanceTask: TaskDefinition = {
       async run(ctx) {
         const inst = await instanceOf(ctx);
         for (const n of await ctx.svc.store.listNodes(inst.uuid)) await ensureNodeReady(ctx.svc, inst, n);
+      },
+    },
+    {
+      name: 'replication',
+      async run(ctx) {
+        // HA: the standby replicates from the primary from the very first transaction.
+        const inst = await instanceOf(ctx);
+        if (topologyOf(inst) !== 'ha') return;
+        const nodes = await ctx.svc.store.listNodes(inst.uuid);
+        const primary = primaryNode(nodes)!;
+        for (const sb of nodes.filter((n) => n.role === 'standby')) {
+          const t = adminTarget(ctx.svc, inst, sb);
+          const rs = await ctx.svc.engine.replicaStatus(t);
+          if (rs && rs.masterHost === primary.ip && rs.masterPort === primary.port && rs.sqlRunning === 'Yes') continue;
+          await ctx.svc.engine.startReplication(t, replTarget(ctx.svc, inst, primary), 'slave_pos');
+        }
+      },
+    },
+    {
+      name: 'endpoint',
+      async run(ctx) {
+        const inst = await instanceOf(ctx);
+        if (topologyOf(inst) !== 'ha') return;
+        const primary = primaryNode(await ctx.svc.store.listNodes(inst.uuid))!;
+        await ctx.svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: primary.ip, port: primary.port });
+      },
+    },
+    {
+      name: 'wait-semi-sync',
+      async run(ctx) {
+        const inst = await instanceOf(ctx);
+        if (topologyOf(inst) !== 'ha') return;
+        const primary = primaryNode(await ctx.svc.store.listNodes(inst.uuid))!;
+        const deadline = Date.now() + 60_000;
+        while (!(await ctx.svc.engine.semiSyncStatus(adminTarget(ctx.svc, inst, primary))).masterOn) {
+          if (Date.now() > deadline) throw new Error('semi-sync replication did not start within 60 s');
+          await new Promise((r) => setTimeout(r, 50));
+        }
       },
     },
     {
@@ -46,6 +84,7 @@ export const createInstanceTask: TaskDefinition = {
   async onError(ctx, err) {
     const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
     if (!inst) return;
+    if (topologyOf(inst) === 'ha') await ctx.svc.endpoints.remove({ ip: inst.ip, port: inst.port });
     for (const n of await ctx.svc.store.listNodes(inst.uuid)) {
       await ctx.svc.provisioner.destroy(n.id);
       await ctx.svc.store.updateNode(n.id, { desired: 'stopped', pid: null });

@@ -1,5 +1,6 @@
 /** DeleteDBInstance: destroy every node (process and data), then hide the instance for good. */
 import { InstanceStatus } from '../../instances/status.js';
+import { topologyOf } from '../../instances/nodes.js';
 import type { TaskDefinition } from '../task.js';
 
 export const deleteInstanceTask: TaskDefinition = {
@@ -8,6 +9,8 @@ export const deleteInstanceTask: TaskDefinition = {
     {
       name: 'destroy-nodes',
       async run(ctx) {
+        const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
+        if (inst && topologyOf(inst) === 'ha') await ctx.svc.endpoints.remove({ ip: inst.ip, port: inst.port });
         for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {
           await ctx.svc.store.updateNode(n.id, { desired: 'stopped' });
           await ctx.svc.provisioner.destroy(n.id);
@@ -22,6 +25,7 @@ export const deleteInstanceTask: TaskDefinition = {
         await ctx.svc.store.db.transaction().execute(async (trx) => {
           await trx.deleteFrom('nodes').where('instance_uuid', '=', uuid).execute();
           await trx.deleteFrom('accounts').where('instance_uuid', '=', uuid).execute();
+          await ctx.svc.store.parameters.deleteInstance(uuid, trx);
           await trx.updateTable('instances').set({ status: InstanceStatus.DELETED, deleted_at: now, updated_at: now })
             .where('uuid', '=', uuid).where('deleted_at', 'is', null).execute();
         });

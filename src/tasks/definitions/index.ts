@@ -1,6 +1,9 @@
 import type { TaskDefinition } from '../task.js';
 import { createInstanceTask } from './create-instance.js';
 import { deleteInstanceTask } from './delete-instance.js';
+import { modifyParametersTask } from './modify-parameters.js';
 import { recoverNodeTask } from './recover-node.js';
+import { failoverTask } from './failover.js';
+import { repairStandbyTask } from './repair-standby.js';
 
-export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask];
+export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask];

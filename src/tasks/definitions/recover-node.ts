@@ -8,6 +8,8 @@ import { NonRetryableError, type TaskDefinition } from '../task.js';
 
 export interface RecoverNodeParams {
   nodeIds: string[];
+  /** The node is hung rather than dead: kill it first (once) so it restarts. */
+  kill?: boolean;
 }
 
 export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
@@ -20,6 +22,10 @@ export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
         if (!inst || inst.deleted_at !== null) throw new NonRetryableError('instance is gone');
         for (const n of await ctx.svc.store.listNodes(inst.uuid)) {
           if (!ctx.params.nodeIds.includes(n.id) || n.desired !== 'running') continue;
+          if (ctx.params.kill && !ctx.state[`killed:${n.id}`]) {
+            await ctx.svc.provisioner.stop(n.id, 0);
+            ctx.state[`killed:${n.id}`] = true;
+          }
           await ensureNodeReady(ctx.svc, inst, n);
           await ctx.svc.store.db.updateTable('nodes').set((eb) => ({ restarts: eb('restarts', '+', 1) })).where('id', '=', n.id).execute();
         }

@@ -1,0 +1,222 @@
+/**
+ * API throughput benchmark: signed GET DescribeDBInstances?InstanceUuid=… (the Terraform
+ * refresh path) against the real `openrds serve` holding 1,000 instances, side by side with a
+ * bare fastify hello-world in another node process, rounds interleaved in the same run.
+ * autocannon runs in its own process (bench/api-load.ts) for every target, with 10 connections
+ * for 15 s, and builds every request the same way: a fresh nonce, timestamp and signature.
+ * Targets: openrds ≥ 40% of the hello-world's requests/s, and p99 < 20 ms. The unfiltered list
+ * of all 1,000 instances is measured too (no target).
+ *
+ *   npm run bench:api -- [--rounds 3] [--duration 15] [--connections 10] [--json out.json]
+ *                        [--profile DIR]   (also run openrds under node --cpu-prof; profile in DIR)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { TestClient } from '../test/support/cds-client.js';
+import type { LoadJob, LoadResult } from './api-load.js';
+import {
+  cleanupAll, exited, sourceRevision, freeLoopbackNet, machine, median, PIPE, ROOT, round, sleep, startServe, track, TSX, VDC, type Serve,
+} from './support.js';
+
+function opt(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const ROUNDS = Number(opt('rounds') ?? 3);
+const DURATION = Number(opt('duration') ?? 15);
+const CONNECTIONS = Number(opt('connections') ?? 10);
+const WARMUP_S = Number(opt('warmup') ?? 3);
+const PROFILE = opt('profile');
+const JSON_OUT = opt('json');
+/** Which targets to run (e.g. `--targets one` to profile just the Terraform path). */
+const TARGETS = (opt('targets') ?? 'hello,one,all').split(',');
+const N = 1000;
+
+/** CPU time (user+sys, ms) a process has used so far, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function load(job: LoadJob, serverPid: number): Promise<LoadResult & { serverCpuPct: number; serverCpuUsPerReq: number; loadCpuPct: number }> {
+  const p = track(spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench/api-load.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  let out = '';
+  p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  const c0 = cpuMs(serverPid);
+  const t0 = performance.now();
+  let l0 = 0;
+  let l1 = 0;
+  const sampler = setInterval(() => { try { l1 = cpuMs(p.pid!); } catch { /* exiting */ } }, 250);
+  await sleep(50);
+  try { l0 = cpuMs(p.pid!); } catch { /* */ }
+  await exited(p);
+  clearInterval(sampler);
+  const wall = performance.now() - t0;
+  const c1 = cpuMs(serverPid);
+  if (p.exitCode !== 0) throw new Error(`load generator failed (exit ${p.exitCode}): ${out}`);
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+  return {
+    ...r,
+    // Over the load process's whole life (its start-up included), so a slight underestimate.
+    serverCpuPct: round(((c1 - c0) / wall) * 100, 1),
+    serverCpuUsPerReq: round(((c1 - c0) * 1000) / Math.max(1, r.total)),
+    loadCpuPct: round(((l1 - l0) / (wall - 50)) * 100, 1),
+  };
+}
+
+async function startHello(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const p = track(spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench/hello-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    p.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    p.once('exit', (code) => reject(new Error(`hello-server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`, pid: p.pid!,
+    async stop() { p.kill('SIGTERM'); await exited(p); },
+  };
+}
+
+/** 1,000 RUNNING instances of tenant-a, written straight into the store; no nodes, so nothing starts. */
+function seed(s: Serve, ip: (i: number) => string): string[] {
+  const version = /Ver\s+(\d+\.\d+\.\d+)/.exec(execFileSync('mariadbd', ['--version'], { encoding: 'utf8' }))?.[1] ?? '10.11.0';
+  const db = new BetterSqlite3(join(s.home, 'openrds.db'));
+  db.pragma('busy_timeout = 10000');
+  try {
+    const tenant = db.prepare('SELECT tenant_id FROM access_keys WHERE id = ?').get(s.creds.AccessKeyId) as { tenant_id: string };
+    const ins = db.prepare(`INSERT INTO instances (uuid, tenant_id, name, region_id, vdc_id, pipe_id, paas_goods_id, architecture, cpu, ram_gb,
+      disk_type, disk_gb, ip, port, time_zone, status, status_detail, version, parent_uuid, created_at, updated_at, deleted_at)
+      VALUES (?, ?, ?, 'CN_Beijing_A', ?, ?, 27060, 0, 1, 2, 'ssd_disk', 100, ?, 3306, '+08:00', 'RUNNING', '', ?, NULL, ?, ?, NULL)`);
+    const uuids: string[] = [];
+    const now = Date.now();
+    db.transaction(() => {
+      for (let i = 0; i < N; i++) {
+        const uuid = randomUUID();
+        uuids.push(uuid);
+        const t = now - (N - i) * 1000;
+        ins.run(uuid, tenant.tenant_id, `bench-${String(i).padStart(4, '0')}`, VDC, PIPE, ip(i), version, t, t);
+      }
+    })();
+    const n = db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number };
+    if (n.n !== 0) throw new Error(`expected no nodes, found ${n.n}`);
+    return uuids;
+  } finally {
+    db.close();
+  }
+}
+
+type Target = 'hello' | 'one' | 'all';
+
+async function main() {
+  const startedAt = new Date();
+  const mach = machine();
+  const net = await freeLoopbackNet(16);
+  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  if (PROFILE) mkdirSync(PROFILE, { recursive: true });
+  const s = await startServe({ cidr: net.cidr, nodeArgs });
+  const hello = await startHello();
+  const rows: Array<{ round: number; target: Target; r: Awaited<ReturnType<typeof load>> }> = [];
+  const warm: string[] = [];
+  let plainHello: Awaited<ReturnType<typeof load>> | undefined;
+  try {
+    const uuids = seed(s, net.ip);
+    // Sanity: the store serves what was seeded, through the real signed API.
+    const c = new TestClient(s.url, s.creds);
+    const all = await c.ok('DescribeDBInstances', {}, { method: 'GET' });
+    const one = await c.ok('DescribeDBInstances', { InstanceUuid: uuids[N >> 1] }, { method: 'GET' });
+    if (all.data.length !== N || one.data.length !== 1 || one.data[0].Status !== 'RUNNING') {
+      throw new Error(`seeding check failed: list has ${all.data.length}, one has ${JSON.stringify(one.data).slice(0, 200)}`);
+    }
+    const listBytes = JSON.stringify(all).length;
+    process.stderr.write(`serve ${s.url} (pid ${s.proc.pid}), hello ${hello.url} (pid ${hello.pid}); ${N} instances seeded; unfiltered list body ~${listBytes} bytes\n`);
+
+    const job = (t: Target, durationS: number): [LoadJob, number] => t === 'hello'
+      ? [{ url: hello.url, path: '/', query: 'signed', creds: s.creds, uuids, expect: '"hello":"world"', connections: CONNECTIONS, durationS }, hello.pid]
+      : [{ url: s.url, path: '/mysql/', query: 'signed', creds: s.creds, uuids: t === 'one' ? uuids : [], expect: '"Code":"Success"', connections: CONNECTIONS, durationS }, s.proc.pid!];
+
+    for (const t of (['hello', 'one', 'all'] as Target[]).filter((x) => TARGETS.includes(x))) {
+      const r = await load(...job(t, WARMUP_S));
+      warm.push(`${t}: ${round(r.rps)} req/s, p99 ${r.latency.p99} ms`);
+      process.stderr.write(`warm-up ${warm.at(-1)}\n`);
+    }
+    const rotations: Target[][] = [['hello', 'one', 'all'], ['one', 'all', 'hello'], ['all', 'hello', 'one']];
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const t of rotations[i % 3]!.filter((x) => TARGETS.includes(x))) {
+        const r = await load(...job(t, DURATION));
+        rows.push({ round: i + 1, target: t, r });
+        process.stderr.write(`round ${i + 1} ${t}: ${round(r.rps)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non2xx ${r.non2xx}, ` +
+          `bad ${r.badBodies}, errors ${r.errors}, server CPU ${r.serverCpuPct}% (${r.serverCpuUsPerReq} µs/req), autocannon CPU ${r.loadCpuPct}%\n`);
+      }
+    }
+    // Reference only: the hello-world hit on a bare "/" (no query string to parse).
+    if (TARGETS.includes('hello')) plainHello = await load({ ...job('hello', DURATION)[0], query: 'plain' }, hello.pid);
+    if (plainHello) process.stderr.write(`reference hello plain "/": ${round(plainHello.rps)} req/s, p99 ${plainHello.latency.p99} ms\n`);
+  } finally {
+    await hello.stop();
+    await s.stop();
+    cleanupAll();
+  }
+
+  const of = (t: Target) => rows.filter((x) => x.target === t).map((x) => x.r);
+  const summary = (t: Target) => {
+    const rs = of(t);
+    return {
+      rps: rs.map((r) => round(r.rps)), p99: rs.map((r) => r.latency.p99), p50: rs.map((r) => r.latency.p50),
+      medianRps: round(median(rs.map((r) => r.rps))), medianP99: median(rs.map((r) => r.latency.p99)), maxP99: Math.max(...rs.map((r) => r.latency.p99)),
+      medianP50: median(rs.map((r) => r.latency.p50)),
+      total: rs.reduce((a, r) => a + r.total, 0), non2xx: rs.reduce((a, r) => a + r.non2xx, 0), badBodies: rs.reduce((a, r) => a + r.badBodies, 0),
+      errors: rs.reduce((a, r) => a + r.errors, 0), timeouts: rs.reduce((a, r) => a + r.timeouts, 0),
+      serverCpuPct: rs.map((r) => r.serverCpuPct), serverCpuUsPerReq: rs.map((r) => r.serverCpuUsPerReq), loadCpuPct: rs.map((r) => r.loadCpuPct),
+      firstBad: rs.find((r) => r.firstBad)?.firstBad,
+    };
+  };
+  const h = summary('hello');
+  const one = summary('one');
+  const all = summary('all');
+  if (!['hello', 'one', 'all'].every((t) => TARGETS.includes(t))) {
+    process.stdout.write(JSON.stringify({ partial: true, targets: TARGETS, rows }, null, 2) + '\n');
+    if (PROFILE) process.stdout.write(`CPU profile of serve written to ${PROFILE}\n`);
+    return;
+  }
+  const perRoundRatio = Array.from({ length: ROUNDS }, (_, i) => {
+    const a = rows.find((x) => x.round === i + 1 && x.target === 'one')!.r.rps;
+    const b = rows.find((x) => x.round === i + 1 && x.target === 'hello')!.r.rps;
+    return round(a / b, 3);
+  });
+  const ratio = one.medianRps / h.medianRps;
+  const clean = one.non2xx === 0 && one.badBodies === 0 && one.errors === 0 && one.timeouts === 0 && all.non2xx === 0 && all.badBodies === 0;
+  const result = {
+    benchmark: 'api', startedAt: startedAt.toISOString(), machine: mach, revision: sourceRevision(),
+    command: `node --import tsx bench/api.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    settings: { connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, instances: N },
+    warmup: warm,
+    order: rows.map((x) => `${x.round}:${x.target}`),
+    hello: h, describeOne: one, describeAll: all,
+    helloPlainReference: plainHello && { rps: round(plainHello.rps), p99: plainHello.latency.p99, non2xx: plainHello.non2xx },
+    ratioOfMedianRps: round(ratio, 3), perRoundRatio,
+    targets: {
+      throughput: { want: '>= 0.40 x hello-world', got: round(ratio, 3), met: ratio >= 0.4 },
+      p99: { want: '< 20 ms', got: one.medianP99, worstRound: one.maxP99, met: one.maxP99 < 20 },
+      allSuccess: { want: 'non-2xx = 0 and every body Code Success', met: clean },
+    },
+  };
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`\nhello ${h.medianRps} req/s (p99 ${h.medianP99} ms); openrds one ${one.medianRps} req/s (p99 ${one.medianP99} ms, worst ${one.maxP99}); ` +
+    `ratio ${result.ratioOfMedianRps}; all-1000 list ${all.medianRps} req/s (p99 ${all.medianP99} ms)\n`);
+  if (PROFILE) process.stdout.write(`CPU profile of serve written to ${PROFILE}\n`);
+}
+
+main().then(() => process.exit(0), (e) => {
+  process.stderr.write(`bench:api failed: ${e?.stack ?? e}\n`);
+  cleanupAll();
+  process.exit(1);
+});

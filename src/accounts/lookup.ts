@@ -1,0 +1,59 @@
+/**
+ * Shared checks of the account actions (docs/accounts.md): which instance, which user account,
+ * and where its grants live. Accounts and grants are changed on the primary only: they reach
+ * the standby and the replicas through the binlog, like any other write.
+ */
+import { ApiError, inUse, invalidParam, notFound } from '../api/errors.js';
+import type { Target } from '../engine/engine.js';
+import { adminTarget, primaryNode } from '../instances/nodes.js';
+import { InstanceStatus } from '../instances/status.js';
+import type { Services } from '../services.js';
+import type { Account, Instance } from '../store/store.js';
+import { AccountStatus } from './accounts.js';
+import { internalAccountProblem } from './policy.js';
+
+/** The tenant's instance, RUNNING and with no task: the state in which accounts may change. */
+export async function idleInstance(svc: Services, tenantId: string, uuid: string, what: string): Promise<Instance> {
+  const inst = await svc.store.getInstance(tenantId, uuid);
+  if (!inst) throw notFound('instance', uuid);
+  if (inst.status !== InstanceStatus.RUNNING || (await svc.store.activeTask(uuid))) {
+    throw inUse(`instance ${uuid} is ${inst.status === InstanceStatus.RUNNING ? 'busy with a task' : inst.status}; ${what} once it is RUNNING`);
+  }
+  return inst;
+}
+
+/**
+ * A user account of the instance, by AccountName: internal accounts get InvalidParameter, an
+ * unknown name ResourceNotFound, an account still being created ResourceInUse.
+ */
+export async function userAccount(svc: Services, inst: Instance, name: string): Promise<Account> {
+  const a = await svc.store.getAccount(inst.uuid, name);
+  const why = internalAccountProblem(name, a !== undefined);
+  if (why) throw invalidParam('AccountName', why);
+  if (!a) throw notFound('account', `${name} of instance ${inst.uuid}`);
+  if (a.status === AccountStatus.processing) throw inUse(`account ${name} is still being created; retry in a moment`);
+  return a;
+}
+
+/** The admin connection to the instance's primary, where accounts and grants are changed. */
+export async function primaryTarget(svc: Services, inst: Instance): Promise<Target> {
+  const p = primaryNode(await svc.store.listNodes(inst.uuid));
+  if (!p) throw inUse(`instance ${inst.uuid} has no primary right now; retry when its Status is RUNNING`);
+  return adminTarget(svc, inst, p);
+}
+
+/**
+ * Runs a read against the instance's database. When it cannot be reached while the instance is
+ * not RUNNING (starting, restarting for a parameter, recovering), the caller gets ResourceInUse
+ * rather than an internal error.
+ */
+export async function readFromEngine<T>(inst: Instance, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (inst.status !== InstanceStatus.RUNNING) {
+      throw inUse(`instance ${inst.uuid} is ${inst.status} and its database does not answer; retry when its Status is RUNNING`);
+    }
+    throw new ApiError('InternalError', `the database of instance ${inst.uuid} did not answer; retry later`, { cause: e });
+  }
+}

@@ -1,0 +1,16 @@
+/** Parameter rules shared by the account actions (docs/accounts.md). */
+
+/** AccountName as the account actions read it; reserved names get their own message later. */
+export const ACCOUNT_NAME_PARAM = { minLen: 1, maxLen: 64 };
+
+/** A database name: what MariaDB allows (1–64 characters), without control characters. */
+export const DB_NAME_PARAM = {
+  minLen: 1, maxLen: 64, pattern: /^[^\u0000-\u001f\u007f]+$/u, patternHint: 'must be 1-64 characters without control characters',
+};
+
+const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+
+/** Why privileges on `db` cannot be given through the API, or undefined. */
+export function systemDatabaseProblem(db: string): string | undefined {
+  return SYSTEM_DATABASES.includes(db.toLowerCase()) ? `${db} is a system database; privileges on it cannot be granted` : undefined;
+}

@@ -1,0 +1,22 @@
+/**
+ * DeleteDBAccount (spec §4.13): drops a user account. The DROP USER runs on the primary and
+ * reaches every other node through replication; the store row goes only after the drop, so a
+ * crash in between leaves a row that a repeated call removes.
+ */
+import type { ActionDef } from '../api/action.js';
+import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { ACCOUNT_NAME_PARAM } from './account-params.js';
+
+export const deleteDbAccount: ActionDef = {
+  name: 'DeleteDBAccount',
+  async handler({ svc, tenantId, log }, p) {
+    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const name = p.str('AccountName', { required: true, ...ACCOUNT_NAME_PARAM });
+    const inst = await idleInstance(svc, tenantId, uuid, 'delete accounts');
+    await userAccount(svc, inst, name);
+    await svc.engine.dropAccount(await primaryTarget(svc, inst), name);
+    await svc.store.deleteAccount(uuid, name);
+    log.info({ instance: uuid, account: name }, 'account deleted');
+    return { data: {} };
+  },
+};

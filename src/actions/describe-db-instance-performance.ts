@@ -1,0 +1,93 @@
+/**
+ * DescribeDBInstancePerformance (spec §4.21): one metric of one instance over [StartTime,
+ * EndTime], both `YYYY-MM-DD HH:MM:SS` in UTC, from the rollup series the span picks
+ * (src/metrics/period.ts). An HA instance reports its primary, a read-only instance its own node
+ * (docs/monitoring.md). Values are JSON integers and MonitorType a string: the SDK decodes
+ * `Value` into an int and fails the whole call on `12.5`, even on `12.0`.
+ */
+import type { ActionDef } from '../api/action.js';
+import { invalidParam, notFound } from '../api/errors.js';
+import type { ParamReader } from '../api/validate.js';
+import { architecture } from '../catalog/catalog.js';
+import { METRIC_KEYS, METRICS, metricName, type MetricKey } from '../metrics/definitions.js';
+import { choosePeriod, MAX_SPAN_MS } from '../metrics/period.js';
+import { bucketStart, pointValue, type Period } from '../metrics/rollup.js';
+import type { SeriesPoint } from '../store/metrics-repo.js';
+import { apiTime } from './present.js';
+
+const TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** `YYYY-MM-DD HH:MM:SS` (UTC) → epoch ms; undefined unless it names a real instant (no 02-30, no 24:00). */
+export function parseApiTime(s: string): number | undefined {
+  const m = TIME.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+  return apiTime(ms) === s ? ms : undefined;
+}
+
+function readTime(p: ParamReader, name: string): { text: string; ms: number } {
+  const text = p.str(name, { required: true, maxLen: 32 });
+  const ms = parseApiTime(text);
+  if (ms === undefined) throw invalidParam(name, `must be a UTC time in the form YYYY-MM-DD HH:MM:SS, e.g. 2024-05-01 08:30:00; got ${JSON.stringify(text)}`);
+  return { text, ms };
+}
+
+export interface PerformanceQuery {
+  instanceUuid: string;
+  productType: string;
+  key: MetricKey;
+  period: Period;
+  startTime: string;
+  endTime: string;
+}
+
+/** Stored points → the Data object of §4.21, with every Value rounded to an integer. */
+export function presentPerformance(q: PerformanceQuery, points: readonly SeriesPoint[]) {
+  const def = METRICS[q.key];
+  const values: Array<{ DateTime: string; Value: number }> = [];
+  for (const pt of points) {
+    const v = pointValue({ [`${def.column}_sum`]: pt.sum, [`${def.column}_n`]: pt.n }, q.key);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    values.push({ DateTime: apiTime(pt.ts), Value: Math.round(v) + 0 }); // + 0 turns -0 into 0
+  }
+  return {
+    InstanceUuid: q.instanceUuid,
+    ProductType: q.productType,
+    MetricKey: q.key,
+    Period: q.period,
+    StartTime: q.startTime,
+    EndTime: q.endTime,
+    DataPoints: [{
+      MetricName: metricName(q.key),
+      MetricType: def.metricType,
+      MonitorType: def.monitorType,
+      Unit: def.unit,
+      Values: values,
+    }],
+  };
+}
+
+export const describeDbInstancePerformance: ActionDef = {
+  name: 'DescribeDBInstancePerformance',
+  async handler({ svc, tenantId }, p) {
+    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const key = p.str('MetricKey', { required: true, oneOf: METRIC_KEYS }) as MetricKey;
+    const start = readTime(p, 'StartTime');
+    const end = readTime(p, 'EndTime');
+    if (end.ms < start.ms) throw invalidParam('EndTime', `must not be before StartTime (${start.text})`);
+    const period = choosePeriod(start.ms, end.ms, svc.clock.now());
+    if (period === undefined || end.ms - start.ms > MAX_SPAN_MS) {
+      throw invalidParam('EndTime', 'must be at most 30 days after StartTime; query a longer range in several calls');
+    }
+    const inst = await svc.store.getInstance(tenantId, uuid);
+    if (!inst) throw notFound('instance', uuid);
+    const points = await svc.store.metrics.points(inst.uuid, period, bucketStart(start.ms, period), end.ms, METRICS[key].column);
+    return {
+      data: presentPerformance({
+        instanceUuid: inst.uuid, productType: architecture(svc.config.catalog, inst.architecture).SubProductKey,
+        key, period, startTime: start.text, endTime: end.text,
+      }, points),
+    };
+  },
+};

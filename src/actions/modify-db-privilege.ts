@@ -1,0 +1,47 @@
+/**
+ * ModifyDbPrivilege (spec §4.9): sets a Normal account's privilege level on existing databases,
+ * and optionally the global CREATE privilege (ExtraPrivilege.AllCreate). Synchronous: the new
+ * privileges hold for new connections (and new USE statements) when it answers.
+ */
+import type { ActionDef } from '../api/action.js';
+import { invalidParam, unsupported } from '../api/errors.js';
+import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { PRIVILEGE_LEVEL_NAMES, PRIVILEGE_LEVELS, type PrivilegeLevel } from '../accounts/privileges.js';
+import { ACCOUNT_NAME_PARAM, DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
+
+export const modifyDbPrivilege: ActionDef = {
+  name: 'ModifyDbPrivilege',
+  async handler({ svc, tenantId, log }, p) {
+    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const name = p.str('AccountName', { required: true, ...ACCOUNT_NAME_PARAM });
+    const ops = p.objList('Operations', { required: true, maxItems: 100 })!.map((o, i) => {
+      const db = o.str('DBName', { required: true, ...DB_NAME_PARAM });
+      const why = systemDatabaseProblem(db);
+      if (why) throw invalidParam(`Operations.${i}.DBName`, why);
+      const level = o.str('Privilege', { required: true, oneOf: PRIVILEGE_LEVEL_NAMES }) as PrivilegeLevel;
+      return { db, level, param: `Operations.${i}.DBName` };
+    });
+    const seen = new Set<string>();
+    for (const o of ops) {
+      if (seen.has(o.db)) throw invalidParam(o.param, `database ${o.db} is listed twice`);
+      seen.add(o.db);
+    }
+    const allCreate = p.obj('ExtraPrivilege')?.bool('AllCreate');
+
+    const inst = await idleInstance(svc, tenantId, uuid, 'change privileges');
+    const account = await userAccount(svc, inst, name);
+    if (account.type !== 'Normal') {
+      throw unsupported(`account ${name} is a ${account.type} account: it already holds every database privilege; ModifyDbPrivilege is for Normal accounts`);
+    }
+    const target = await primaryTarget(svc, inst);
+    for (const o of ops) {
+      if (!(await svc.engine.databaseExists(target, o.db))) {
+        throw invalidParam(o.param, `database ${o.db} does not exist on instance ${uuid}; create it first (the API does not create databases)`);
+      }
+    }
+    for (const o of ops) await svc.engine.grantDatabase(target, name, o.db, PRIVILEGE_LEVELS[o.level]);
+    if (allCreate !== undefined) await svc.engine.setGlobalPrivilege(target, name, 'CREATE', allCreate);
+    log.info({ instance: uuid, account: name, operations: ops.map((o) => `${o.db}:${o.level}`), allCreate }, 'privileges changed');
+    return { data: {} };
+  },
+};

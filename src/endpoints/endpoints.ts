@@ -1,0 +1,24 @@
+/**
+ * The Endpoints port: a stable IP:Port per instance that always reaches its current primary.
+ * The local adapter uses kernel DNAT (nftables), so forwarding costs nothing in user space and
+ * keeps working while `openrds serve` is down or restarting. A Kubernetes adapter would use a
+ * Service whose selector follows the primary. See docs/endpoints.md for the measurements.
+ */
+export interface Address {
+  ip: string;
+  port: number;
+}
+
+export interface Endpoints {
+  readonly kind: string;
+  /** Points `front` at `target`, atomically replacing any previous target. Idempotent. */
+  point(front: Address, target: Address): Promise<void>;
+  /** Removes the endpoint; existing connections are not cut by this call. Idempotent. */
+  remove(front: Address): Promise<void>;
+  /** Every endpoint currently in force (front → target). */
+  list(): Promise<Array<{ front: Address; target: Address }>>;
+  /** Removes everything this adapter installed (tests, uninstall). */
+  destroyAll(): Promise<void>;
+}
+
+export const addrKey = (a: Address) => `${a.ip}:${a.port}`;

@@ -1,0 +1,93 @@
+/**
+ * nftables adapter of the Endpoints port: one table per home (`openrds_<hash>`), one map from
+ * endpoint IP.port to node IP.port, and a DNAT rule in output and prerouting that looks it up.
+ * Repointing swaps one map element in a single nft transaction.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { Address, Endpoints } from '../endpoints.js';
+import { addrKey } from '../endpoints.js';
+import { parseMap, pointScript, removeScript, tableScript } from './nft-rules.js';
+
+export function nftTableName(home: string): string {
+  return 'openrds_' + createHash('sha1').update(home).digest('hex').slice(0, 10);
+}
+
+function nft(args: string[], stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = execFile('nft', args, { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`nft ${args.join(' ')} failed: ${stderr || err.message}`.trim()));
+      else resolve(stdout);
+    });
+    if (stdin !== undefined) p.stdin!.end(stdin);
+  });
+}
+
+function forgetFlows(front: Address, oldTarget: Address): Promise<void> {
+  return new Promise((resolve) => {
+    execFile('conntrack', ['-D', '-p', 'tcp', '-d', front.ip, '--dport', String(front.port), '--reply-src', oldTarget.ip], { timeout: 5000 },
+      () => resolve()); // exit 1 = nothing to delete; a missing tool only costs the 10 s CLOSE timeout
+  });
+}
+
+export class NftEndpoints implements Endpoints {
+  readonly kind = 'nftables';
+  readonly table: string;
+  private ready = false;
+  /** nft transactions are atomic, but read-modify-write across calls must not interleave. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly home: string) {
+    this.table = nftTableName(home);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async ensureTable(): Promise<void> {
+    if (this.ready) return;
+    try {
+      await nft(['list', 'table', 'ip', this.table]);
+    } catch {
+      await nft(['-f', '-'], tableScript(this.table, this.home));
+    }
+    this.ready = true;
+  }
+
+  async list(): Promise<Array<{ front: Address; target: Address }>> {
+    try {
+      return parseMap(await nft(['-j', 'list', 'map', 'ip', this.table, 'endpoints']));
+    } catch {
+      return [];
+    }
+  }
+
+  point(front: Address, target: Address): Promise<void> {
+    return this.serial(async () => {
+      await this.ensureTable();
+      const cur = (await this.list()).find((e) => addrKey(e.front) === addrKey(front));
+      if (cur && addrKey(cur.target) === addrKey(target)) return;
+      await nft(['-f', '-'], pointScript(this.table, front, target, cur !== undefined));
+      // A refused connect leaves a conntrack entry (CLOSE, 10 s) that keeps the old mapping, and
+      // the kernel reuses the same source port for the client's retry: forget the old flows.
+      if (cur) await forgetFlows(front, cur.target);
+    });
+  }
+
+  remove(front: Address): Promise<void> {
+    return this.serial(async () => {
+      const cur = (await this.list()).find((e) => addrKey(e.front) === addrKey(front));
+      if (cur) await nft(['-f', '-'], removeScript(this.table, front));
+    });
+  }
+
+  destroyAll(): Promise<void> {
+    return this.serial(async () => {
+      this.ready = false;
+      await nft(['delete', 'table', 'ip', this.table]).catch(() => {});
+    });
+  }
+}

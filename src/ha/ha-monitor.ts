@@ -1,0 +1,141 @@
+/**
+ * The HA monitor: every `ha.checkIntervalMs` (250 ms) it gathers the state of every idle HA
+ * instance (primary process and answers, semi-sync, standby replication, endpoint target),
+ * decides with decideHa(), and acts: a Failover task, a RecoverNode task (restart in place),
+ * a RepairStandby task, or repointing the endpoint. See docs/ha.md.
+ */
+import type { Logger } from 'pino';
+import { addrKey } from '../endpoints/endpoints.js';
+import { adminTarget, primaryNode } from '../instances/nodes.js';
+import { InstanceStatus } from '../instances/status.js';
+import type { Services } from '../services.js';
+import { TaskConflictError, type Instance } from '../store/store.js';
+import { newTaskRow } from '../tasks/new-task.js';
+import { decideHa, type HaSnapshot } from './decide-ha.js';
+import { parseHaState } from './ha-state.js';
+
+interface Memory {
+  silentSince?: number;
+  lastGood?: HaSnapshot['lastGood'];
+  lastSemiSync?: boolean;
+  lastWithheld?: string;
+}
+
+export class HaMonitor {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private round?: Promise<void>;
+  private readonly memory = new Map<string, Memory>();
+  constructor(private readonly svc: Services, private readonly log: Logger) {}
+
+  start(): void {
+    const tick = () => {
+      this.round = this.runOnce().catch((err) => this.log.error({ err }, 'HA round failed'))
+        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.svc.config.ha.checkIntervalMs); });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.round;
+  }
+
+  async runOnce(): Promise<void> {
+    const { store } = this.svc;
+    const insts = (await store.listLiveInstances()).filter((i) => Number(i.architecture) === 1 && !i.parent_uuid && i.status === InstanceStatus.RUNNING);
+    if (!insts.length) return;
+    const busy = await store.busyInstances();
+    const endpoints = new Map((await this.svc.endpoints.list()).map((e) => [addrKey(e.front), addrKey(e.target)]));
+    await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
+      this.log.error({ err, instance: i.uuid }, 'HA check failed');
+    })));
+  }
+
+  private async check(inst: Instance, endpoints: Map<string, string>): Promise<void> {
+    const { svc } = this;
+    const nodes = await svc.store.listNodes(inst.uuid);
+    const primary = primaryNode(nodes);
+    const standby = nodes.find((n) => n.role === 'standby');
+    if (!primary) return;
+    const now = svc.clock.now();
+    const mem = this.memory.get(inst.uuid) ?? {};
+    this.memory.set(inst.uuid, mem);
+
+    const pAlive = (await svc.provisioner.inspect(primary.id)).alive;
+    const semi = pAlive ? await svc.engine.semiSyncStatus(adminTarget(svc, inst, primary)).catch(() => undefined) : undefined;
+    const pAnswering = semi !== undefined;
+    if (pAnswering) mem.silentSince = undefined;
+    else mem.silentSince ??= now;
+
+    let sb: HaSnapshot['standby'];
+    if (standby) {
+      const alive = (await svc.provisioner.inspect(standby.id)).alive;
+      const rs = alive ? await svc.engine.replicaStatus(adminTarget(svc, inst, standby)).catch(() => null) : null;
+      const replicating = !!rs && rs.sqlRunning === 'Yes' && (rs.ioRunning === 'Yes' || rs.ioRunning === 'Connecting')
+        && rs.lastSqlErrno === 0 && (rs.lastIoErrno === 0 || rs.lastIoErrno === 2003)
+        && rs.masterHost === primary.ip && rs.masterPort === primary.port;
+      sb = { nodeId: standby.id, alive, answering: rs !== null, replicating };
+    }
+    if (pAnswering && semi) {
+      mem.lastGood = { at: now, standbyReplicating: !!sb?.replicating, semiSyncOn: semi.masterOn };
+      if (mem.lastSemiSync !== semi.masterOn) await this.recordSemiSync(inst, semi.masterOn, mem);
+    }
+    const endpointOk = endpoints.get(addrKey({ ip: inst.ip, port: inst.port })) === addrKey({ ip: primary.ip, port: primary.port });
+    const snapshot: HaSnapshot = {
+      now,
+      primary: { nodeId: primary.id, alive: pAlive, answering: pAnswering, silentSinceMs: mem.silentSince === undefined ? 0 : now - mem.silentSince },
+      standby: sb,
+      lastGood: mem.lastGood,
+      failovers: parseHaState(inst.ha_state).failovers ?? [],
+      endpointOk,
+    };
+    const { action, withheld } = decideHa(snapshot, svc.config.ha);
+    if (withheld && withheld !== mem.lastWithheld) this.log.warn({ instance: inst.uuid, reason: withheld }, 'automatic failover withheld');
+    mem.lastWithheld = withheld;
+    switch (action.kind) {
+      case 'none':
+        return;
+      case 'repoint-endpoint':
+        this.log.warn({ instance: inst.uuid, primary: primary.id }, 'endpoint did not point at the primary; repointing');
+        await svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: primary.ip, port: primary.port });
+        return;
+      case 'failover':
+        this.log.error({ instance: inst.uuid, from: action.from, to: action.to, dead: !pAlive }, 'primary failed; failing over to the standby');
+        await this.submit(inst, 'Failover', { from: action.from, to: action.to }, InstanceStatus.FAILOVER, `failing over from ${action.from} to ${action.to}`);
+        this.memory.delete(inst.uuid);
+        return;
+      case 'restart-primary':
+        this.log.error({ instance: inst.uuid, node: action.nodeId, why: action.why }, 'primary failed; restarting it in place');
+        await this.submit(inst, 'RecoverNode', { nodeIds: [action.nodeId], kill: action.kill }, InstanceStatus.RECOVERING, withheld ?? 'restarting the primary');
+        this.memory.delete(inst.uuid);
+        return;
+      case 'repair-standby':
+        this.log.warn({ instance: inst.uuid, node: action.nodeId }, 'standby down or not replicating; repairing it');
+        await this.submit(inst, 'RepairStandby', { nodeId: action.nodeId }, InstanceStatus.REBUILDING, `repairing standby ${action.nodeId}`);
+        return;
+    }
+  }
+
+  private async recordSemiSync(inst: Instance, on: boolean, mem: Memory): Promise<void> {
+    mem.lastSemiSync = on;
+    const ha = parseHaState(inst.ha_state);
+    await this.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify({ ...ha, semiSync: on, semiSyncCheckedAt: this.svc.clock.now() }) });
+    if (on) this.log.info({ instance: inst.uuid }, 'semi-sync replication is ON: acknowledged commits are on the standby');
+    else this.log.warn({ instance: inst.uuid }, 'semi-sync replication fell back to ASYNC: acknowledged commits may be missing on the standby; no zero-loss failover until it is back');
+  }
+
+  private async submit(inst: Instance, type: string, params: unknown, status: string, detail: string): Promise<void> {
+    const now = this.svc.clock.now();
+    try {
+      await this.svc.store.startTask(newTaskRow({ tenantId: inst.tenant_id, instanceUuid: inst.uuid, type, now, params }), {
+        status, status_detail: detail, updated_at: now,
+      });
+      this.svc.kickTasks();
+    } catch (e) {
+      if (!(e instanceof TaskConflictError)) throw e;
+    }
+  }
+}
+

@@ -1,0 +1,44 @@
+/** Per-instance HA bookkeeping, kept as JSON in `instances.ha_state`. */
+export interface HaState {
+  /** Epoch ms of each automatic failover or switchover, newest last (trimmed to the flap window). */
+  failovers?: number[];
+  /** Last semi-sync observation on the primary: true = acknowledged commits are on the standby. */
+  semiSync?: boolean;
+  semiSyncCheckedAt?: number;
+  /** The promoted node's gtid_binlog_pos at promotion: anything beyond it on the old primary is errant. */
+  promotedAt?: string;
+  /** Why automatic failover is currently withheld, for StatusDetail and the logs. */
+  withheld?: string;
+}
+
+export function parseHaState(s: string | null | undefined): HaState {
+  try {
+    const v = JSON.parse(s || '{}');
+    return v && typeof v === 'object' ? (v as HaState) : {};
+  } catch {
+    return {};
+  }
+}
+
+export interface HaConfig {
+  /** How often the HA monitor checks every HA instance. */
+  checkIntervalMs: number;
+  /** A primary that does not answer for this long (but whose process exists) is considered hung. */
+  hangTimeoutMs: number;
+  /** Semi-sync wait before the primary falls back to async (rpl_semi_sync_master_timeout). */
+  semiSyncTimeoutMs: number;
+  /** Flap guard: at most this many automatic failovers per window; then the primary is restarted in place. */
+  maxFailoversPerWindow: number;
+  flapWindowMs: number;
+  /** Read-only instances stay CREATING at least this long (Terraform looks for a CREATING RoGroups item). */
+  readOnlyMinCreatingMs: number;
+}
+
+export const DEFAULT_HA_CONFIG: HaConfig = {
+  checkIntervalMs: 250,
+  hangTimeoutMs: 1500,
+  semiSyncTimeoutMs: 10_000,
+  maxFailoversPerWindow: 3,
+  flapWindowMs: 10 * 60_000,
+  readOnlyMinCreatingMs: 15_000,
+};
