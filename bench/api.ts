@@ -8,7 +8,10 @@
  * of all 1,000 instances is measured too (no target).
  *
  *   npm run bench:api -- [--rounds 3] [--duration 15] [--connections 10] [--json out.json]
- *                        [--profile DIR]   (also run openrds under node --cpu-prof; profile in DIR)
+ *                        [--targets hello,one,all] [--warmup 3]
+ *                        [--profile DIR]   (run openrds under node --cpu-prof; profile in DIR;
+ *                                           summarise with bench/cpuprofile-top.ts)
+ *                        [--compare DIR]   (also measure the serve of the checkout in DIR, as oneB)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +36,8 @@ const PROFILE = opt('profile');
 const JSON_OUT = opt('json');
 /** Which targets to run (e.g. `--targets one` to profile just the Terraform path). */
 const TARGETS = (opt('targets') ?? 'hello,one,all').split(',');
+/** Another checkout (a directory with src/): its serve is measured too, as target oneB, in the same rounds. */
+const COMPARE = opt('compare');
 const N = 1000;
 
 /** CPU time (user+sys, ms) a process has used so far, from /proc/<pid>/stat. */
@@ -113,43 +118,48 @@ function seed(s: Serve, ip: (i: number) => string): string[] {
   }
 }
 
-type Target = 'hello' | 'one' | 'all';
+type Target = 'hello' | 'one' | 'all' | 'oneB';
 
 async function main() {
   const startedAt = new Date();
   const mach = machine();
-  const net = await freeLoopbackNet(16);
   const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
   if (PROFILE) mkdirSync(PROFILE, { recursive: true });
+  const targets = (['hello', 'one', 'all', 'oneB'] as Target[]).filter((t) => TARGETS.includes(t) || (t === 'oneB' && COMPARE));
+  const net = await freeLoopbackNet(16);
   const s = await startServe({ cidr: net.cidr, nodeArgs });
+  const netB = COMPARE ? await freeLoopbackNet(16) : undefined;
+  const sB = COMPARE ? await startServe({ cidr: netB!.cidr, root: COMPARE }) : undefined;
   const hello = await startHello();
   const rows: Array<{ round: number; target: Target; r: Awaited<ReturnType<typeof load>> }> = [];
   const warm: string[] = [];
   let plainHello: Awaited<ReturnType<typeof load>> | undefined;
+  let listBytes = 0;
   try {
-    const uuids = seed(s, net.ip);
-    // Sanity: the store serves what was seeded, through the real signed API.
-    const c = new TestClient(s.url, s.creds);
-    const all = await c.ok('DescribeDBInstances', {}, { method: 'GET' });
-    const one = await c.ok('DescribeDBInstances', { InstanceUuid: uuids[N >> 1] }, { method: 'GET' });
-    if (all.data.length !== N || one.data.length !== 1 || one.data[0].Status !== 'RUNNING') {
-      throw new Error(`seeding check failed: list has ${all.data.length}, one has ${JSON.stringify(one.data).slice(0, 200)}`);
-    }
-    const listBytes = JSON.stringify(all).length;
-    process.stderr.write(`serve ${s.url} (pid ${s.proc.pid}), hello ${hello.url} (pid ${hello.pid}); ${N} instances seeded; unfiltered list body ~${listBytes} bytes\n`);
+    const uuids = await seedAndCheck(s, net.ip);
+    const uuidsB = sB ? await seedAndCheck(sB, netB!.ip) : [];
+    listBytes = JSON.stringify(await new TestClient(s.url, s.creds).ok('DescribeDBInstances', {}, { method: 'GET' })).length;
+    process.stderr.write(`serve ${s.url} (pid ${s.proc.pid})${sB ? `, serve B from ${COMPARE} ${sB.url} (pid ${sB.proc.pid})` : ''}, ` +
+      `hello ${hello.url} (pid ${hello.pid}); ${N} instances seeded; unfiltered list body ~${listBytes} bytes\n`);
 
-    const job = (t: Target, durationS: number): [LoadJob, number] => t === 'hello'
-      ? [{ url: hello.url, path: '/', query: 'signed', creds: s.creds, uuids, expect: '"hello":"world"', connections: CONNECTIONS, durationS }, hello.pid]
-      : [{ url: s.url, path: '/mysql/', query: 'signed', creds: s.creds, uuids: t === 'one' ? uuids : [], expect: '"Code":"Success"', connections: CONNECTIONS, durationS }, s.proc.pid!];
-
-    for (const t of (['hello', 'one', 'all'] as Target[]).filter((x) => TARGETS.includes(x))) {
+    const openrdsJob = (srv: Serve, ids: string[], durationS: number): [LoadJob, number] =>
+      [{ url: srv.url, path: '/mysql/', query: 'signed', creds: srv.creds, uuids: ids, expect: '"Code":"Success"', connections: CONNECTIONS, durationS }, srv.proc.pid!];
+    const job = (t: Target, durationS: number): [LoadJob, number] => {
+      switch (t) {
+        case 'hello': return [{ url: hello.url, path: '/', query: 'signed', creds: s.creds, uuids, expect: '"hello":"world"', connections: CONNECTIONS, durationS }, hello.pid];
+        case 'one': return openrdsJob(s, uuids, durationS);
+        case 'all': return openrdsJob(s, [], durationS);
+        case 'oneB': return openrdsJob(sB!, uuidsB, durationS);
+      }
+    };
+    for (const t of targets) {
       const r = await load(...job(t, WARMUP_S));
       warm.push(`${t}: ${round(r.rps)} req/s, p99 ${r.latency.p99} ms`);
       process.stderr.write(`warm-up ${warm.at(-1)}\n`);
     }
-    const rotations: Target[][] = [['hello', 'one', 'all'], ['one', 'all', 'hello'], ['all', 'hello', 'one']];
     for (let i = 0; i < ROUNDS; i++) {
-      for (const t of rotations[i % 3]!.filter((x) => TARGETS.includes(x))) {
+      // Each round starts one target later, so no target always follows the same one.
+      for (const t of targets.map((_, k) => targets[(k + i) % targets.length]!)) {
         const r = await load(...job(t, DURATION));
         rows.push({ round: i + 1, target: t, r });
         process.stderr.write(`round ${i + 1} ${t}: ${round(r.rps)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non2xx ${r.non2xx}, ` +
@@ -157,62 +167,76 @@ async function main() {
       }
     }
     // Reference only: the hello-world hit on a bare "/" (no query string to parse).
-    if (TARGETS.includes('hello')) plainHello = await load({ ...job('hello', DURATION)[0], query: 'plain' }, hello.pid);
+    if (targets.includes('hello')) plainHello = await load({ ...job('hello', DURATION)[0], query: 'plain' }, hello.pid);
     if (plainHello) process.stderr.write(`reference hello plain "/": ${round(plainHello.rps)} req/s, p99 ${plainHello.latency.p99} ms\n`);
   } finally {
     await hello.stop();
     await s.stop();
+    await sB?.stop();
     cleanupAll();
   }
 
   const of = (t: Target) => rows.filter((x) => x.target === t).map((x) => x.r);
   const summary = (t: Target) => {
     const rs = of(t);
+    if (!rs.length) return undefined;
     return {
       rps: rs.map((r) => round(r.rps)), p99: rs.map((r) => r.latency.p99), p50: rs.map((r) => r.latency.p50),
       medianRps: round(median(rs.map((r) => r.rps))), medianP99: median(rs.map((r) => r.latency.p99)), maxP99: Math.max(...rs.map((r) => r.latency.p99)),
       medianP50: median(rs.map((r) => r.latency.p50)),
       total: rs.reduce((a, r) => a + r.total, 0), non2xx: rs.reduce((a, r) => a + r.non2xx, 0), badBodies: rs.reduce((a, r) => a + r.badBodies, 0),
       errors: rs.reduce((a, r) => a + r.errors, 0), timeouts: rs.reduce((a, r) => a + r.timeouts, 0),
-      serverCpuPct: rs.map((r) => r.serverCpuPct), serverCpuUsPerReq: rs.map((r) => r.serverCpuUsPerReq), loadCpuPct: rs.map((r) => r.loadCpuPct),
+      serverCpuPct: rs.map((r) => r.serverCpuPct), serverCpuUsPerReq: rs.map((r) => r.serverCpuUsPerReq),
+      medianServerCpuUsPerReq: median(rs.map((r) => r.serverCpuUsPerReq)), loadCpuPct: rs.map((r) => r.loadCpuPct),
       firstBad: rs.find((r) => r.firstBad)?.firstBad,
     };
   };
   const h = summary('hello');
   const one = summary('one');
   const all = summary('all');
-  if (!['hello', 'one', 'all'].every((t) => TARGETS.includes(t))) {
-    process.stdout.write(JSON.stringify({ partial: true, targets: TARGETS, rows }, null, 2) + '\n');
-    if (PROFILE) process.stdout.write(`CPU profile of serve written to ${PROFILE}\n`);
-    return;
-  }
-  const perRoundRatio = Array.from({ length: ROUNDS }, (_, i) => {
-    const a = rows.find((x) => x.round === i + 1 && x.target === 'one')!.r.rps;
+  const oneB = summary('oneB');
+  /** Per round: target rps / hello rps of the same round (adjacent in time). */
+  const perRound = (t: Target) => h && summary(t) ? Array.from({ length: ROUNDS }, (_, i) => {
+    const a = rows.find((x) => x.round === i + 1 && x.target === t)!.r.rps;
     const b = rows.find((x) => x.round === i + 1 && x.target === 'hello')!.r.rps;
     return round(a / b, 3);
-  });
-  const ratio = one.medianRps / h.medianRps;
-  const clean = one.non2xx === 0 && one.badBodies === 0 && one.errors === 0 && one.timeouts === 0 && all.non2xx === 0 && all.badBodies === 0;
+  }) : undefined;
+  const ratio = h && one ? one.medianRps / h.medianRps : NaN;
+  const clean = [one, all, oneB].every((x) => !x || (x.non2xx === 0 && x.badBodies === 0 && x.errors === 0 && x.timeouts === 0));
   const result = {
     benchmark: 'api', startedAt: startedAt.toISOString(), machine: mach, revision: sourceRevision(),
     command: `node --import tsx bench/api.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    settings: { connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, instances: N },
+    settings: { connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, instances: N, targets, compare: COMPARE, listBytes },
     warmup: warm,
     order: rows.map((x) => `${x.round}:${x.target}`),
-    hello: h, describeOne: one, describeAll: all,
+    hello: h, describeOne: one, describeAll: all, describeOneB: oneB,
     helloPlainReference: plainHello && { rps: round(plainHello.rps), p99: plainHello.latency.p99, non2xx: plainHello.non2xx },
-    ratioOfMedianRps: round(ratio, 3), perRoundRatio,
+    ratioOfMedianRps: round(ratio, 3), perRoundRatio: perRound('one'), medianPerRoundRatio: perRound('one') && median(perRound('one')!),
+    ...(oneB && h ? { ratioOfMedianRpsB: round(oneB.medianRps / h.medianRps, 3), perRoundRatioB: perRound('oneB') } : {}),
     targets: {
       throughput: { want: '>= 0.40 x hello-world', got: round(ratio, 3), met: ratio >= 0.4 },
-      p99: { want: '< 20 ms', got: one.medianP99, worstRound: one.maxP99, met: one.maxP99 < 20 },
+      p99: { want: '< 20 ms', got: one?.medianP99, worstRound: one?.maxP99, met: one ? one.maxP99 < 20 : false },
       allSuccess: { want: 'non-2xx = 0 and every body Code Success', met: clean },
     },
   };
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`\nhello ${h.medianRps} req/s (p99 ${h.medianP99} ms); openrds one ${one.medianRps} req/s (p99 ${one.medianP99} ms, worst ${one.maxP99}); ` +
-    `ratio ${result.ratioOfMedianRps}; all-1000 list ${all.medianRps} req/s (p99 ${all.medianP99} ms)\n`);
+  const line = (name: string, x: ReturnType<typeof summary>) => x ? `${name} ${x.medianRps} req/s (p99 ${x.medianP99} ms, worst ${x.maxP99}, server ${x.medianServerCpuUsPerReq} µs CPU/req)` : '';
+  process.stdout.write('\n' + [line('hello', h), line('openrds one', one), line('openrds all-1000', all), line('B one', oneB)].filter(Boolean).join('; ') +
+    `; ratio one/hello ${result.ratioOfMedianRps}${oneB && h ? `, B one/hello ${result.ratioOfMedianRpsB}` : ''}\n`);
   if (PROFILE) process.stdout.write(`CPU profile of serve written to ${PROFILE}\n`);
+}
+
+async function seedAndCheck(s: Serve, ip: (i: number) => string): Promise<string[]> {
+  const uuids = seed(s, ip);
+  // Sanity: the store serves what was seeded, through the real signed API.
+  const c = new TestClient(s.url, s.creds);
+  const all = await c.ok('DescribeDBInstances', {}, { method: 'GET' });
+  const one = await c.ok('DescribeDBInstances', { InstanceUuid: uuids[N >> 1] }, { method: 'GET' });
+  if (all.data.length !== N || one.data.length !== 1 || one.data[0].Status !== 'RUNNING') {
+    throw new Error(`seeding check failed: list has ${all.data.length}, one has ${JSON.stringify(one.data).slice(0, 200)}`);
+  }
+  return uuids;
 }
 
 main().then(() => process.exit(0), (e) => {

@@ -148,7 +148,9 @@ function nodeFileTimes(home: string): Record<string, number> {
 
 /** Phases of one create, in ms, from the serve log lines of its task and the node files. */
 function breakdown(logs: string, uuid: string, t0: number, t1: number, f: Record<string, number>): Record<string, number> {
-  const lines = logs.split('\n').filter((l) => l.includes(uuid)).flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+  // The create's own lines: the API's, and those of its CreateDBInstance task (not the later delete's).
+  const lines = logs.split('\n').filter((l) => l.includes(uuid)).flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } })
+    .filter((x) => x.taskType === undefined || x.taskType === 'CreateDBInstance');
   const at = (pred: (x: any) => boolean) => lines.find(pred)?.time as number | undefined;
   const created = at((x) => x.msg === 'instances created');
   const stepStart = (n: string) => at((x) => x.msg === 'step start' && x.step === n);
@@ -165,11 +167,12 @@ function breakdown(logs: string, uuid: string, t0: number, t1: number, f: Record
   if (sn0 && f.installDone) ph.prepAndInstallDb = f.installDone - sn0;
   if (f.spawned && f.installDone) ph.spawn = f.spawned - f.installDone;
   if (sn && f.spawned) ph.serverReady = sn.time - f.spawned; // spawn → admin ping answers (+ updateNode)
-  const ia = stepDone('initial-account');
-  if (ia) ph.initialAccount = ia.ms;
-  if (sn && ia) ph.betweenSteps1 = ia.time - ia.ms - sn.time;
-  if (mr) ph.markRunning = mr.ms;
-  if (ia && mr) ph.betweenSteps2 = mr.time - mr.ms - ia.time;
+  // Every later step (their names and number vary with the task definition), and the gaps between steps
+  // (progress saved to the store, next step logged).
+  const done = lines.filter((x) => x.msg === 'step done');
+  for (const d of done) if (d.step !== 'start-nodes') ph[`step:${d.step}`] = d.ms;
+  const gaps = done.slice(1).map((d, k) => d.time - d.ms - done[k]!.time);
+  if (gaps.length) ph.betweenSteps = gaps.reduce((x, y) => x + y, 0);
   if (mr) ph.observed = t1 - mr.time; // RUNNING committed → client's poll saw it
   for (const k of Object.keys(ph)) ph[k] = round(ph[k]!, 1);
   return ph;

@@ -106,17 +106,19 @@ export function exited(p: ChildProcess): Promise<void> {
 /**
  * Starts the real `openrds serve` (the same command line as bin/openrds; `nodeArgs` such as
  * --cpu-prof go to node) on a fresh home with one pipe `cidr`, and creates a key for tenant-a.
+ * `root` runs the sources of another checkout instead of this one (before/after comparisons).
  */
-export async function startServe(opts: { cidr: string; nodeArgs?: string[]; config?: Record<string, unknown> }): Promise<Serve> {
+export async function startServe(opts: { cidr: string; nodeArgs?: string[]; config?: Record<string, unknown>; root?: string }): Promise<Serve> {
+  const root = opts.root ?? ROOT;
   const home = trackDir(join('/tmp', `openrds-bench-${process.pid}-${randomInt(1e9)}`));
-  trackArgv(`--defaults-file=${home}/`);
+  trackArgv(`${home}/`); // its mariadbd, and mariadb-install-db with its bootstrap server if interrupted mid-way
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'config.json'), JSON.stringify({
     networks: [{ VdcId: VDC, VdcName: 'bench', RegionIds: '*', Pipes: [{ BasePipeId: PIPE, PipeName: 'bench', Cidr: opts.cidr }] }],
     ...opts.config,
   }));
   let logBuf = '';
-  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, join(ROOT, 'src/cli/main.ts'),
+  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, join(root, 'src/cli/main.ts'),
     'serve', '--home', home, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logBuf}`)), 60_000);
@@ -131,7 +133,7 @@ export async function startServe(opts: { cidr: string; nodeArgs?: string[]; conf
     proc.stderr!.on('data', (d: Buffer) => { logBuf += d.toString(); });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${logBuf}`)); });
   });
-  const creds = JSON.parse(execFileSync(BIN, ['keys', 'create', '--tenant', 'tenant-a', '--json', '--home', home], { encoding: 'utf8' })) as Creds;
+  const creds = JSON.parse(execFileSync(process.execPath, ['--import', TSX, join(root, 'src/cli/main.ts'), 'keys', 'create', '--tenant', 'tenant-a', '--json', '--home', home], { encoding: 'utf8' })) as Creds;
   return {
     home, url, creds, proc,
     logs: () => logBuf,
@@ -142,7 +144,7 @@ export async function startServe(opts: { cidr: string; nodeArgs?: string[]; conf
         await exited(proc);
         clearTimeout(t);
       }
-      killByArgv(`--defaults-file=${home}/`);
+      killByArgv(`${home}/`);
     },
   };
 }

@@ -10,7 +10,7 @@ import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
 import type { Account, Instance } from '../store/store.js';
 import { AccountStatus } from './accounts.js';
-import { internalAccountProblem } from './policy.js';
+import { ACCOUNT_NAME_RULE, internalAccountProblem } from './policy.js';
 
 /** The tenant's instance, RUNNING and with no task: the state in which accounts may change. */
 export async function idleInstance(svc: Services, tenantId: string, uuid: string, what: string): Promise<Instance> {
@@ -23,13 +23,16 @@ export async function idleInstance(svc: Services, tenantId: string, uuid: string
 }
 
 /**
- * A user account of the instance, by AccountName: internal accounts get InvalidParameter, an
- * unknown name ResourceNotFound, an account still being created ResourceInUse.
+ * A user account of the instance, by AccountName: internal accounts and names that break the
+ * naming rule get InvalidParameter, an unknown name ResourceNotFound, an account still being
+ * created ResourceInUse.
  */
 export async function userAccount(svc: Services, inst: Instance, name: string): Promise<Account> {
   const a = await svc.store.getAccount(inst.uuid, name);
   const why = internalAccountProblem(name, a !== undefined);
   if (why) throw invalidParam('AccountName', why);
+  // Such a name could never have been created (CreatePrivilegedAccount's rule): say why, not "not found".
+  if (!a && !ACCOUNT_NAME_RULE.test(name)) throw invalidParam('AccountName', 'must be 2-32 characters: lowercase letters, digits and _, starting with a letter');
   if (!a) throw notFound('account', `${name} of instance ${inst.uuid}`);
   if (a.status === AccountStatus.processing) throw inUse(`account ${name} is still being created; retry in a moment`);
   return a;

@@ -3,7 +3,7 @@
  * log in. The control plane keeps only the engine's password hash.
  */
 import type { ActionDef } from '../api/action.js';
-import { ApiError, inUse, invalidParam, notFound } from '../api/errors.js';
+import { ApiError, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { applyAccount } from '../accounts/accounts.js';
 import { accountNameProblem, passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -24,6 +24,7 @@ export const createPrivilegedAccount: ActionDef = {
 
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
+    if (inst.parent_uuid) throw unsupported(`instance ${uuid} is read-only; create the account on its primary ${inst.parent_uuid}, it replicates here`);
     if (inst.status !== InstanceStatus.RUNNING || (await svc.store.activeTask(uuid))) {
       throw inUse(`instance ${uuid} is ${inst.status}; create accounts once it is RUNNING`);
     }

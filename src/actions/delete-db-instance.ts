@@ -13,6 +13,11 @@ export const deleteDbInstance: ActionDef = {
     if (!canTransition(inst.status, InstanceStatus.DELETING)) {
       throw inUse(`instance ${uuid} is ${inst.status}; it can be deleted once it is RUNNING or ERROR`);
     }
+    // A primary goes after its read-only instances: deleting it would leave them replicating from nothing.
+    const children = await svc.store.listReadOnlyChildren(uuid);
+    if (children.length) {
+      throw inUse(`instance ${uuid} still has read-only instances (${children.map((c) => c.uuid).join(', ')}); delete them first`);
+    }
     const now = svc.clock.now();
     const task = newTaskRow({ tenantId, instanceUuid: uuid, type: 'DeleteDBInstance', now });
     try {

@@ -11,7 +11,7 @@ import type { ParamReader } from '../api/validate.js';
 import { architecture } from '../catalog/catalog.js';
 import { METRIC_KEYS, METRICS, metricName, type MetricKey } from '../metrics/definitions.js';
 import { choosePeriod, MAX_SPAN_MS } from '../metrics/period.js';
-import { bucketStart, pointValue, type Period } from '../metrics/rollup.js';
+import { bucketStart, type Period } from '../metrics/rollup.js';
 import type { SeriesPoint } from '../store/metrics-repo.js';
 import { apiTime } from './present.js';
 
@@ -42,14 +42,37 @@ export interface PerformanceQuery {
   endTime: string;
 }
 
+const DAY_MS = 86_400_000;
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+
+/**
+ * apiTime() for a run of times: the date part is formatted once per day, the rest by hand.
+ * A 30-day answer formats 720 times; toISOString for each was a third of the request's cost.
+ */
+export function apiTimeFormatter(): (ms: number) => string {
+  let day = Number.NaN;
+  let date = '';
+  return (ms) => {
+    const d = Math.floor(ms / DAY_MS);
+    if (d !== day) {
+      day = d;
+      date = apiTime(d * DAY_MS).slice(0, 11);
+    }
+    const s = Math.floor((ms - d * DAY_MS) / 1000);
+    return date + pad2(Math.floor(s / 3600)) + ':' + pad2(Math.floor(s / 60) % 60) + ':' + pad2(s % 60);
+  };
+}
+
 /** Stored points → the Data object of §4.21, with every Value rounded to an integer. */
 export function presentPerformance(q: PerformanceQuery, points: readonly SeriesPoint[]) {
   const def = METRICS[q.key];
+  const fmt = apiTimeFormatter();
   const values: Array<{ DateTime: string; Value: number }> = [];
   for (const pt of points) {
-    const v = pointValue({ [`${def.column}_sum`]: pt.sum, [`${def.column}_n`]: pt.n }, q.key);
-    if (v === undefined || !Number.isFinite(v)) continue;
-    values.push({ DateTime: apiTime(pt.ts), Value: Math.round(v) + 0 }); // + 0 turns -0 into 0
+    if (!(pt.n > 0)) continue; // not measured in this bucket: a gap
+    const v = def.report === 'sum' ? pt.sum : pt.sum / pt.n;
+    if (!Number.isFinite(v)) continue;
+    values.push({ DateTime: fmt(pt.ts), Value: Math.round(v) + 0 }); // + 0 turns -0 into 0
   }
   return {
     InstanceUuid: q.instanceUuid,

@@ -9,6 +9,8 @@ import { describeDbInstances } from './describe-db-instances.js';
 import { describeRegions } from './describe-regions.js';
 import { describeTask } from './describe-task.js';
 import { describeDbAccount } from './describe-db-account.js';
+import { describeAvailableReadOnlyConfig } from './describe-available-read-only-config.js';
+import { createReadOnlyDbInstance } from './create-read-only-db-instance.js';
 import { describeDbPrivileges } from './describe-db-privileges.js';
 import { modifyDbPrivilege } from './modify-db-privilege.js';
 import { deleteDbPrivilege } from './delete-db-privilege.js';
@@ -20,6 +22,8 @@ import { describeDbParameterModifyHistory } from './describe-db-parameter-modify
 export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
   [describeRegions, describeAvailableDbConfig, createDbInstance, describeDbInstances, deleteDbInstance, createPrivilegedAccount, describeTask,
     describeDbInstancePerformance,
+    // read-only instances (§4.19–§4.20)
+    describeAvailableReadOnlyConfig, createReadOnlyDbInstance,
     // accounts and privileges (spec §4.9–§4.13), parameters (§4.22–§4.24)
     describeDbAccount, describeDbPrivileges, modifyDbPrivilege, deleteDbPrivilege, deleteDbAccount,
     describeDbParameter, modifyDbParameter, describeDbParameterModifyHistory]

@@ -4,6 +4,7 @@ import { findRegion } from '../catalog/catalog.js';
 import { STATUS_STR, type InstanceStatus } from '../instances/status.js';
 import type { Vdc } from '../network/network.js';
 import type { Instance } from '../store/store.js';
+import { parseHaState } from '../ha/ha-state.js';
 
 /** API time strings: `YYYY-MM-DD HH:MM:SS`, always UTC (docs/api.md). */
 export function apiTime(ms: number | null | undefined): string {
@@ -28,6 +29,41 @@ export function presentAttachDisk(d: DiskType) {
 
 export function presentCpuRam(s: Spec) {
   return { CPU: s.CPU, Name: specName(s), PaasGoodsId: s.PaasGoodsId, RAM: s.RAM };
+}
+
+/**
+ * openrds extensions for HA primaries: whether acknowledged commits are known to be on the standby
+ * (semi-sync ON) or not (ASYNC: a failover could lose them, so none is done automatically).
+ */
+function haFields(i: Instance) {
+  if (Number(i.architecture) !== 1 || i.parent_uuid) return {};
+  const ha = parseHaState(i.ha_state);
+  const last = ha.failovers?.at(-1);
+  return {
+    HaSemiSync: ha.semiSync === undefined ? 'UNKNOWN' : ha.semiSync ? 'ON' : 'ASYNC',
+    HaFailoverCount: ha.failovers?.length ?? 0,
+    HaLastFailoverTime: last ? apiTime(last) : '',
+  };
+}
+
+/** A read-only instance as an item of its primary's RoGroups (spec §4.4); every field non-null. */
+export function presentRoGroup(i: Instance, progress: number) {
+  return {
+    ServiceId: i.uuid,
+    ServiceName: i.name,
+    Status: i.status,
+    Message: STATUS_STR[i.status as InstanceStatus] ?? i.status,
+    Progress: Math.round(progress),
+    Ip: i.ip,
+    Port: Number(i.port),
+    Cpu: Number(i.cpu),
+    Ram: Number(i.ram_gb) * 1024,
+    CreateTime: apiTime(i.created_at),
+    InpaasId: i.uuid,
+    Locked: '',
+    ResourceId: i.uuid,
+    SvcType: 'mysql-readonly',
+  };
 }
 
 export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, roGroups: unknown[] = []) {
@@ -64,9 +100,11 @@ export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, r
     ResourceId: i.uuid,
     ProjectName: '默认项目',
     Tags: [],
-    MasterInfo: '',
+    // For a read-only instance, the primary it replicates from (a string, as the SDK expects).
+    MasterInfo: i.parent_uuid ?? '',
     RelationService: null,
     CloneServices: [],
     RoGroups: roGroups,
+    ...haFields(i),
   };
 }

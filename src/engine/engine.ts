@@ -121,8 +121,14 @@ export interface Engine {
   startReplication(t: Target, source: Target, mode: 'slave_pos' | 'current_pos', gtidSlavePos?: string): Promise<void>;
   /** Waits until the node has applied `gtid`; false on timeout. */
   waitGtid(t: Target, gtid: string, timeoutS: number): Promise<boolean>;
-  /** Stops replicating, forgets the source, and accepts writes (semi-sync master on). */
+  /**
+   * Stops replicating, forgets the source, and accepts writes. Semi-sync stays off: with no
+   * standby connected, every commit would wait for the timeout. enableSemiSync() turns it on
+   * once a standby replicates again.
+   */
   promote(t: Target): Promise<void>;
+  /** Turns semi-sync on as a primary and writes a heartbeat so that it switches ON as soon as the standby acknowledges. Returns the resulting status. */
+  enableSemiSync(t: Target): Promise<boolean>;
   setReadOnly(t: Target, on: boolean): Promise<void>;
 }
 

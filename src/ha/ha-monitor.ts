@@ -19,7 +19,11 @@ interface Memory {
   lastGood?: HaSnapshot['lastGood'];
   lastSemiSync?: boolean;
   lastWithheld?: string;
+  lastEnableAttempt?: number;
 }
+
+/** How often the monitor tries to bring semi-sync back ON when the standby is healthy again. */
+const SEMI_SYNC_RETRY_MS = 3000;
 
 export class HaMonitor {
   private timer?: NodeJS.Timeout;
@@ -91,6 +95,11 @@ export class HaMonitor {
       failovers: parseHaState(inst.ha_state).failovers ?? [],
       endpointOk,
     };
+    if (pAnswering && semi && !semi.masterOn && sb?.replicating && now - (mem.lastEnableAttempt ?? 0) > SEMI_SYNC_RETRY_MS) {
+      mem.lastEnableAttempt = now;
+      const on = await svc.engine.enableSemiSync(adminTarget(svc, inst, primary)).catch(() => false);
+      if (on) await this.recordSemiSync(inst, true, mem);
+    }
     const { action, withheld } = decideHa(snapshot, svc.config.ha);
     if (withheld && withheld !== mem.lastWithheld) this.log.warn({ instance: inst.uuid, reason: withheld }, 'automatic failover withheld');
     mem.lastWithheld = withheld;

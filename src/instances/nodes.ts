@@ -5,12 +5,12 @@ import { derivePassword, nativePasswordHash } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 
-/** `overrides`: the instance's user parameters (store.parameters.values), rendered into the config. */
 export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>): NonNullable<NodeSpec['topology']> {
   if (inst.parent_uuid) return 'readonly';
   return Number(inst.architecture) === 1 ? 'ha' : 'none';
 }
 
+/** `overrides`: the instance's user parameters (store.parameters.values), rendered into the config. */
 export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number): NodeSpec {
   return {
     topology: topologyOf(inst),

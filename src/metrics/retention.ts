@@ -20,6 +20,9 @@ export interface RetentionResult {
 
 const yieldToIo = () => new Promise<void>((r) => setImmediate(r));
 
+/** A deleted instance's series goes this long after the deletion (a round in flight may still write). */
+export const ORPHAN_MARGIN_MS = 60_000;
+
 /** One pass at time `now`. */
 export async function applyRetention(store: Store, now: number): Promise<RetentionResult> {
   const out: RetentionResult = { points: 0, series: 0, readings: 0 };
@@ -28,7 +31,7 @@ export async function applyRetention(store: Store, now: number): Promise<Retenti
     for (const c of cutoffs) out.points += await store.metrics.deletePointsBefore(s.id, c.period, c.before);
     await yieldToIo();
   }
-  for (const s of await store.metrics.orphanSeries()) {
+  for (const s of await store.metrics.orphanSeries(now - ORPHAN_MARGIN_MS)) {
     out.points += await store.metrics.dropSeries(s.id, s.instance_uuid);
     out.series++;
     await yieldToIo();

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { applyAccount } from '../accounts/accounts.js';
+import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
 import { TaskConflictError, type Node } from '../store/store.js';
@@ -72,6 +73,28 @@ export class NodeWatchdog {
       }
     }
     await this.finishPendingAccounts();
+    await this.followPrimaries();
+  }
+
+  /** Read-only instances replicate from their primary's current primary node (after a failover too). */
+  private async followPrimaries(): Promise<void> {
+    const { store, engine } = this.svc;
+    const busy = await store.busyInstances();
+    for (const ro of (await store.listLiveInstances()).filter((i) => i.parent_uuid && i.status === InstanceStatus.RUNNING && !busy.has(i.uuid))) {
+      const parent = await store.getInstanceAnyTenant(ro.parent_uuid!);
+      const primary = parent ? primaryNode(await store.listNodes(parent.uuid)) : undefined;
+      const node = (await store.listNodes(ro.uuid))[0];
+      if (!parent || !primary || !node || busy.has(parent.uuid)) continue;
+      try {
+        const t = adminTarget(this.svc, ro, node);
+        const rs = await engine.replicaStatus(t);
+        if (rs && rs.masterHost === primary.ip && rs.masterPort === primary.port && rs.sqlRunning === 'Yes') continue;
+        this.log.warn({ instance: ro.uuid, primary: primary.id, was: rs?.masterHost }, 'read-only instance does not follow the primary; repointing it');
+        await engine.startReplication(t, replTarget(this.svc, parent, primary), 'slave_pos');
+      } catch (err) {
+        this.log.debug({ err, instance: ro.uuid }, 'read-only follow check failed');
+      }
+    }
   }
 
   private async finishPendingAccounts(): Promise<void> {

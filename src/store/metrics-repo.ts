@@ -124,11 +124,17 @@ export class MetricsRepo {
     return Number(r.numDeletedRows);
   }
 
-  /** Series whose instance was deleted (or never existed): their points answer nobody any more. */
-  async orphanSeries(): Promise<Array<{ id: number; instance_uuid: string }>> {
+  /**
+   * Series whose instance was deleted before `before` (or never existed, for series made before
+   * `before`): their points answer nobody any more. The margin lets a collector round that read
+   * the instance just before its deletion finish writing before its series goes.
+   */
+  async orphanSeries(before: number): Promise<Array<{ id: number; instance_uuid: string }>> {
     const rows = await this.db.selectFrom('metric_series').select(['id', 'instance_uuid'])
+      .where('metric_series.created_at', '<', before)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('instances').select('uuid')
-        .whereRef('instances.uuid', '=', 'metric_series.instance_uuid').where('instances.deleted_at', 'is', null))))
+        .whereRef('instances.uuid', '=', 'metric_series.instance_uuid')
+        .where((w) => w.or([w('instances.deleted_at', 'is', null), w('instances.deleted_at', '>=', before)])))))
       .execute();
     return rows.map((r) => ({ id: Number(r.id), instance_uuid: r.instance_uuid }));
   }

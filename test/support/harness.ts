@@ -84,6 +84,10 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
     async restart() { await launch(); },
     async cleanup() {
       if (proc.exitCode === null && proc.signalCode === null) await h.stop();
+      if (process.env.OPENRDS_TEST_LOGS) {
+        mkdirSync(process.env.OPENRDS_TEST_LOGS, { recursive: true });
+        writeFileSync(join(process.env.OPENRDS_TEST_LOGS, `${home.split('/').pop()}.log`), logBuf);
+      }
       killDatabases(home);
       try {
         execFileSync('nft', ['delete', 'table', 'ip', nftTableName(home)], { stdio: 'ignore' });

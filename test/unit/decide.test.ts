@@ -124,15 +124,18 @@ test('groupStatus does not depend on the order of the tasks', () => {
 /** The allowed edges, written out independently of INSTANCE_TRANSITIONS (docs/state-machines.md). */
 const INSTANCE_EDGES = new Set([
   'CREATING>RUNNING', 'CREATING>ERROR',
-  'RUNNING>DELETING', 'RUNNING>RECOVERING',
+  'RUNNING>DELETING', 'RUNNING>RECOVERING', 'RUNNING>FAILOVER', 'RUNNING>REBUILDING', 'RUNNING>MODIFYING_PARAMETERS',
   'RECOVERING>RUNNING', 'RECOVERING>ERROR',
+  'FAILOVER>RUNNING', 'FAILOVER>ERROR',
+  'REBUILDING>RUNNING', 'REBUILDING>ERROR',
+  'MODIFYING_PARAMETERS>RUNNING', 'MODIFYING_PARAMETERS>ERROR',
   'ERROR>DELETING', 'ERROR>RECOVERING',
   'DELETING>DELETED', 'DELETING>ERROR',
 ]);
 const INSTANCE_STATES = Object.values(InstanceStatus);
 
-test('instance statuses are exactly the documented six', () => {
-  assert.deepEqual(INSTANCE_STATES.slice().sort(), ['CREATING', 'DELETED', 'DELETING', 'ERROR', 'RECOVERING', 'RUNNING']);
+test('instance statuses are exactly the documented ones', () => {
+  assert.deepEqual(INSTANCE_STATES.slice().sort(), ['CREATING', 'DELETED', 'DELETING', 'ERROR', 'FAILOVER', 'MODIFYING_PARAMETERS', 'REBUILDING', 'RECOVERING', 'RUNNING']);
   assert.deepEqual(Object.keys(INSTANCE_TRANSITIONS).sort(), INSTANCE_STATES.slice().sort());
 });
 

@@ -68,6 +68,16 @@ const SHOW_CASES: Array<{ name: string; lines: string[]; want: ReturnType<typeof
     want: { global: ['CREATE'], objects: [{ db: 'db1', table: '*', privileges: [...RW] }, { db: 'db2', table: '*', privileges: [...RO] }] },
   },
   {
+    name: 'a grant option alone on a database (USAGE … WITH GRANT OPTION)',
+    lines: ['GRANT USAGE ON *.* TO `app`@`%`', 'GRANT USAGE ON `db9`.* TO `app`@`%` WITH GRANT OPTION'],
+    want: { global: [], objects: [{ db: 'db9', table: '*', privileges: ['GRANT OPTION'] }] },
+  },
+  {
+    name: 'USAGE alone on a database is no grant',
+    lines: ['GRANT USAGE ON `db9`.* TO `app`@`%`'],
+    want: { global: [], objects: [] },
+  },
+  {
     name: 'duplicate object lines merge',
     lines: ['GRANT SELECT ON `db1`.* TO `app`@`%`', 'GRANT INSERT, SELECT ON `db1`.* TO `app`@`%`'],
     want: { global: [], objects: [{ db: 'db1', table: '*', privileges: ['SELECT', 'INSERT'] }] },
@@ -114,8 +124,8 @@ test('grantDatabaseSql: ReadOnly on db1', () => {
   assert.equal(grantDatabaseSql('app', 'db1', RO), "GRANT SELECT, LOCK TABLES, SHOW VIEW ON `db1`.* TO 'app'@'%'");
 });
 
-test('revokeDatabaseSql: ALL revokes the grant option too', () => {
-  assert.equal(revokeDatabaseSql('app', 'my_db', 'ALL'), "REVOKE ALL PRIVILEGES, GRANT OPTION ON `my\\_db`.* FROM 'app'@'%'");
+test('revokeDatabaseSql: ALL (MariaDB refuses "ALL PRIVILEGES, GRANT OPTION ON db.*")', () => {
+  assert.equal(revokeDatabaseSql('app', 'my_db', 'ALL'), "REVOKE ALL PRIVILEGES ON `my\\_db`.* FROM 'app'@'%'");
 });
 
 test('revokeDatabaseSql: a list', () => {
@@ -170,7 +180,14 @@ const PLAN_CASES: Array<{ name: string; current: string[] | undefined; target: r
     want: [`REVOKE ${DB_LEVEL_PRIVILEGES.filter((p) => !(RO as readonly string[]).includes(p)).join(', ')} ON \`db1\`.* FROM 'app'@'%'`],
   },
   { name: 'grant option is revoked', current: [...RO, 'GRANT OPTION'], target: RO, want: ["REVOKE GRANT OPTION ON `db1`.* FROM 'app'@'%'"] },
-  { name: 'revoke all of an existing grant', current: [...RO], target: [], want: ["REVOKE ALL PRIVILEGES, GRANT OPTION ON `db1`.* FROM 'app'@'%'"] },
+  { name: 'revoke all of an existing grant', current: [...RO], target: [], want: ["REVOKE ALL PRIVILEGES ON `db1`.* FROM 'app'@'%'"] },
+  {
+    name: 'revoke all with a grant option: ALL does not take the option away, so it goes separately',
+    current: [...RO, 'GRANT OPTION'],
+    target: [],
+    want: ["REVOKE ALL PRIVILEGES ON `db1`.* FROM 'app'@'%'", "REVOKE GRANT OPTION ON `db1`.* FROM 'app'@'%'"],
+  },
+  { name: 'revoke a grant option alone', current: ['GRANT OPTION'], target: [], want: ["REVOKE GRANT OPTION ON `db1`.* FROM 'app'@'%'"] },
   { name: 'revoke all where there is no grant: nothing (no error 1141)', current: undefined, target: [], want: [] },
   { name: 'revoke all where the grant is empty: nothing', current: [], target: [], want: [] },
 ];

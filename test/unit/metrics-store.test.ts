@@ -13,12 +13,12 @@ let dir: string;
 let store: Store;
 const NOW = Date.UTC(2024, 6, 1, 12, 0, 0);
 
-async function addInstance(uuid: string, deleted = false): Promise<void> {
+async function addInstance(uuid: string, deletedAt: number | null = null): Promise<void> {
   await store.db.insertInto('instances').values({
     uuid, tenant_id: 't1', name: uuid, region_id: 'CN_Beijing_A', vdc_id: 'v', pipe_id: 'p', paas_goods_id: 27060, architecture: 0,
     cpu: 1, ram_gb: 2, disk_type: 'ssd_disk', disk_gb: 100, ip: `127.0.0.${Math.floor(Math.random() * 250) + 1}-${uuid}`, port: 3306,
-    time_zone: '+08:00', status: deleted ? 'DELETED' : 'RUNNING', status_detail: '', version: '10.11.0', parent_uuid: null,
-    created_at: NOW, updated_at: NOW, deleted_at: deleted ? NOW : null,
+    time_zone: '+08:00', status: deletedAt !== null ? 'DELETED' : 'RUNNING', status_detail: '', version: '10.11.0', parent_uuid: null,
+    created_at: NOW, updated_at: NOW, deleted_at: deletedAt,
   }).execute();
 }
 
@@ -74,8 +74,10 @@ test('record adds into stored points exactly as addRows does, across calls (rest
 
 test('retention removes the points each series keeps too long, the series of deleted instances and stale readings', async () => {
   await addInstance('ret1');
-  await addInstance('gone1', true);
-  const ids = await store.metrics.seriesIds(['ret1', 'gone1'], NOW);
+  await addInstance('gone1', NOW - 2 * 60_000);
+  await addInstance('just-gone', NOW - 10_000);
+  const ids = await store.metrics.seriesIds(['ret1', 'gone1', 'just-gone', 'never-existed'], NOW - 5 * 60_000);
+  const fresh = await store.metrics.seriesIds(['fresh-unknown'], NOW);
   const rows: Array<PointRow & { series_id: number }> = [];
   // One point per period at many ages, for a live and a deleted instance.
   const ages = [0, HOUR, DAY - 30_000, DAY + HOUR, 14 * DAY, 16 * DAY, 30 * DAY, 32 * DAY, 61 * DAY, 63 * DAY, 90 * DAY];
@@ -90,7 +92,12 @@ test('retention removes the points each series keeps too long, the series of del
   const res = await applyRetention(store, NOW);
   assert.ok(res.series >= 1, 'the deleted instance\'s series is dropped (and the instance-less ones of the first test)');
   assert.ok(res.readings >= 1, 'readings of unknown nodes are dropped');
-  assert.deepEqual((await store.metrics.listSeries()).map((s) => s.instance_uuid).includes('gone1'), false);
+  const left = (await store.metrics.listSeries()).map((s) => s.instance_uuid);
+  assert.equal(left.includes('gone1'), false, 'deleted 2 min ago: dropped');
+  assert.equal(left.includes('never-existed'), false, 'no instance at all: dropped');
+  assert.equal(left.includes('just-gone'), true, 'deleted 10 s ago: kept a little longer (a round may be writing)');
+  assert.equal(left.includes('fresh-unknown'), true, 'a series made a moment ago is left alone');
+  assert.ok(fresh.get('fresh-unknown'));
   assert.equal((await store.db.selectFrom('metric_points').select('ts').where('series_id', '=', ids.get('gone1')!).execute()).length, 0);
 
   const kept = await store.db.selectFrom('metric_points').select(['period', 'ts']).where('series_id', '=', ids.get('ret1')!).execute();

@@ -11,7 +11,7 @@ import { MARIADB_PARAMETERS } from './parameters.js';
 import {
   databaseExistsSql, parseShowGrants, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
 } from './sql.js';
-import { changeMasterSql, dropAccountSql, ensureAccountSql, initSql, quoteString } from './sql.js';
+import { changeMasterSql, heartbeatSql, dropAccountSql, ensureAccountSql, initSql, quoteString } from './sql.js';
 
 const run = promisify(execFile);
 
@@ -171,8 +171,18 @@ export class MariaDbEngine implements Engine {
     await withConnection(t, async (c) => {
       await c.query('STOP SLAVE');
       await c.query('RESET SLAVE ALL');
-      await c.query('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+      await c.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
       await c.query('SET GLOBAL read_only = OFF');
+    });
+  }
+
+  async enableSemiSync(t: Target): Promise<boolean> {
+    return withConnection(t, async (c) => {
+      await c.query('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+      // Semi-sync switches back ON when the standby acknowledges an event at the binlog's end.
+      for (const q of heartbeatSql()) await c.query(q);
+      const [rows] = await c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
+      return (rows as Array<{ Value: string }>)[0]?.Value === 'ON';
     });
   }
 

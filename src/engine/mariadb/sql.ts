@@ -107,8 +107,9 @@ export function grantDatabaseSql(name: string, db: string, privileges: readonly 
   return `GRANT ${privilegeList(privileges)} ON ${dbGrantIdent(db)}.* TO ${userRef(name, '%')}`;
 }
 
+/** `ALL` revokes every privilege but not the grant option (MariaDB keeps it; revoke `GRANT OPTION` too). */
 export function revokeDatabaseSql(name: string, db: string, privileges: readonly string[] | 'ALL'): string {
-  const what = privileges === 'ALL' ? 'ALL PRIVILEGES, GRANT OPTION' : privilegeList(privileges);
+  const what = privileges === 'ALL' ? 'ALL PRIVILEGES' : privilegeList(privileges);
   return `REVOKE ${what} ON ${dbGrantIdent(db)}.* FROM ${userRef(name, '%')}`;
 }
 
@@ -119,7 +120,12 @@ export function revokeDatabaseSql(name: string, db: string, privileges: readonly
  */
 export function planDatabasePrivileges(name: string, db: string, current: readonly string[] | undefined, target: readonly string[]): string[] {
   const have = new Set((current ?? []).flatMap((p) => (p === 'ALL PRIVILEGES' ? [...DB_LEVEL_PRIVILEGES] : [p])));
-  if (target.length === 0) return have.size ? [revokeDatabaseSql(name, db, 'ALL')] : [];
+  if (target.length === 0) {
+    const out: string[] = [];
+    if ([...have].some((p) => p !== 'GRANT OPTION')) out.push(revokeDatabaseSql(name, db, 'ALL'));
+    if (have.has('GRANT OPTION')) out.push(revokeDatabaseSql(name, db, ['GRANT OPTION']));
+    return out;
+  }
   const out: string[] = [];
   if (target.some((p) => !have.has(p))) out.push(grantDatabaseSql(name, db, target));
   const extra = [...have].filter((p) => !target.includes(p));
@@ -153,8 +159,8 @@ export function parseShowGrants(lines: readonly string[]): { global: string[]; o
     }
     const key = `${g.db}\u0000${g.table}`;
     const o = objects.get(key) ?? { db: g.db, table: g.table, privileges: [] };
-    for (const p of g.privileges) if (!o.privileges.includes(p)) o.privileges.push(p);
-    objects.set(key, o);
+    for (const p of g.privileges) if (p !== 'USAGE' && !o.privileges.includes(p)) o.privileges.push(p);
+    if (o.privileges.length) objects.set(key, o);
   }
   return { global: [...global], objects: [...objects.values()] };
 }
@@ -244,4 +250,15 @@ export function showVariablesSql(names: readonly string[]): string {
 export function setGlobalSql(name: string, value: string): string {
   if (!VARIABLE_NAME.test(name)) throw new Error(`not a variable name: ${JSON.stringify(name)}`);
   return `SET GLOBAL ${name} = ${/^\d+(\.\d+)?$/.test(value) ? value : quoteString(value)}`;
+}
+
+/** The service's own schema: a one-row heartbeat table whose writes replicate like any other. */
+export const SYSTEM_SCHEMA = '__openrds';
+
+export function heartbeatSql(): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${SYSTEM_SCHEMA}`,
+    `CREATE TABLE IF NOT EXISTS ${SYSTEM_SCHEMA}.heartbeat (id TINYINT PRIMARY KEY, ts TIMESTAMP(6) NOT NULL) ENGINE=InnoDB`,
+    `REPLACE INTO ${SYSTEM_SCHEMA}.heartbeat VALUES (1, NOW(6))`,
+  ];
 }

@@ -2,8 +2,13 @@
  * 002: monitoring rollups (docs/monitoring.md). One row per instance, period and bucket holds
  * every metric (a sum and a count each): six times fewer rows and upserts than a row per
  * metric. The primary key (series_id, period, ts) is the index that queries and retention use.
+ *
+ * Backend difference (named `clustered`): on SQLite the points table is WITHOUT ROWID, so rows
+ * are stored in primary-key order — no second copy of the key in a separate index, and a range
+ * read (one series, one period, a time span) reads adjacent rows in place. PostgreSQL keeps its
+ * usual heap plus primary-key btree. Measurements: bench/RESULTS.md (metrics query).
  */
-import type { Kysely, Migration } from 'kysely';
+import { SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 const METRIC_COLUMNS = ['cpu', 'mem', 'space', 'net', 'sessions', 'slow'];
 
@@ -23,7 +28,10 @@ export const m002Metrics: Migration = {
         .addColumn(`${m}_sum`, 'double precision', (c) => c.notNull().defaultTo(0))
         .addColumn(`${m}_n`, 'integer', (c) => c.notNull().defaultTo(0));
     }
-    await points.addPrimaryKeyConstraint('metric_points_pk', ['series_id', 'period', 'ts']).execute();
+    const clustered = db.getExecutor().adapter instanceof SqliteAdapter;
+    let table = points.addPrimaryKeyConstraint('metric_points_pk', ['series_id', 'period', 'ts']);
+    if (clustered) table = table.modifyEnd(sql`WITHOUT ROWID`);
+    await table.execute();
     await db.schema.createTable('metric_last_readings')
       .addColumn('node_id', 'text', (c) => c.primaryKey())
       .addColumn('at', 'bigint', (c) => c.notNull())

@@ -56,7 +56,7 @@ export const createInstanceTask: TaskDefinition = {
         if (topologyOf(inst) !== 'ha') return;
         const primary = primaryNode(await ctx.svc.store.listNodes(inst.uuid))!;
         const deadline = Date.now() + 60_000;
-        while (!(await ctx.svc.engine.semiSyncStatus(adminTarget(ctx.svc, inst, primary))).masterOn) {
+        while (!(await ctx.svc.engine.enableSemiSync(adminTarget(ctx.svc, inst, primary)))) {
           if (Date.now() > deadline) throw new Error('semi-sync replication did not start within 60 s');
           await new Promise((r) => setTimeout(r, 50));
         }

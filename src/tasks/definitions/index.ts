@@ -4,6 +4,10 @@ import { deleteInstanceTask } from './delete-instance.js';
 import { modifyParametersTask } from './modify-parameters.js';
 import { recoverNodeTask } from './recover-node.js';
 import { failoverTask } from './failover.js';
+import { createReadOnlyTask } from './create-read-only.js';
 import { repairStandbyTask } from './repair-standby.js';
 
-export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask];
+export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask, createReadOnlyTask];
+
+/** Number of steps per task type (progress reporting). */
+export const TASK_STEP_COUNT: ReadonlyMap<string, number> = new Map(TASK_DEFINITIONS.map((d) => [d.type, d.steps.length]));

@@ -12,8 +12,9 @@
  * 6. mark-running.
  * A crash anywhere leaves rows `pending` until `verify` has read the values back, so a change is
  * never shown as in effect before it is. On a final failure the old values are put back (store,
- * configs, SET GLOBAL, nodes that are down are started), the rows become `invalid` with the
- * reason, and the instance goes back to RUNNING, or ERROR when a node cannot be brought back.
+ * configs, SET GLOBAL, nodes that are down are started, nodes already restarted with a new
+ * restart-only value are restarted back), the rows become `invalid` with the reason, and the
+ * instance goes back to RUNNING, or ERROR when a node cannot be brought back.
  */
 import type { Node } from '../../store/store.js';
 import { HistoryState } from '../../store/parameters-repo.js';
@@ -140,16 +141,24 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
     const previous = (ctx.state.previous ?? {}) as Record<string, string | null>;
     if (Object.keys(previous).length) await svc.store.parameters.setValues(inst.uuid, previous, svc.clock.now());
     const spec = { cpu: inst.cpu, ramGb: inst.ram_gb, diskType: inst.disk_type };
-    const { dynamic } = splitChanges(ctx.params.changes, svc.engine.parameters);
-    for (const n of await runningNodes(svc, inst.uuid)) {
+    const undo = ctx.params.changes.map((c) => ({ name: c.name, value: previous[c.name] ?? svc.engine.parameters.defaultValue(c.name, spec) }));
+    const { dynamic, restart } = splitChanges(undo, svc.engine.parameters);
+    const nodes = await runningNodes(svc, inst.uuid);
+    for (const n of nodes) {
       try {
         await ensureNodeReady(svc, inst, n, 60_000); // old config; a node that died on the new one starts again
-        for (const c of dynamic) {
-          const old = previous[c.name] ?? svc.engine.parameters.defaultValue(c.name, spec);
-          await svc.engine.setGlobal(adminTarget(svc, inst, n), c.name, old);
-        }
+        for (const c of dynamic) await svc.engine.setGlobal(adminTarget(svc, inst, n), c.name, c.value);
       } catch (e) {
         problems.push(`node ${n.id}: ${(e as Error).message}`);
+      }
+    }
+    if (restart.length && problems.length === 0) {
+      // A node that had already restarted with a new restart-only value goes back to the old one.
+      try {
+        const ids = decideRestarts(restart, await liveValues(svc, inst, nodes, restart.map((c) => c.name)), svc.engine.parameters.same);
+        await restartNodesInOrder(svc, inst, nodes.filter((n) => ids.includes(n.id)));
+      } catch (e) {
+        problems.push(`restoring restart-only parameters: ${(e as Error).message}`);
       }
     }
     for (const h of await svc.store.parameters.historyOfTask(task.id)) {

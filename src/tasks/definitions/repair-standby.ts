@@ -7,7 +7,8 @@
  *                  at the primary with MASTER_USE_GTID=current_pos.
  *  3. rebuild    — when needed: stop it, replace its datadir with a mariadb-backup copy of the
  *                  primary, start it and replicate from the copy's GTID position.
- *  4. wait       — replication threads running and the primary's semi-sync back ON.
+ *  4. wait       — replication threads running; semi-sync turned back on at the primary (a
+ *                  heartbeat write makes the standby acknowledge, so it switches ON at once).
  */
 import { errantTransactions, parseGtidPos } from '../../engine/gtid.js';
 import { parseHaState } from '../../ha/ha-state.js';
@@ -94,12 +95,12 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
         if (!(await replicatingFromPrimary(ctx, 30_000))) throw new Error('standby is not replicating from the primary');
         const { inst, primary } = await load(ctx);
         const deadline = Date.now() + 15_000;
-        while (!(await ctx.svc.engine.semiSyncStatus(adminTarget(ctx.svc, inst, primary))).masterOn) {
+        while (!(await ctx.svc.engine.enableSemiSync(adminTarget(ctx.svc, inst, primary)))) {
           if (Date.now() > deadline) {
             ctx.log.warn('semi-sync did not come back ON within 15 s; the HA monitor reports it');
             break;
           }
-          await sleep(100);
+          await sleep(200);
         }
       },
     },

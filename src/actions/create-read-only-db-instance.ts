@@ -1,0 +1,71 @@
+/**
+ * CreateReadOnlyDBInstance (spec §4.20): 1–3 replicas of an HA primary, each its own instance
+ * with its own IP, listed at once (CREATING) in the primary's RoGroups and on their own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ActionDef } from '../api/action.js';
+import { ApiError, inUse, invalidParam } from '../api/errors.js';
+import { findDisk } from '../catalog/catalog.js';
+import { InstanceStatus } from '../instances/status.js';
+import { pickFreeIp, findPipe } from '../network/network.js';
+import { IpExhaustedError } from '../store/store.js';
+import { newTaskRow } from '../tasks/new-task.js';
+import { INSTANCE_NAME, nodeRows, readServicePort } from './create-db-instance.js';
+import { allowedReadOnlySpecs, MAX_READ_ONLY_AMOUNT, readOnlyParent } from './read-only.js';
+
+export const createReadOnlyDbInstance: ActionDef = {
+  name: 'CreateReadOnlyDBInstance',
+  async handler({ svc, tenantId, log }, p) {
+    const primaryUuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
+    const name = p.str('InstanceName', { required: true, ...INSTANCE_NAME });
+    const goodsId = p.int('PaasGoodsId', { required: true });
+    const diskType = p.str('DiskType', { required: true, oneOf: svc.config.catalog.disks.map((d) => d.DiskValue) });
+    const diskGb = p.int('DiskValue', { required: true });
+    const amount = p.int('Amount', { min: 1, max: MAX_READ_ONLY_AMOUNT }) ?? 1;
+    const port = readServicePort(p);
+    p.int('TestGroupId', { min: 0 });
+    p.int('SubjectId', { min: 0 });
+    const primary = await readOnlyParent(svc, tenantId, primaryUuid);
+    const spec = allowedReadOnlySpecs(svc, primary).find((s) => s.PaasGoodsId === goodsId);
+    if (!spec) {
+      const known = svc.config.catalog.readOnlySpecs.some((s) => s.PaasGoodsId === goodsId);
+      throw invalidParam('PaasGoodsId', known
+        ? `spec ${goodsId} is smaller than the primary (${primary.cpu}C${primary.ram_gb}G); DescribeAvailableReadOnlyConfig lists the allowed ones`
+        : `unknown read-only PaasGoodsId ${goodsId}; DescribeAvailableReadOnlyConfig lists them`);
+    }
+    const disk = findDisk(svc.config.catalog, diskType)!;
+    if (diskGb < Number(primary.disk_gb)) throw invalidParam('DiskValue', `must be at least the primary's disk, ${primary.disk_gb} GB`);
+    if (diskGb < disk.DiskMin || diskGb > disk.DiskMax) throw invalidParam('DiskValue', `must be between ${disk.DiskMin} and ${disk.DiskMax}`);
+    if (diskGb % disk.DiskStep !== 0) throw invalidParam('DiskValue', `must be a multiple of ${disk.DiskStep}`);
+    if (primary.status !== InstanceStatus.RUNNING) throw inUse(`instance ${primaryUuid} is ${primary.status}; add read-only instances once it is RUNNING`);
+    const { pipe } = findPipe(svc.config.networks, primary.vdc_id, primary.pipe_id);
+    if (!pipe) throw new ApiError('InternalError', `the primary's network ${primary.pipe_id} is no longer configured`);
+
+    const now = svc.clock.now();
+    const groupId = randomUUID();
+    const items = Array.from({ length: amount }, (_, k) => {
+      const uuid = randomUUID();
+      return {
+        instance: {
+          uuid, tenant_id: tenantId, name, region_id: primary.region_id, vdc_id: primary.vdc_id, pipe_id: primary.pipe_id, paas_goods_id: goodsId,
+          architecture: 1, cpu: spec.CPU, ram_gb: spec.RAM, disk_type: diskType, disk_gb: diskGb, port, time_zone: primary.time_zone,
+          status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion, parent_uuid: primary.uuid,
+          created_at: now + k, updated_at: now, deleted_at: null,
+        },
+        nodes: nodeRows(uuid, false, port, now).map((n) => ({ ...n, role: 'replica' })),
+        task: newTaskRow({ id: amount === 1 ? groupId : randomUUID(), groupId, tenantId, instanceUuid: uuid, type: 'CreateReadOnlyDBInstance', now }),
+        accounts: [],
+      };
+    });
+    let created;
+    try {
+      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used));
+    } catch (e) {
+      if (e instanceof IpExhaustedError) throw invalidParam('InstanceUuid', `the primary's network ${primary.pipe_id} has no free address left`);
+      throw e;
+    }
+    svc.kickTasks();
+    log.info({ primary: primaryUuid, readOnly: created.map((i) => i.uuid), taskId: groupId }, 'read-only instances created');
+    return { data: { InstancesUuid: created.map((i) => i.uuid) }, taskId: groupId };
+  },
+};
