@@ -1,0 +1,168 @@
+/** Read-only instances of an HA primary: rules of spec §4.19–§4.20, replication, failover following. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import mysql from 'mysql2/promise';
+import { HA_1C2G, createParams, createRunning, startServer, type ServerHandle } from '../support/harness.js';
+import { homeNodes, writableNode } from '../support/ha.js';
+
+let s: ServerHandle;
+let primary: any;
+let basic: any;
+const PW = 'Ro-Pass-123';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SMALL_RO = 15680; // a 1C1G read-only spec added by this test's catalog: smaller than the 1C2G primary
+
+before(async () => {
+  s = await startServer({
+    config: {
+      ha: { readOnlyMinCreatingMs: 3000, maxFailoversPerWindow: 20 },
+      catalog: {
+        readOnlySpecs: [
+          { PaasGoodsId: SMALL_RO, ArchitectureType: 1, CPU: 1, RAM: 1 },
+          { PaasGoodsId: 15686, ArchitectureType: 1, CPU: 2, RAM: 4 },
+          { PaasGoodsId: 15688, ArchitectureType: 1, CPU: 4, RAM: 8 },
+        ],
+      },
+    },
+  });
+  const [p, b] = await Promise.all([
+    createRunning(s.client, { InstanceName: 'primary', PaasGoodsId: HA_1C2G, DiskValue: 200, Password: PW }),
+    createRunning(s.client, { InstanceName: 'basic' }),
+  ]);
+  primary = p;
+  basic = b;
+  const c = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW });
+  await c.query('CREATE DATABASE app');
+  await c.query('CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))');
+  await c.query("INSERT INTO app.t (v) VALUES ('before')");
+  await c.end();
+});
+after(async () => { await s?.cleanup(); });
+
+const roParams = (over: Record<string, unknown> = {}) => ({
+  InstanceUuid: primary.InstanceUuid, InstanceName: 'ro', PaasGoodsId: 15686, DiskType: 'ssd_disk', DiskValue: 200, ...over,
+});
+
+const refusals: Array<[string, () => Record<string, unknown>, number, string, RegExp]> = [
+  ['no InstanceUuid', () => roParams({ InstanceUuid: undefined }), 400, 'ArgMissing', /InstanceUuid/],
+  ['unknown primary', () => roParams({ InstanceUuid: '00000000-0000-4000-8000-000000000000' }), 404, 'ResourceNotFound', /instance/],
+  ['a basic primary', () => roParams({ InstanceUuid: basic.InstanceUuid }), 400, 'UnsupportedOperation', /basic/],
+  ['no InstanceName', () => roParams({ InstanceName: undefined }), 400, 'ArgMissing', /InstanceName/],
+  ['no PaasGoodsId', () => roParams({ PaasGoodsId: undefined }), 400, 'ArgMissing', /PaasGoodsId/],
+  ['PaasGoodsId 0 (Terraform unset)', () => roParams({ PaasGoodsId: 0 }), 400, 'InvalidParameter', /PaasGoodsId/],
+  ['PaasGoodsId smaller than the primary', () => roParams({ PaasGoodsId: SMALL_RO }), 400, 'InvalidParameter', /PaasGoodsId.*smaller/],
+  ['PaasGoodsId not a number', () => roParams({ PaasGoodsId: 'big' }), 400, 'InvalidParameter', /PaasGoodsId/],
+  ['DiskValue below the primary', () => roParams({ DiskValue: 100 }), 400, 'InvalidParameter', /DiskValue.*primary/],
+  ['DiskValue not a multiple of the step', () => roParams({ DiskValue: 250 }), 400, 'InvalidParameter', /DiskValue/],
+  ['unknown DiskType', () => roParams({ DiskType: 'tape' }), 400, 'InvalidParameter', /DiskType/],
+  ['Amount 0', () => roParams({ Amount: 0 }), 400, 'InvalidParameter', /Amount/],
+  ['Amount 4', () => roParams({ Amount: 4 }), 400, 'InvalidParameter', /Amount/],
+  ['ServicePort 9100', () => roParams({ ServicePort: 9100 }), 400, 'InvalidParameter', /ServicePort/],
+];
+for (const [name, params, status, code, msg] of refusals) {
+  test(`CreateReadOnlyDBInstance refuses: ${name}`, async () => {
+    const r = await s.client.call('CreateReadOnlyDBInstance', params());
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.equal(r.body.Code, code);
+    assert.match(r.body.Message, msg);
+  });
+}
+
+test('DescribeAvailableReadOnlyConfig lists only specs at least the primary, and refuses basic instances', async () => {
+  const { data } = await s.client.ok('DescribeAvailableReadOnlyConfig', { InstanceUuid: primary.InstanceUuid }, { method: 'GET' });
+  const std = data.ComputeRoles[0].Standards;
+  assert.deepEqual(std.CpuRam.map((x: any) => x.PaasGoodsId).sort(), [15686, 15688]);
+  assert.ok(std.CpuRam.every((x: any) => Number.isInteger(x.CPU) && Number.isInteger(x.RAM) && x.Name));
+  assert.ok(std.AttachDisk.every((d: any) => d.DiskMin === 200), 'disks start at the primary size');
+  assert.equal(typeof data.ComputeRoles[0].ComputeType, 'number');
+  const b = await s.client.call('DescribeAvailableReadOnlyConfig', { InstanceUuid: basic.InstanceUuid }, { method: 'GET' });
+  assert.equal(b.body.Code, 'UnsupportedOperation');
+});
+
+let ro: any;
+test('a read-only instance is listed CREATING at once, then RUNNING, replicates within 1 s and refuses writes', async () => {
+  const r = await s.client.ok('CreateReadOnlyDBInstance', roParams());
+  assert.ok(r.taskId);
+  const uuid = r.data.InstancesUuid[0];
+  const d = await s.client.ok('DescribeDBInstances', { InstanceUuid: primary.InstanceUuid }, { method: 'GET' });
+  const item = d.data[0].RoGroups.find((g: any) => g.ServiceId === uuid);
+  assert.equal(item.Status, 'CREATING');
+  for (const k of ['Progress', 'Port', 'Cpu', 'Ram']) assert.equal(Number.isInteger(item[k]), true, k);
+  assert.equal(item.SvcType, 'mysql-readonly');
+  ro = await s.client.waitStatus(uuid, 'RUNNING', 120_000);
+  assert.equal(ro.MasterInfo, primary.InstanceUuid);
+  assert.notEqual(ro.IP, primary.IP);
+  const d2 = await s.client.ok('DescribeDBInstances', { InstanceUuid: primary.InstanceUuid }, { method: 'GET' });
+  assert.equal(d2.data[0].RoGroups.find((g: any) => g.ServiceId === uuid).Status, 'RUNNING');
+
+  const rc = await mysql.createConnection({ host: ro.IP, port: ro.Port, user: 'root', password: PW }); // the account replicated
+  const pc = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW });
+  const [[seed]] = await rc.query("SELECT COUNT(*) AS n FROM app.t WHERE v = 'before'") as any;
+  assert.equal(seed.n, 1, 'seeded from a copy that holds the existing data');
+  const [ins] = await pc.query("INSERT INTO app.t (v) VALUES ('fresh')") as any;
+  const t0 = Date.now();
+  let seenAfter = -1;
+  while (Date.now() - t0 < 1000) {
+    const [rows] = await rc.query('SELECT id FROM app.t WHERE id = ?', [ins.insertId]) as any;
+    if (rows.length) { seenAfter = Date.now() - t0; break; }
+    await sleep(10);
+  }
+  assert.ok(seenAfter >= 0, 'the row reached the read-only instance within 1 s');
+  await assert.rejects(rc.query("INSERT INTO app.t (v) VALUES ('no')"), /read-only/);
+  await pc.end();
+  await rc.end();
+
+  // An account created on the primary works on the read-only instance too.
+  await s.client.ok('CreatePrivilegedAccount', { InstanceUuid: primary.InstanceUuid, AccountName: 'reader', Password: 'Read-Pass1', AccountType: 'Normal' });
+  await sleep(300);
+  const reader = await mysql.createConnection({ host: ro.IP, port: ro.Port, user: 'reader', password: 'Read-Pass1' });
+  await reader.end();
+  const direct = await s.client.call('CreatePrivilegedAccount', { InstanceUuid: ro.InstanceUuid, AccountName: 'x1', Password: 'Read-Pass1', AccountType: 'Normal' });
+  assert.equal(direct.body.Code, 'UnsupportedOperation');
+});
+
+test('the primary cannot be deleted while it has read-only instances', async () => {
+  const r = await s.client.call('DeleteDBInstance', { InstanceUuid: primary.InstanceUuid });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.Code, 'ResourceInUse');
+  assert.match(r.body.Message, /read-only/);
+});
+
+test('after a failover the read-only instance follows the new primary', async () => {
+  const nodes = homeNodes(s.home).filter((n) => n.ip !== ro.IP);
+  const old = (await writableNode(nodes, 'root', PW))!;
+  process.kill(old.pid, 'SIGKILL');
+  await sleep(300);
+  await s.client.waitStatus(primary.InstanceUuid, 'RUNNING', 60_000);
+  const pc = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW });
+  let id = 0;
+  for (let i = 0; i < 100 && !id; i++) {
+    try {
+      const [r] = await pc.query("INSERT INTO app.t (v) VALUES ('after')") as any;
+      id = r.insertId;
+    } catch { await sleep(100); }
+  }
+  await pc.end();
+  assert.ok(id > 0);
+  const rc = await mysql.createConnection({ host: ro.IP, port: ro.Port, user: 'root', password: PW });
+  const t0 = Date.now();
+  let found = false;
+  while (Date.now() - t0 < 15_000 && !found) {
+    const [rows] = await rc.query('SELECT id FROM app.t WHERE id = ?', [id]) as any;
+    found = rows.length > 0;
+    if (!found) await sleep(100);
+  }
+  await rc.end();
+  assert.ok(found, 'a row written after the failover reached the read-only instance');
+});
+
+test('deleting the read-only instance removes only it', async () => {
+  await s.client.ok('DeleteDBInstance', { InstanceUuid: ro.InstanceUuid });
+  await s.client.waitStatus(ro.InstanceUuid, 'gone');
+  const d = await s.client.ok('DescribeDBInstances', { InstanceUuid: primary.InstanceUuid }, { method: 'GET' });
+  assert.deepEqual(d.data[0].RoGroups, []);
+  assert.notEqual(d.data[0].Status, 'DELETING');
+  await s.client.waitStatus(primary.InstanceUuid, 'RUNNING', 60_000); // its standby may still be rebuilding
+  await s.client.ok('DeleteDBInstance', { InstanceUuid: primary.InstanceUuid });
+  await s.client.waitStatus(primary.InstanceUuid, 'gone');
+});
