@@ -5,7 +5,7 @@
  *
  * Timing: the collector reads every node on ticks at multiples of `metrics.intervalMs` (1 s
  * here), and a 30 s point averages the readings of its bucket. Phases that check a bucket's
- * value start 0.7 s before a bucket boundary, so that every reading of that bucket sees them.
+ * value start 1.5 s before a bucket boundary, so that every reading of that bucket sees them.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -85,7 +85,7 @@ async function perf(uuid: string, key: string, from: number, to: number, c: Test
 }
 
 /** Waits until `leadMs` before the next bucket boundary (at least 2 s away); returns that boundary. */
-async function beforeNextBucket(leadMs = 700): Promise<number> {
+async function beforeNextBucket(leadMs = 1500): Promise<number> {
   let boundary = Math.ceil(Date.now() / BUCKET) * BUCKET;
   if (boundary - Date.now() < leadMs + 2000) boundary += BUCKET;
   await sleep(boundary - leadMs - Date.now());

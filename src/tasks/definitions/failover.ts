@@ -74,7 +74,8 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
             await trx.updateTable('nodes').set({ role: 'standby' }).where('id', '=', from.id).execute();
             await trx.updateTable('nodes').set({ role: 'primary' }).where('id', '=', to.id).execute();
             await trx.updateTable('instances').set({
-              ha_state: JSON.stringify({ ...ha, failovers, promotedAt: binlogPos, withheld: undefined }), updated_at: now,
+              // No standby yet: commits are asynchronous until the old primary is rejoined or rebuilt.
+              ha_state: JSON.stringify({ ...ha, failovers, promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }), updated_at: now,
             }).where('uuid', '=', inst.uuid).execute();
           });
           ctx.log.warn({ newPrimary: to.id, promotedAt: binlogPos }, 'standby promoted');
