@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
@@ -48,6 +48,11 @@ export async function startHaServe(config: Record<string, unknown> = {}): Promis
     ...s, client, cidr: net.cidr,
     async shutdown() {
       await s.stop();
+      const logDir = strArg('logs');
+      if (logDir) {
+        mkdirSync(logDir, { recursive: true });
+        writeFileSync(join(logDir, `${s.home.split('/').pop()}.log`), s.logs());
+      }
       try { execFileSync('nft', ['delete', 'table', 'ip', nftTableName(s.home)], { stdio: 'ignore' }); } catch { /* none */ }
       nftTables.delete(nftTableName(s.home));
     },
@@ -192,6 +197,11 @@ export function writeHaResults(key: string, md: string): void {
 
 export function jsonOutArg(): string | undefined {
   const i = process.argv.indexOf('--json');
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+/** `--name VALUE`; `--logs DIR` keeps serve's log there (the home itself is always removed). */
+export function strArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 export function numArg(name: string, def: number): number {

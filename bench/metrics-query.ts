@@ -139,7 +139,7 @@ async function main() {
     const warm = await load(job(spans[0]!, CONNECTIONS, 3), s.proc.pid!);
     process.stderr.write(`warm-up: ${round(warm.rps)} req/s, p99 ${warm.latency.p99} ms\n`);
     for (const span of spans) {
-      for (const conns of span.target ? [1, CONNECTIONS] : [CONNECTIONS]) {
+      for (const conns of span.target ? [...new Set([1, 4, CONNECTIONS])] : [CONNECTIONS]) {
         const r = await load(job(span, conns, DURATION), s.proc.pid!);
         runs.push({ span: span.name, connections: conns, points: Math.floor(span.ms / (span.period * 1000)) + 1, r });
         process.stderr.write(`${span.name} × ${conns} conn: ${round(r.rps)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ` +

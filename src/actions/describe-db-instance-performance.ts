@@ -66,11 +66,10 @@ export function apiTimeFormatter(): (ms: number) => string {
 /** Stored points → the Data object of §4.21, with every Value rounded to an integer. */
 export function presentPerformance(q: PerformanceQuery, points: readonly SeriesPoint[]) {
   const def = METRICS[q.key];
-  const fmt = apiTimeFormatter();
+  const fmt = apiTimeFormatter(); // points are only buckets where the metric was measured: gaps are absent
   const values: Array<{ DateTime: string; Value: number }> = [];
   for (const pt of points) {
-    if (!(pt.n > 0)) continue; // not measured in this bucket: a gap
-    const v = def.report === 'sum' ? pt.sum : pt.sum / pt.n;
+    const v = Number(pt.value);
     if (!Number.isFinite(v)) continue;
     values.push({ DateTime: fmt(pt.ts), Value: Math.round(v) + 0 }); // + 0 turns -0 into 0
   }
@@ -105,7 +104,8 @@ export const describeDbInstancePerformance: ActionDef = {
     }
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
-    const points = await svc.store.metrics.points(inst.uuid, period, bucketStart(start.ms, period), end.ms, METRICS[key].column);
+    const def = METRICS[key];
+    const points = await svc.store.metrics.points(inst.uuid, period, bucketStart(start.ms, period), end.ms, def.column, def.report);
     return {
       data: presentPerformance({
         instanceUuid: inst.uuid, productType: architecture(svc.config.catalog, inst.architecture).SubProductKey,

@@ -17,7 +17,6 @@ import { parseHaState } from './ha-state.js';
 interface Memory {
   silentSince?: number;
   lastGood?: HaSnapshot['lastGood'];
-  lastSemiSync?: boolean;
   lastWithheld?: string;
   lastEnableAttempt?: number;
 }
@@ -84,7 +83,8 @@ export class HaMonitor {
     }
     if (pAnswering && semi) {
       mem.lastGood = { at: now, standbyReplicating: !!sb?.replicating, semiSyncOn: semi.masterOn };
-      if (mem.lastSemiSync !== semi.masterOn) await this.recordSemiSync(inst, semi.masterOn, mem);
+      // Compare with the stored state: tasks (promotions) change it too.
+      if (parseHaState(inst.ha_state).semiSync !== semi.masterOn) await this.recordSemiSync(inst, semi.masterOn, mem);
     }
     const endpointOk = endpoints.get(addrKey({ ip: inst.ip, port: inst.port })) === addrKey({ ip: primary.ip, port: primary.port });
     const snapshot: HaSnapshot = {
@@ -128,7 +128,6 @@ export class HaMonitor {
   }
 
   private async recordSemiSync(inst: Instance, on: boolean, mem: Memory): Promise<void> {
-    mem.lastSemiSync = on;
     const ha = parseHaState(inst.ha_state);
     await this.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify({ ...ha, semiSync: on, semiSyncCheckedAt: this.svc.clock.now() }) });
     if (on) this.log.info({ instance: inst.uuid }, 'semi-sync replication is ON: acknowledged commits are on the standby');

@@ -5,7 +5,8 @@
  */
 import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
-import { ensureNodeReady } from './nodes.js';
+import { switchover } from '../ha/switchover.js';
+import { adminTarget, ensureNodeReady, primaryNode, topologyOf } from './nodes.js';
 
 /** Pure: the order in which nodes restart: every non-primary node first (in node order), the primary last. */
 export function restartOrder<N extends Pick<Node, 'role'>>(nodes: readonly N[]): N[] {
@@ -18,13 +19,40 @@ export function restartOrder<N extends Pick<Node, 'role'>>(nodes: readonly N[]):
  * parameters and waits until the node answers. Idempotent: a node that is already down is
  * just started.
  *
- * The extension point for HA: before the primary goes down, an HA instance is to switch over
- * to its caught-up standby (and restart the old primary as the new standby), so clients see a
- * switchover instead of an outage. Basic instances restart their one node in place.
+ * HA pairs: the standby restarts first and must replicate again; then, instead of stopping the
+ * primary, a controlled switchover (src/ha/switchover.ts) hands over to the standby, and the old
+ * primary restarts as the new standby. Clients see a short write pause, not an outage. Basic
+ * instances restart their one node in place.
  */
 export async function restartNodesInOrder(svc: Services, inst: Instance, nodes: readonly Node[]): Promise<void> {
+  const all = await svc.store.listNodes(inst.uuid);
+  const haPair = topologyOf(inst) === 'ha' && all.some((n) => n.role === 'standby');
   for (const n of restartOrder(nodes)) {
-    await svc.provisioner.stop(n.id, svc.config.engine.stopTimeoutMs);
-    await ensureNodeReady(svc, inst, n);
+    const current = all.find((x) => x.id === n.id) ?? n;
+    if (haPair && current.role === 'primary') {
+      // HA: hand over to the (already restarted) standby, then restart the old primary as the standby.
+      await switchover(svc, inst, svc.log.child({ instance: inst.uuid }));
+      const demoted = (await svc.store.listNodes(inst.uuid)).find((x) => x.id === n.id)!;
+      await svc.provisioner.stop(demoted.id, svc.config.engine.stopTimeoutMs);
+      await ensureNodeReady(svc, inst, demoted);
+      await waitReplicating(svc, inst, demoted);
+      continue;
+    }
+    await svc.provisioner.stop(current.id, svc.config.engine.stopTimeoutMs);
+    await ensureNodeReady(svc, inst, current);
+    if (haPair) await waitReplicating(svc, inst, current);
   }
+}
+
+/** A restarted standby resumes replication by itself; wait for it, and for semi-sync to be back. */
+async function waitReplicating(svc: Services, inst: Instance, node: Node): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, node)).catch(() => undefined);
+    if (rs && rs.ioRunning === 'Yes' && rs.sqlRunning === 'Yes') break;
+    if (Date.now() > deadline) throw new Error(`node ${node.id} does not replicate after its restart`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const primary = primaryNode(await svc.store.listNodes(inst.uuid));
+  if (primary) await svc.engine.enableSemiSync(adminTarget(svc, inst, primary)).catch(() => false);
 }

@@ -153,3 +153,41 @@ test('semi-sync fallback is reported, and then no failover risks acknowledged wr
   }
   await waitHealthy();
 });
+
+test('a restart-only parameter on an HA instance rolls: standby first, then a switchover; writes pause only briefly', async () => {
+  await waitHealthy();
+  const before = (await writableNode(homeNodes(s.home), 'root', PW))!;
+  const w = new Writers(cfg(), 'app.t', 3);
+  await sleep(500);
+  let maxGap = 0;
+  let last = Date.now();
+  const gapTimer = setInterval(() => {
+    const now = Date.now();
+    if (w.lastOkAt > last) last = w.lastOkAt;
+    maxGap = Math.max(maxGap, now - last);
+  }, 20);
+  try {
+    const r = await s.client.ok('ModifyDBParameter', { InstanceUuid: inst.InstanceUuid, Parameters: [{ Name: 'back_log', Value: '123' }] });
+    const t0 = Date.now();
+    for (;;) {
+      const t = await s.client.ok('DescribeTask', { TaskId: r.taskId }, { method: 'GET' });
+      if (t.data.Status === 'FINISH') break;
+      assert.notEqual(t.data.Status, 'ERROR', t.data.ErrorMessage);
+      assert.ok(Date.now() - t0 < 120_000, 'parameter task finished');
+      await sleep(200);
+    }
+    await sleep(500);
+  } finally {
+    clearInterval(gapTimer);
+    await w.stop();
+  }
+  assert.deepEqual(await missingRows(cfg(), 'app.t', w.acked), []);
+  const after = (await writableNode(homeNodes(s.home), 'root', PW))!;
+  assert.notEqual(after.id, before.id, 'the primary role moved by a switchover instead of a restart in place');
+  assert.ok(maxGap < 3000, `longest write gap ${maxGap} ms`);
+  for (const n of homeNodes(s.home)) {
+    const v = socketQuery(s.home, n.id, 'SELECT @@back_log');
+    assert.match(v, /\b123\b/, `back_log on ${n.id}`);
+  }
+  await waitHealthy();
+});

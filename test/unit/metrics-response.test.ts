@@ -180,7 +180,7 @@ test('response: a span of 2 days is answered by the 60 s series', async () => {
 
 test('presentPerformance rounds every value to an integer literal, half up, and -0 to 0', () => {
   const q = { instanceUuid: 'i', productType: 'p', key: 'mysql_cpu_usage' as const, period: 30 as const, startTime: 's', endTime: 'e' };
-  const pts = [0.5, 1.49999, 2.5, 99.99, 12.0, -0.2, 1e-9].map((v, i) => ({ ts: NOW + i * 30_000, sum: v, n: 1 }));
+  const pts = [0.5, 1.49999, 2.5, 99.99, 12.0, -0.2, 1e-9].map((v, i) => ({ ts: NOW + i * 30_000, value: v }));
   const d = presentPerformance(q, pts);
   assert.deepEqual(d.DataPoints[0]!.Values.map((v) => v.Value), [1, 1, 3, 100, 12, 0, 0]);
   const text = JSON.stringify(d);

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { addRows, bucketStart, DAY, HOUR, retentionCutoffs, sampleRows, type PointRow } from '../../src/metrics/rollup.js';
+import { METRICS } from '../../src/metrics/definitions.js';
+import { addRows, bucketStart, DAY, HOUR, pointValue, retentionCutoffs, sampleRows, type PointRow } from '../../src/metrics/rollup.js';
 import { applyRetention } from '../../src/metrics/retention.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -61,15 +62,24 @@ test('record adds into stored points exactly as addRows does, across calls (rest
     const { series_id: _s, ...got } = r;
     assert.deepEqual(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, Number(v)])), want);
   }
-  const cpu30 = await store.metrics.points('up1', 30, NOW, NOW + HOUR, 'cpu');
-  assert.deepEqual(cpu30, [{ ts: NOW, sum: 30.5, n: 2 }, { ts: NOW + 30_000, sum: 7, n: 1 }]);
-  const sessions30 = await store.metrics.points('up1', 30, NOW, NOW + HOUR, 'sessions');
-  assert.deepEqual(sessions30, [{ ts: NOW, sum: 6, n: 2 }], 'a bucket without the metric is absent, not 0');
-  const slow60 = await store.metrics.points('up1', 60, NOW, NOW, 'slow');
-  assert.deepEqual(slow60, [{ ts: NOW, sum: 4, n: 2 }]);
-  assert.deepEqual(await store.metrics.points('nobody', 30, NOW, NOW + HOUR, 'cpu'), []);
+  const cpu30 = await store.metrics.points('up1', 30, NOW, NOW + HOUR, 'cpu', 'avg');
+  assert.deepEqual(cpu30, [{ ts: NOW, value: 15.25 }, { ts: NOW + 30_000, value: 7 }]);
+  const sessions30 = await store.metrics.points('up1', 30, NOW, NOW + HOUR, 'sessions', 'avg');
+  assert.deepEqual(sessions30, [{ ts: NOW, value: 3 }], 'a bucket without the metric is absent, not 0');
+  const slow60 = await store.metrics.points('up1', 60, NOW, NOW, 'slow', 'sum');
+  assert.deepEqual(slow60, [{ ts: NOW, value: 4 }]);
+  // The store's value agrees with the pure rollup's for every row and metric.
+  for (const r of reference.values()) {
+    for (const key of ['mysql_cpu_usage', 'mysql_sessions', 'mysql_slow_queries'] as const) {
+      const { column, report } = METRICS[key];
+      const want = pointValue(r, key);
+      const got = (await store.metrics.points('up1', r.period, r.ts, r.ts, column, report))[0]?.value;
+      assert.equal(got, want, `${key} ${r.period} ${r.ts}`);
+    }
+  }
+  assert.deepEqual(await store.metrics.points('nobody', 30, NOW, NOW + HOUR, 'cpu', 'avg'), []);
   assert.equal((await store.metrics.lastReadings()).find((r) => r.node_id === 'n-up1')?.at, NOW + 30_000, 'last reading replaced');
-  await assert.rejects(store.metrics.points('up1', 30, 0, NOW, 'cpu; DROP TABLE x'), /unknown metric column/);
+  await assert.rejects(store.metrics.points('up1', 30, 0, NOW, 'cpu; DROP TABLE x', 'avg'), /unknown metric column/);
 });
 
 test('retention removes the points each series keeps too long, the series of deleted instances and stale readings', async () => {

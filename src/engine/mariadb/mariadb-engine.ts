@@ -186,6 +186,13 @@ export class MariaDbEngine implements Engine {
     });
   }
 
+  async demote(t: Target): Promise<void> {
+    await withConnection(t, async (c) => {
+      await c.query('SET GLOBAL read_only = ON');
+      await c.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
+    });
+  }
+
   async setReadOnly(t: Target, on: boolean): Promise<void> {
     await withConnection(t, async (c) => { await c.query(`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`); });
   }

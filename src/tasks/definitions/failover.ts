@@ -10,8 +10,8 @@
  *  6. done     — the old primary is left to the HA monitor, which rejoins or rebuilds it as standby.
  */
 import { InstanceStatus } from '../../instances/status.js';
-import { adminTarget, refreshNodeConfig, replTarget } from '../../instances/nodes.js';
-import { parseHaState } from '../../ha/ha-state.js';
+import { adminTarget } from '../../instances/nodes.js';
+import { moveEndpoint, promoteNode, repointReadOnly } from '../../ha/promotion.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 
 export interface FailoverParams {
@@ -63,48 +63,21 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
       name: 'promote',
       async run(ctx) {
         const { inst, from, to } = await load(ctx);
-        const t = adminTarget(ctx.svc, inst, to);
-        if (to.role !== 'primary') {
-          await ctx.svc.engine.promote(t);
-          const { binlogPos } = await ctx.svc.engine.gtidState(t);
-          const now = ctx.svc.clock.now();
-          const ha = parseHaState(inst.ha_state);
-          const failovers = [...(ha.failovers ?? []), now].slice(-20);
-          await ctx.svc.store.db.transaction().execute(async (trx) => {
-            await trx.updateTable('nodes').set({ role: 'standby' }).where('id', '=', from.id).execute();
-            await trx.updateTable('nodes').set({ role: 'primary' }).where('id', '=', to.id).execute();
-            await trx.updateTable('instances').set({
-              // No standby yet: commits are asynchronous until the old primary is rejoined or rebuilt.
-              ha_state: JSON.stringify({ ...ha, failovers, promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }), updated_at: now,
-            }).where('uuid', '=', inst.uuid).execute();
-          });
-          ctx.log.warn({ newPrimary: to.id, promotedAt: binlogPos }, 'standby promoted');
-        }
-        // Persist the new role in the new primary's config (no restart: it is already running).
-        const fresh = await load(ctx);
-        await refreshNodeConfig(ctx.svc, fresh.inst, fresh.to);
+        await promoteNode(ctx.svc, inst, from, to, ctx.log);
       },
     },
     {
       name: 'move-endpoint',
       async run(ctx) {
         const { inst, to } = await load(ctx);
-        await ctx.svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: to.ip, port: to.port });
+        await moveEndpoint(ctx.svc, inst, to);
       },
     },
     {
       name: 'repoint-read-only-instances',
       async run(ctx) {
         const { inst, to } = await load(ctx);
-        for (const ro of await ctx.svc.store.listReadOnlyChildren(inst.uuid)) {
-          for (const n of await ctx.svc.store.listNodes(ro.uuid)) {
-            try {
-              await ctx.svc.engine.startReplication(adminTarget(ctx.svc, ro, n), replTarget(ctx.svc, inst, to), 'slave_pos');
-            } catch (err) {
-              ctx.log.warn({ err, readOnly: ro.uuid }, 'could not repoint a read-only instance; the HA monitor will retry');
-            }
-          }
-        }
+        await repointReadOnly(ctx.svc, inst, to, ctx.log);
       },
     },
     {
