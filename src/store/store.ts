@@ -10,8 +10,10 @@
  */
 import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
+import { prepared } from './prepared.js';
 import { MetricsRepo } from './metrics-repo.js';
 import { ParametersRepo } from './parameters-repo.js';
+import { BackupsRepo } from './backups-repo.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;
@@ -50,10 +52,16 @@ export class Store {
   readonly metrics: MetricsRepo;
   /** Engine parameters set by users and their change history (ModifyDBParameter). */
   readonly parameters: ParametersRepo;
+  /** Backups and automatic backup policies (src/backups/). */
+  readonly backups: BackupsRepo;
+  private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
 
   constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {
+    this.instanceByUuid = prepared<Instance, [string, string]>(db, 2, (tenant, uuid) =>
+      db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('tenant_id', '=', tenant).where('deleted_at', 'is', null));
     this.metrics = new MetricsRepo(db, (e) => backend.isUniqueViolation(e));
     this.parameters = new ParametersRepo(db);
+    this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
   }
 
   async migrate(): Promise<void> {
@@ -97,9 +105,7 @@ export class Store {
   // --- instances ---
 
   async getInstance(tenantId: string, uuid: string): Promise<Instance | undefined> {
-    return this.db.selectFrom('instances').selectAll()
-      .where('uuid', '=', uuid).where('tenant_id', '=', tenantId).where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    return (await this.instanceByUuid(tenantId, uuid))[0];
   }
 
   /** Internal lookup without tenant scope: for tasks and reconcilers only, never for API reads. */
@@ -108,6 +114,10 @@ export class Store {
   }
 
   async listInstances(tenantId: string, f: InstanceFilter = {}): Promise<Instance[]> {
+    // Terraform's polling path (InstanceUuid alone) skips the query builder.
+    if (f.uuid !== undefined && f.name === undefined && f.ip === undefined && f.parentUuid === undefined) {
+      return this.instanceByUuid(tenantId, f.uuid);
+    }
     let q = this.db.selectFrom('instances').selectAll().where('tenant_id', '=', tenantId).where('deleted_at', 'is', null);
     if (f.uuid !== undefined) q = q.where('uuid', '=', f.uuid);
     if (f.name !== undefined) q = q.where('name', 'like', `%${escapeLike(f.name)}%`, );

@@ -13,13 +13,33 @@ export const sqliteBackend: StoreBackend = {
   },
 };
 
+/**
+ * better-sqlite3 statements reused by SQL text: preparing costs more than running a small query.
+ * Safe because kysely drives one SQLite connection serially, so a statement is never in use twice.
+ */
+function withStatementCache(db: BetterSqlite3.Database, max = 500) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string): BetterSqlite3.Statement {
+      let st = cache.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+  };
+}
+
 export async function openSqliteStore(file: string): Promise<Store> {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL'); // durable across process crashes; WAL fsyncs at checkpoints
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const store = new Store(db, sqliteBackend);
   await store.migrate();
   return store;
