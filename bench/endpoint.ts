@@ -13,11 +13,11 @@
  *   npm run bench:endpoint -- [--rounds 3] [--time 20] [--json out.json] [--no-results]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homeNodes, writableNode } from '../test/support/ha.js';
 import {
-  createParams, flag, freeLoopbackIp, jsonOutArg, numArg, PW, runP, sleep, sql, startHaServe, sysbenchPrepare, sysbenchRun, waitRunning, writeHaResults,
+  strArg, createParams, flag, freeLoopbackIp, jsonOutArg, numArg, PW, runP, sleep, sql, startHaServe, sysbenchPrepare, sysbenchRun, waitRunning, writeHaResults,
   type SysbenchTarget,
 } from './ha-support.js';
 import { canBind, cleanupAll, exited, machine, median, ROOT, round, sourceRevision, track, trackDir, TSX } from './support.js';
@@ -140,6 +140,20 @@ async function main() {
   if (!flag('no-results')) writeHaResults('endpoint', markdown(result));
 }
 
+const worst = (r: any, m: Mech) => Math.min(r.summary.oltp_point_select[m].medianPairedRatio, r.summary.oltp_read_only[m].medianPairedRatio);
+
+function choice(r: any): string {
+  const nft = worst(r, 'nftables');
+  const hap = worst(r, 'haproxy');
+  const node = worst(r, 'node');
+  const why = 'kernel DNAT adds no user-space hop (no extra copy or context switch per packet), needs no process to supervise, ' +
+    'and keeps forwarding while `openrds serve` is down or restarting (the issue requires that open connections survive a serve restart: ' +
+    'a forwarder inside serve cannot, one in its own process or haproxy must itself be supervised and reconfigured on failover).';
+  if (nft >= hap && nft >= node) return `nftables DNAT (the current src/endpoints/nftables adapter): the fastest path measured (${nft}× direct vs haproxy ${hap}×, Node ${node}×); ${why}`;
+  return `nftables DNAT is kept although ${hap > node ? 'haproxy' : 'the Node forwarder'} measured faster in this run (nftables ${nft}×, haproxy ${hap}×, Node ${node}×): ` +
+    `the differences are within this machine's noise unless they repeat; ${why}`;
+}
+
 function markdown(r: any): string {
   const label: Record<Mech, string> = {
     direct: 'direct to the primary (baseline)', nftables: '**openrds endpoint: nftables DNAT**', haproxy: `haproxy ${/version (\S+)/.exec(r.haproxy)?.[1] ?? ''} TCP mode`, node: 'naive Node.js forwarder (pipe)',
@@ -161,12 +175,16 @@ direct = median of the per-round paired ratios (ratio of the medians in brackets
 ${rows.join('\n')}
 
 - Target: openrds endpoint ≥ 0.85× direct → **${r.met ? 'MET' : 'MISSED'}** (point_select ${r.summary.oltp_point_select.nftables.medianPairedRatio}×, read_only ${r.summary.oltp_read_only.nftables.medianPairedRatio}×).
+- Ranking by the worse of the two ratios: ${[...MECHS].filter((m) => m !== 'direct').sort((a, b) => worst(r, b) - worst(r, a)).map((m) => `${m} ${worst(r, m)}×`).join(' > ')}.
+- **Choice: ${choice(r)}**
 - Per-round QPS — point_select: ${MECHS.map((m) => `${m} ${r.summary.oltp_point_select[m].qps.join('/')}`).join('; ')}.
   read_only: ${MECHS.map((m) => `${m} ${r.summary.oltp_read_only[m].qps.join('/')}`).join('; ')}.
 `;
 }
 
-main().then(() => process.exit(0), (e) => {
+// `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
+const rendered = strArg('render');
+(rendered ? Promise.resolve(writeHaResults('endpoint', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:endpoint failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

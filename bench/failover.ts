@@ -18,10 +18,10 @@
 import mysql from 'mysql2/promise';
 import { homeNodes, missingRows, writableNode } from '../test/support/ha.js';
 import {
-  BASIC_1C2G, createParams, describe, flag, fmt, jsonOutArg, logLines, numArg, PW, sleep, sql, startHaServe, waitHealthy, waitRunning, writeHaResults, type HaServe,
+  strArg, BASIC_1C2G, createParams, describe, flag, fmt, jsonOutArg, logLines, numArg, PW, sleep, sql, startHaServe, waitHealthy, waitRunning, writeHaResults, type HaServe,
 } from './ha-support.js';
 import { cleanupAll, machine, max, median, min, round, sourceRevision } from './support.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const RUNS = numArg('runs', 10);
 const WRITERS = 4;
@@ -300,7 +300,9 @@ ${r.ha.kinds.every((k: string) => k === 'failover') ? `- All ${r.runs} kills wer
 `;
 }
 
-main().then(() => process.exit(0), (e) => {
+// `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
+const rendered = strArg('render');
+(rendered ? Promise.resolve(writeHaResults('failover', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:failover failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

@@ -8,9 +8,9 @@
  *
  *   npm run bench:ha-provision -- [--runs 10] [--json out.json] [--no-results]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  BASIC_1C2G, createParams, deleteAndWait, describe, flag, fmt, HA_1C2G, jsonOutArg, logLines, numArg, PW, sleep, startHaServe, writeHaResults, type HaServe,
+  strArg, BASIC_1C2G, createParams, deleteAndWait, describe, flag, fmt, HA_1C2G, jsonOutArg, logLines, numArg, PW, sleep, startHaServe, writeHaResults, type HaServe,
 } from './ha-support.js';
 import { cleanupAll, machine, max, median, min, round, sourceRevision } from './support.js';
 
@@ -132,7 +132,9 @@ on the same serve, interleaved (${r.order.slice(0, 2).join(', ')}, …), after o
 `;
 }
 
-main().then(() => process.exit(0), (e) => {
+// `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
+const rendered = strArg('render');
+(rendered ? Promise.resolve(writeHaResults('ha-provision', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:ha-provision failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

@@ -181,7 +181,7 @@ async function main() {
 function appendResults(r: any): void {
   const file = join(ROOT, 'bench/RESULTS.md');
   const lines = [
-    '', `## Metrics collector: CPU of serve with 50 instances (\`npm run bench:collector\`, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, '',
+    '', '<!-- metrics:collector -->', `## Metrics collector: CPU of serve with 50 instances (\`npm run bench:collector\`, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, '',
     `Machine: ${r.machine}. ${r.settings.instances} real mariadbd (1C2G, created through the API in ${r.settings.createS} s); one home, serve restarted between ` +
     `phases with \`metrics.enabled\` on (interval ${r.settings.intervalMs / 1000} s) or off; each phase ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured from /proc/<pid>/stat.`, '',
     `| phase | serve CPU, % of one core | ${r.settings.instances} mariadbd CPU, % of one core | collector rounds | ms per round | readings ok / gaps | serve RSS MB |`,

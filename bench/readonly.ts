@@ -24,7 +24,7 @@ import { ADMIN_USER } from '../src/engine/engine.js';
 import { derivePassword } from '../src/security/secrets.js';
 import { homeNodes, writableNode } from '../test/support/ha.js';
 import {
-  createParams, deleteAndWait, describe, flag, fmt, freeLoopbackIp, jsonOutArg, logLines, numArg, PW, RO_2C4G, runP, sleep, sql, startHaServe, sysbenchPrepare,
+  strArg, createParams, deleteAndWait, describe, flag, fmt, freeLoopbackIp, jsonOutArg, logLines, numArg, PW, RO_2C4G, runP, sleep, sql, startHaServe, sysbenchPrepare,
   waitHealthy, waitRunning, writeHaResults, type HaServe,
 } from './ha-support.js';
 import { cleanupAll, exited, machine, max, median, min, round, sourceRevision, track, trackArgv, trackDir } from './support.js';
@@ -58,9 +58,10 @@ async function rawOnce(standby: { id: string; ip: string }, home: string, admin:
   const bytes = await duBytes(T);
   const log = openSync(join(dir, 'server.log'), 'a');
   const child = track(spawn('mariadbd', ['--no-defaults', `--datadir=${T}`, '--user=root', `--bind-address=${ip}`, '--port=3306',
-    `--socket=${join(dir, 's.sock')}`, `--pid-file=${join(dir, 'p.pid')}`, '--skip-slave-start',
+    `--socket=${join(dir, 's.sock')}`, `--pid-file=${join(dir, 'p.pid')}`, '--skip-slave-start', '--skip-name-resolve',
     ...Object.entries(cnf).map(([k, v]) => `--${k}=${v}`)], { stdio: ['ignore', log, log] }));
   closeSync(log);
+  let lastErr = '';
   try {
     for (;;) {
       let c: mysql.Connection | undefined;
@@ -68,9 +69,10 @@ async function rawOnce(standby: { id: string; ip: string }, home: string, admin:
         c = await mysql.createConnection({ host: ip, port: 3306, user: 'root', password: PW, connectTimeout: 1000 });
         await c.query('SELECT 1');
         break;
-      } catch {
+      } catch (e) {
+        lastErr = String((e as Error).message);
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`raw mariadbd exited: ${readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000)}`);
-        if (performance.now() - t2 > 300_000) throw new Error('raw mariadbd not accepting connections after 300 s');
+        if (performance.now() - t2 > 120_000) throw new Error(`raw mariadbd not accepting connections after 120 s: ${lastErr}; ${readFileSync(join(dir, 'server.log'), 'utf8').slice(-1500)}`);
         await sleep(POLL_MS);
       } finally {
         c?.destroy();
@@ -283,7 +285,9 @@ size as the standby) until a login answers. Interleaved: ${r.order.join(', ')}.
 `;
 }
 
-main().then(() => process.exit(0), (e) => {
+// `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
+const rendered = strArg('render');
+(rendered ? Promise.resolve(writeHaResults('readonly', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:readonly failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

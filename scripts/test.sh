@@ -20,4 +20,10 @@ for t in $(nft list tables 2>/dev/null | awk '/openrds_/ {print $3}'); do
   nft list table ip "$t" 2>/dev/null | grep -q "comment \"${prefix}" && nft delete table ip "$t"
 done
 rm -rf "${prefix}"* 2>/dev/null || true
+# Node cgroups (src/provisioner/local/cgroups.ts) with no process left; the kernel refuses
+# (EBUSY) to remove a group that still has one, so groups in use stay.
+for d in /sys/fs/cgroup/memory/openrds/*/ /sys/fs/cgroup/cpu/openrds/*/ /sys/fs/cgroup/openrds/*/; do
+  [ -d "$d" ] && rmdir "$d" 2>/dev/null
+done
+true
 exit $rc

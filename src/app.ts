@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ACTIONS } from './actions/index.js';
 import { buildServer } from './api/server.js';
@@ -22,6 +23,7 @@ import { systemClock, type Services } from './services.js';
 import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
 import { TaskRunner } from './tasks/runner.js';
 import { createKey } from './tenants/keys.js';
+import { BackupScheduler, BackupService, downloadRoute, LocalBackupStorage } from './backups/index.js';
 
 export interface RunningApp {
   url: string;
@@ -37,10 +39,16 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const engine = new MariaDbEngine(cfg.engine.binDir);
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
+  const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
+  await backupStorage.init();
   const svc: Services = {
     config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine), masterKey: openMasterKey(cfg.home),
     clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
+    backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };
+  if (svc.provisioner.limitsEnforced === 'advisory') {
+    log.warn('CPU/RAM limits are advisory: no writable cgroup v1 or v2 here, only the engine settings follow the spec');
+  } else log.info({ limits: svc.provisioner.limitsEnforced }, 'CPU/RAM limits enforced by cgroups');
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 
@@ -61,14 +69,18 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
   await app.register(metricsRoute(prom));
+  await app.register(downloadRoute(svc));
   await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
   const addr = app.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+  svc.backups.setListenUrl(url);
+  const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
   runner.start();
   watchdog.start();
   collector?.start();
   retention.start();
   haMonitor.start();
+  backupScheduler.start();
   log.info({ url, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
 
   return {
@@ -79,6 +91,8 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
       await collector?.stop();
       await retention.stop();
       await haMonitor.stop();
+      await backupScheduler.stop();
+      await svc.backups.close(svc.provisioner); // running backup jobs end; the next serve takes them again
       await runner!.stop();
       await store.close();
       rmSync(paths.lock, { force: true });

@@ -5,6 +5,7 @@ import type { Engine } from './engine/engine.js';
 import type { Endpoints } from './endpoints/endpoints.js';
 import type { Provisioner } from './provisioner/provisioner.js';
 import type { Store } from './store/store.js';
+import type { BackupService } from './backups/backup-service.js';
 
 export interface Clock {
   now(): number;
@@ -23,6 +24,8 @@ export interface Services {
   log: Logger;
   /** Installed engine version, e.g. 10.11.19. */
   engineVersion: string;
+  /** Backup storage, download URLs and running backup jobs (src/backups/). */
+  backups: BackupService;
   /** Wakes the task runner after a task was submitted. */
   kickTasks(): void;
 }

@@ -30,7 +30,8 @@ export const describeDbInstances: ActionDef = {
       const children = i.parent_uuid || Number(i.architecture) !== 1 ? [] : await svc.store.listReadOnlyChildren(i.uuid);
       const roGroups = [];
       for (const ro of children) roGroups.push(presentRoGroup(ro, await progressOf(svc, ro)));
-      data.push(presentInstance(svc.config.catalog, svc.config.networks, i, roGroups));
+      // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits").
+      data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups), LimitsEnforced: svc.provisioner.limitsEnforced });
     }
     return { data };
   },

@@ -1,5 +1,10 @@
 /** Every API action, by name. One module per action. */
 import type { ActionDef } from '../api/action.js';
+import { createBackup } from './create-backup.js';
+import { describeBackups } from './describe-backups.js';
+import { deleteBackup } from './delete-backup.js';
+import { downloadBackup } from './download-backup.js';
+import { modifyDbBackupPolicy } from './modify-db-backup-policy.js';
 import { createDbInstance } from './create-db-instance.js';
 import { createPrivilegedAccount } from './create-privileged-account.js';
 import { deleteDbInstance } from './delete-db-instance.js';
@@ -18,6 +23,8 @@ import { deleteDbAccount } from './delete-db-account.js';
 import { describeDbParameter } from './describe-db-parameter.js';
 import { modifyDbParameter } from './modify-db-parameter.js';
 import { describeDbParameterModifyHistory } from './describe-db-parameter-modify-history.js';
+import { describeModifiableDbSpec } from './describe-modifiable-db-spec.js';
+import { modifyDbInstanceSpec } from './modify-db-instance-spec.js';
 
 export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
   [describeRegions, describeAvailableDbConfig, createDbInstance, describeDbInstances, deleteDbInstance, createPrivilegedAccount, describeTask,
@@ -26,6 +33,10 @@ export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
     describeAvailableReadOnlyConfig, createReadOnlyDbInstance,
     // accounts and privileges (spec §4.9–§4.13), parameters (§4.22–§4.24)
     describeDbAccount, describeDbPrivileges, modifyDbPrivilege, deleteDbPrivilege, deleteDbAccount,
-    describeDbParameter, modifyDbParameter, describeDbParameterModifyHistory]
+    describeDbParameter, modifyDbParameter, describeDbParameterModifyHistory,
+    // spec changes (§4.5–§4.6)
+    describeModifiableDbSpec, modifyDbInstanceSpec,
+    // backups (§4.14–§4.18)
+    createBackup, describeBackups, deleteBackup, downloadBackup, modifyDbBackupPolicy]
     .map((a) => [a.name, a]),
 );

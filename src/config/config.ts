@@ -8,6 +8,7 @@ import { DEFAULT_CATALOG } from '../catalog/defaults.js';
 import { validateCatalog, type Catalog } from '../catalog/catalog.js';
 import { DEFAULT_NETWORKS, type Vdc } from '../network/network.js';
 import { DEFAULT_HA_CONFIG, type HaConfig } from '../ha/ha-state.js';
+import { DEFAULT_BACKUP_CONFIG, validateBackupConfig, type BackupConfig } from '../backups/backup-config.js';
 
 export interface Config {
   home: string;
@@ -22,6 +23,8 @@ export interface Config {
   reconciler: { intervalMs: number };
   /** HA monitor, failover and read-only instance settings (docs/ha.md). */
   ha: HaConfig;
+  /** Backups: storage folder, download URLs, retention, scheduler (docs/backups.md). */
+  backups: BackupConfig;
   /** Monitoring (docs/monitoring.md). */
   metrics: {
     /** Collect metrics of every node; off leaves DescribeDBInstancePerformance with stored points only. */
@@ -64,6 +67,7 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
     tasks: { concurrency: 8, leaseMs: 15000, stepRetries: 3, ...(fromFile.tasks ?? {}) },
     reconciler: { intervalMs: 1000, ...(fromFile.reconciler ?? {}) },
     ha: { ...DEFAULT_HA_CONFIG, ...(fromFile.ha ?? {}) },
+    backups: { ...DEFAULT_BACKUP_CONFIG, ...(fromFile.backups ?? {}) },
     engine: { binDir: '', stopTimeoutMs: 30000, ...(fromFile.engine ?? {}) },
     metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, ...(fromFile.metrics ?? {}) },
   };
@@ -72,6 +76,8 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
   // Default: half the interval, at most 5 s, so that a hung node never delays the next round.
   if (!m.nodeTimeoutMs) m.nodeTimeoutMs = Math.min(5000, Math.floor(m.intervalMs / 2));
   if (!(m.nodeTimeoutMs > 0 && m.nodeTimeoutMs < m.intervalMs)) throw new Error(`metrics.nodeTimeoutMs must be below metrics.intervalMs in ${file}`);
+  const backupErrs = validateBackupConfig(cfg.backups);
+  if (backupErrs.length) throw new Error(`invalid backups section in ${file}: ${backupErrs.join('; ')}`);
   const errs = validateCatalog(cfg.catalog);
   if (errs.length) throw new Error(`invalid catalog in ${file}: ${errs.join('; ')}`);
   return cfg;

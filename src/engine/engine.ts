@@ -132,6 +132,53 @@ export interface Engine {
   setReadOnly(t: Target, on: boolean): Promise<void>;
   /** A primary about to become a standby: read_only on (waits for commits in flight) and semi-sync master off. */
   demote(t: Target): Promise<void>;
+
+  // --- backups (docs/backups.md; the provisioner runs the commands next to the node) ---
+
+  /**
+   * Pure: the command of a backup job, which writes one backup of the running node to its
+   * stdout (MariaDB: `mariadb-backup --backup --stream=xbstream`, or `mariadb-dump
+   * --single-transaction`), and the option file it reads first (credentials, node options).
+   */
+  backupCommand(req: BackupToolRequest): BackupToolCommand;
+  /**
+   * Pure: the binlog position a finished backup is consistent with, from the tool's log
+   * (physical) or the first bytes of the dump (logical). Fields not reported are '' / 0;
+   * a logical dump's GTID is not among its first bytes: gtidAt() finds it.
+   */
+  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition;
+  /** The GTID position of the server at one of its binlog coordinates (BINLOG_GTID_POS); '' when unknown. */
+  gtidAt(t: Target, binlogFile: string, binlogPos: number): Promise<string>;
+}
+
+/** What a backup job is asked to copy (Engine.backupCommand). */
+export interface BackupToolRequest {
+  kind: 'physical' | 'logical';
+  /** The source node: its config carries the server options a physical copy needs. */
+  node: NodePaths;
+  target: Target;
+  /** The job's private folder: the option file and the tool's temporary files go there. */
+  workDir: string;
+  /** Logical only: the databases to dump; undefined = every user database. */
+  databases?: readonly string[];
+  /** The source replicates (an HA standby): the backup also records its source's position. */
+  replica: boolean;
+}
+
+export interface BackupToolCommand {
+  command: string;
+  args: string[];
+  /** Written with mode 0600 before the run, removed after it; `args[0]` names it (`--defaults-file`). */
+  optionFile: { path: string; content: string };
+  /** When set, the tool made a complete backup only if its log (stderr) matches. */
+  successMarker?: RegExp;
+}
+
+/** The position a backup is consistent with: restoring it gives the source as of this GTID. */
+export interface BackupPosition {
+  gtid: string;
+  binlogFile: string;
+  binlogPos: number;
 }
 
 export interface ReplicaStatus {

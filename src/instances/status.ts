@@ -10,6 +10,8 @@ export const InstanceStatus = {
   REBUILDING: 'REBUILDING',
   /** ModifyDBParameter is applying parameters (and may restart nodes). */
   MODIFYING_PARAMETERS: 'MODIFYING_PARAMETERS',
+  /** ModifyDBInstanceSpec is changing CPU/RAM (rolling restart) and/or growing the disk. */
+  MODIFYING: 'MODIFYING',
   DELETING: 'DELETING',
   DELETED: 'DELETED',
   ERROR: 'ERROR',
@@ -18,11 +20,12 @@ export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus
 
 export const INSTANCE_TRANSITIONS: Record<InstanceStatus, readonly InstanceStatus[]> = {
   CREATING: ['RUNNING', 'ERROR'],
-  RUNNING: ['DELETING', 'RECOVERING', 'FAILOVER', 'REBUILDING', 'MODIFYING_PARAMETERS'],
+  RUNNING: ['DELETING', 'RECOVERING', 'FAILOVER', 'REBUILDING', 'MODIFYING_PARAMETERS', 'MODIFYING'],
   RECOVERING: ['RUNNING', 'ERROR'],
   FAILOVER: ['RUNNING', 'ERROR'],
   REBUILDING: ['RUNNING', 'ERROR'],
   MODIFYING_PARAMETERS: ['RUNNING', 'ERROR'],
+  MODIFYING: ['RUNNING', 'ERROR'],
   ERROR: ['DELETING', 'RECOVERING'],
   DELETING: ['DELETED', 'ERROR'],
   DELETED: [],
@@ -41,6 +44,7 @@ export const STATUS_STR: Record<InstanceStatus, string> = {
   FAILOVER: '主备切换中',
   REBUILDING: '重建备库中',
   MODIFYING_PARAMETERS: '参数修改中',
+  MODIFYING: '规格变更中',
   DELETING: '删除中',
   DELETED: '已删除',
   ERROR: '异常',

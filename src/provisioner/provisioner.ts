@@ -32,8 +32,16 @@ export interface NodeUsage {
 export interface Provisioner {
   readonly kind: string;
   /**
+   * How CPU and RAM limits are enforced: `cgroup-v1` / `cgroup-v2` (hard CPU quota and memory limit
+   * per node), or `advisory` (the host allows neither: only the engine settings follow the spec).
+   */
+  readonly limitsEnforced: 'cgroup-v1' | 'cgroup-v2' | 'advisory';
+  /**
    * Makes the node exist and run with this spec: renders config, initialises the datadir
    * if it is missing or half-made, starts the server if it is not running. Does not wait.
+   * Also (re)writes the node's resource limits from the spec: a node that starts gets exactly
+   * them; a running node gets the CPU quota and a larger memory limit at once, a smaller memory
+   * limit at its next start (docs/engine-config.md "Resource limits").
    * Returns the pid (local) when known.
    */
   ensureRunning(spec: NodeSpec, creds: InternalCredentials): Promise<NodeRuntime>;
@@ -59,4 +67,59 @@ export interface Provisioner {
    * it walks the datadir (about 200 files, ~1 ms), so callers choose how fresh they need it.
    */
   usage(nodeId: string, opts?: { diskMaxAgeMs?: number }): Promise<NodeUsage | undefined>;
+
+  // --- backup jobs (docs/backups.md): the backup tools run where the node's data is ---
+
+  /**
+   * Runs a backup job next to the running node: the engine's backup command (Engine.backupCommand)
+   * writes the backup to its stdout, which goes through `zstd -1 -T2` into `job.dest`. Resolves
+   * when both processes succeeded, with the tool's log and the first `headBytes` of the output
+   * (decompressed); rejects with BackupJobError otherwise. `dest` may then hold a partial file:
+   * the caller discards it. A job of the same id still running (left by a crashed control plane)
+   * is ended first, so running a job again after a crash is safe.
+   */
+  runBackup(job: BackupJob): Promise<BackupJobResult>;
+  /**
+   * Ends every process of backup job `job.id`, whichever control plane started it (they are found
+   * by their command line), and removes the job's private files. Idempotent. `dest` is not removed.
+   */
+  abortBackup(job: Pick<BackupJob, 'id' | 'dest'>): Promise<void>;
+}
+
+export interface BackupJob {
+  /** The BackupId: it names the job's processes and private folder. */
+  id: string;
+  nodeId: string;
+  kind: 'physical' | 'logical';
+  target: Target;
+  /** Logical only: databases to dump; undefined = every user database. */
+  databases?: readonly string[];
+  /** The node replicates from a primary (HA standby). */
+  replica: boolean;
+  /** Where the compressed backup goes (BackupStorage.stagingPath). */
+  dest: string;
+  /** How many decompressed bytes of the start of the output to return (0: none). */
+  headBytes: number;
+  /** The job is killed, and fails, after this long. */
+  timeoutMs: number;
+}
+
+export interface BackupJobResult {
+  /** The backup tool's log (stderr), its last 256 KiB at most. */
+  log: string;
+  /** The first `headBytes` of the backup, decompressed. */
+  head: string;
+}
+
+/** A backup job that did not produce a complete backup. */
+export class BackupJobError extends Error {
+  /** The destination (or the job's temporary folder) ran out of space: retrying cannot help. */
+  readonly noSpace: boolean;
+  readonly nonRetryable: boolean;
+  constructor(message: string, opts: { noSpace?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'BackupJobError';
+    this.noSpace = opts.noSpace ?? false;
+    this.nonRetryable = this.noSpace;
+  }
 }

@@ -153,7 +153,63 @@ export interface ParameterHistoryTable {
   status_message: string;
 }
 
+/**
+ * A backup (docs/backups.md). Its tasks lock the backup, not the instance: the tasks row of a
+ * backup task holds the BackupId in `instance_uuid`, so a backup never blocks instance work.
+ */
+export interface BackupTable {
+  id: string; // BackupId
+  tenant_id: string;
+  instance_uuid: string;
+  type: string; // physical-backup | logical-backup
+  mode: string; // auto | manual
+  strategy: string; // instance | db
+  /** JSON list of database names (strategy db), `[]` otherwise. */
+  db_list: string;
+  description: string;
+  status: string; // running | finished | failed | deleting (src/backups/backup-status.ts)
+  /** Why it failed, or how an automatic backup came about (catch-up of a missed slot). */
+  status_detail: string;
+  /** The task that made it (CreateBackup) or is deleting it (DeleteBackup). */
+  task_id: string;
+  /** Storage key of the artifact (BackupStorage); published only once finished. */
+  file: string;
+  size_bytes: number;
+  sha256: string;
+  /** The position the backup is consistent with. */
+  gtid: string;
+  binlog_file: string;
+  binlog_pos: number;
+  /** The node that was copied and its role then (an HA backup is taken on the standby). */
+  source_node: string;
+  source_role: string;
+  /** Automatic backups: start of the policy slot it was made for (unique per instance). */
+  slot_at: number | null;
+  created_at: number;
+  /** When the backup tool started; null while the backup waits for its turn. */
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+/** ModifyDbBackupPolicy (spec §4.18): one policy per instance. */
+export interface BackupPolicyTable {
+  instance_uuid: string;
+  tenant_id: string;
+  /** `02:00-03:00`, in the instance's TimeZone. */
+  time_slot: string;
+  /** Weekdays, comma-separated (`0` = Sunday). */
+  date_list: string;
+  /** 1 = automatic backups on. */
+  sign: number;
+  /** Start of the last slot the scheduler handled (src/backups/schedule.ts). */
+  last_slot_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  backups: BackupTable;
+  backup_policies: BackupPolicyTable;
   instance_parameters: InstanceParameterTable;
   parameter_history: ParameterHistoryTable;
   metric_series: MetricSeriesTable;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { TestClient, type Creds } from './cds-client.js';
 import { nftTableName } from '../../src/endpoints/nftables/nft-endpoints.js';
+import { removeHomeGroups } from '../../src/provisioner/local/cgroups.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const BIN = join(ROOT, 'bin/openrds');
@@ -89,6 +90,7 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
         writeFileSync(join(process.env.OPENRDS_TEST_LOGS, `${home.split('/').pop()}.log`), logBuf);
       }
       killDatabases(home);
+      await removeHomeGroups(join(home, 'nodes'));
       try {
         execFileSync('nft', ['delete', 'table', 'ip', nftTableName(home)], { stdio: 'ignore' });
       } catch { /* no endpoint table */ }

@@ -90,8 +90,10 @@ async function fixture(changes: ModifyParametersParams['changes'], stored: Recor
   const w = new World();
   const store = await openSqliteStore(':memory:');
   const now = 1_700_000_000_000;
+  // Architecture 0 with two nodes: this fake has no replication, so the plain restart order is
+  // what is tested here; the HA hand-over (switchover) is tested for real in test/integration/ha.test.ts.
   await store.db.insertInto('instances').values({
-    uuid: 'i1', tenant_id: 't1', name: 'x', region_id: 'r', vdc_id: 'v', pipe_id: 'p', paas_goods_id: 1, architecture: 1, cpu: 1, ram_gb: 2,
+    uuid: 'i1', tenant_id: 't1', name: 'x', region_id: 'r', vdc_id: 'v', pipe_id: 'p', paas_goods_id: 1, architecture: 0, cpu: 1, ram_gb: 2,
     disk_type: 'ssd_disk', disk_gb: 100, ip: '10.0.0.1', port: 3306, time_zone: '+08:00', status: 'MODIFYING_PARAMETERS', status_detail: '',
     version: '10.11', parent_uuid: null, created_at: now, updated_at: now, deleted_at: null,
   }).execute();

@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AccountGrants, AccountSpec, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target } from '../engine.js';
+import type {
+  AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target,
+} from '../engine.js';
+import { backupToolCommand, parseBackupPosition } from './backup-tools.js';
 import { withConnection } from './client.js';
 import { installDbArgs, renderMyCnf } from './mycnf.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
@@ -195,6 +198,24 @@ export class MariaDbEngine implements Engine {
 
   async setReadOnly(t: Target, on: boolean): Promise<void> {
     await withConnection(t, async (c) => { await c.query(`SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`); });
+  }
+
+  // --- backups ---
+
+  backupCommand(req: BackupToolRequest): BackupToolCommand {
+    return backupToolCommand(req, { backup: findBinary('mariadb-backup', this.binDir), dump: findBinary('mariadb-dump', this.binDir) });
+  }
+
+  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition {
+    return parseBackupPosition(kind, toolLog, head);
+  }
+
+  async gtidAt(t: Target, binlogFile: string, binlogPos: number): Promise<string> {
+    if (!binlogFile) return '';
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS g', [binlogFile, binlogPos]);
+      return String((rows as Array<{ g: string | null }>)[0]?.g ?? '');
+    });
   }
 
   // --- user privileges ---

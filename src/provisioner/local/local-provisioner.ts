@@ -8,12 +8,14 @@ import { promisify } from 'node:util';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
-import type { InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import type { BackupJob, BackupJobResult, InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
+import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
 const INIT_MARKER = '.openrds-initialized';
 const execFileP = promisify(execFile);
@@ -31,11 +33,13 @@ const SOCKET_MAX = 100;
 export class LocalProvisioner implements Provisioner {
   readonly kind = 'local';
   readonly nodesDir: string;
+  readonly limitsEnforced: LimitsMode;
   /** Last datadir size per node: usage() walks a datadir at most every diskMaxAgeMs. */
   private readonly diskCache = new Map<string, { at: number; bytes: number }>();
 
   constructor(home: string, private readonly engine: Engine, private readonly binDir = '') {
     this.nodesDir = join(home, 'nodes');
+    this.limitsEnforced = detectMode();
   }
 
   paths(nodeId: string): NodePaths {
@@ -63,6 +67,12 @@ export class LocalProvisioner implements Provisioner {
     writeIfChanged(p.config, this.engine.renderConfig(spec, p));
     writeIfChanged(p.initFile, this.engine.renderInitSql(ADMIN_USER, creds.adminHash, { user: REPL_USER, hash: creds.replHash }), 0o600);
     const running = await this.inspect(spec.nodeId);
+    const group = groupName(this.nodesDir, spec.nodeId);
+    try {
+      applyLimits(this.limitsEnforced, group, { cpu: spec.cpu, ramGb: spec.ramGb }, { running: running.alive });
+    } catch (e) {
+      throw new Error(`could not set the resource limits of node ${spec.nodeId} (${this.limitsEnforced}): ${(e as Error).message}`, { cause: e });
+    }
     if (running.alive) return running;
     if (!existsSync(join(p.datadir, INIT_MARKER))) {
       // Half-made by an interrupted attempt: an orphaned mariadb-install-db of a crashed control
@@ -75,7 +85,8 @@ export class LocalProvisioner implements Provisioner {
       await this.engine.initDatadir(p, spec);
       writeFileSync(join(p.datadir, INIT_MARKER), new Date().toISOString() + '\n');
     }
-    const { command, args } = this.engine.serverCommand(p);
+    const server = this.engine.serverCommand(p);
+    const { command, args } = wrapCommand(this.limitsEnforced, group, server.command, server.args);
     const out = openSync(join(p.dir, 'stdout.log'), 'a');
     try {
       const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
@@ -121,6 +132,7 @@ export class LocalProvisioner implements Provisioner {
     const p = this.paths(nodeId);
     rmSync(p.dir, { recursive: true, force: true });
     rmSync(p.socket, { force: true });
+    await removeGroup(this.limitsEnforced, groupName(this.nodesDir, nodeId));
   }
 
   async listRunning(): Promise<Array<{ nodeId: string; pid: number }>> {
@@ -175,6 +187,21 @@ export class LocalProvisioner implements Provisioner {
       this.diskCache.set(nodeId, disk);
     }
     return { pid: rt.pid, cpuSeconds: proc.cpuSeconds, rssBytes: proc.rssBytes, diskBytes: disk.bytes };
+  }
+
+  // --- backup jobs: src/backups/local/backup-job.ts; private folders under <home>/backup-work ---
+
+  private jobs?: LocalBackupJobs;
+  private get backupJobs(): LocalBackupJobs {
+    return (this.jobs ??= new LocalBackupJobs(join(dirname(this.nodesDir), 'backup-work'), this.engine, (id) => this.paths(id), this.binDir));
+  }
+
+  runBackup(job: BackupJob): Promise<BackupJobResult> {
+    return this.backupJobs.run(job);
+  }
+
+  abortBackup(job: Pick<BackupJob, 'id' | 'dest'>): Promise<void> {
+    return this.backupJobs.abort(job);
   }
 
   private pidPath(nodeId: string): string {

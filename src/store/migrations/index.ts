@@ -7,12 +7,14 @@ import { m001Initial } from './001-initial.js';
 import { m003Parameters } from './003-parameters.js';
 import { m004Ha } from './004-ha.js';
 import { m002Metrics } from './002-metrics.js';
+import { m005Backups } from './005-backups.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
   '003_parameters': m003Parameters,
   '004_ha': m004Ha,
   '002_metrics': m002Metrics,
+  '005_backups': m005Backups,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,6 @@
 import type { TaskDefinition } from '../task.js';
+import { createBackupTask } from './create-backup.js';
+import { deleteBackupTask } from './delete-backup.js';
 import { createInstanceTask } from './create-instance.js';
 import { deleteInstanceTask } from './delete-instance.js';
 import { modifyParametersTask } from './modify-parameters.js';
@@ -6,8 +8,9 @@ import { recoverNodeTask } from './recover-node.js';
 import { failoverTask } from './failover.js';
 import { createReadOnlyTask } from './create-read-only.js';
 import { repairStandbyTask } from './repair-standby.js';
+import { modifySpecTask } from './modify-spec.js';
 
-export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask, createReadOnlyTask];
+export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask, createReadOnlyTask, modifySpecTask, createBackupTask, deleteBackupTask];
 
 /** Number of steps per task type (progress reporting). */
 export const TASK_STEP_COUNT: ReadonlyMap<string, number> = new Map(TASK_DEFINITIONS.map((d) => [d.type, d.steps.length]));
