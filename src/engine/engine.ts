@@ -130,6 +130,11 @@ export interface Engine {
   /** Turns semi-sync on as a primary and writes a heartbeat so that it switches ON as soon as the standby acknowledges. Returns the resulting status. */
   enableSemiSync(t: Target): Promise<boolean>;
   setReadOnly(t: Target, on: boolean): Promise<void>;
+  /**
+   * Semi-sync off at a primary, before a planned stop of its standby: otherwise every commit
+   * waits for the absent standby until the timeout. The HA monitor reports ASYNC meanwhile.
+   */
+  disableSemiSync(t: Target): Promise<void>;
   /** A primary about to become a standby: read_only on (waits for commits in flight) and semi-sync master off. */
   demote(t: Target): Promise<void>;
 

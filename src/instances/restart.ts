@@ -33,15 +33,23 @@ export async function restartNodesInOrder(svc: Services, inst: Instance, nodes: 
       // HA: hand over to the (already restarted) standby, then restart the old primary as the standby.
       await switchover(svc, inst, svc.log.child({ instance: inst.uuid }));
       const demoted = (await svc.store.listNodes(inst.uuid)).find((x) => x.id === n.id)!;
+      await pauseSemiSync(svc, inst);
       await svc.provisioner.stop(demoted.id, svc.config.engine.stopTimeoutMs);
       await ensureNodeReady(svc, inst, demoted);
       await waitReplicating(svc, inst, demoted);
       continue;
     }
+    if (haPair) await pauseSemiSync(svc, inst);
     await svc.provisioner.stop(current.id, svc.config.engine.stopTimeoutMs);
     await ensureNodeReady(svc, inst, current);
     if (haPair) await waitReplicating(svc, inst, current);
   }
+}
+
+/** Before a planned stop of the standby: commits must not wait for it (waitReplicating turns semi-sync back on). */
+async function pauseSemiSync(svc: Services, inst: Instance): Promise<void> {
+  const primary = primaryNode(await svc.store.listNodes(inst.uuid));
+  if (primary) await svc.engine.disableSemiSync(adminTarget(svc, inst, primary));
 }
 
 /** A restarted standby resumes replication by itself; wait for it, and for semi-sync to be back. */

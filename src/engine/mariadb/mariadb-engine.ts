@@ -189,6 +189,10 @@ export class MariaDbEngine implements Engine {
     });
   }
 
+  async disableSemiSync(t: Target): Promise<void> {
+    await withConnection(t, async (c) => { await c.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF'); });
+  }
+
   async demote(t: Target): Promise<void> {
     await withConnection(t, async (c) => {
       await c.query('SET GLOBAL read_only = ON');
