@@ -10,7 +10,7 @@
  * mechanism and its ratio to direct (ratio of medians, and median of the per-round paired ratios).
  * Target: the openrds endpoint ≥ 0.85 × direct.
  *
- *   npm run bench:endpoint -- [--rounds 3] [--time 20] [--json out.json] [--no-results]
+ *   npm run bench:endpoint -- [--rounds 4] [--time 20] [--json out.json] [--no-results]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import {
 } from './ha-support.js';
 import { canBind, cleanupAll, exited, machine, median, ROOT, round, sourceRevision, track, trackDir, TSX } from './support.js';
 
-const ROUNDS = numArg('rounds', 3);
+const ROUNDS = numArg('rounds', 4);
 const TIME = numArg('time', 20);
 const THREADS = 4;
 const TABLES = 4;
@@ -30,6 +30,12 @@ const TABLE_SIZE = 10_000;
 const TESTS = ['oltp_point_select', 'oltp_read_only'] as const;
 const MECHS = ['direct', 'nftables', 'haproxy', 'node'] as const;
 type Mech = (typeof MECHS)[number];
+/**
+ * Orders of the four paths per round: a Williams square, so over 4 rounds each path runs once in
+ * every position and follows every other path exactly once (a plain rotation would always run
+ * nftables right after direct).
+ */
+const WILLIAMS = [[0, 1, 3, 2], [1, 2, 0, 3], [2, 3, 1, 0], [3, 0, 2, 1]];
 
 async function waitListening(host: string, port: number, p: ChildProcess, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -98,7 +104,7 @@ async function main() {
     for (const m of MECHS) await sysbenchRun(targets[m], 'oltp_read_only', { threads: THREADS, time: 3, tables: TABLES, tableSize: TABLE_SIZE });
 
     for (let rd = 0; rd < ROUNDS; rd++) {
-      const order = MECHS.map((_, k) => MECHS[(k + rd) % MECHS.length]!);
+      const order = WILLIAMS[rd % WILLIAMS.length]!.map((k) => MECHS[k]!);
       orders.push(order.join('→'));
       for (const test of TESTS) {
         for (const m of order) {
@@ -167,7 +173,7 @@ function markdown(r: any): string {
 
 ${r.startedAt}, revision ${r.revision}, ${r.machine}; ${r.sysbench}, ${r.haproxy.split(' - ')[0]}. One HA instance (1C2G);
 sysbench --threads=${r.threads} --time=${r.timeS} --tables=${r.tables} --table-size=${r.tableSize} (prepared once through the primary), ${r.rounds} rounds,
-each running every test against every path in a rotated order (${r.orders.join('; ')}). QPS = sysbench's queries/s; ratio to
+each running every test against every path, in orders forming a Williams square (${r.orders.join('; ')}). QPS = sysbench's queries/s; ratio to
 direct = median of the per-round paired ratios (ratio of the medians in brackets).
 
 | path | point_select QPS | × direct | p95 ms | read_only QPS | × direct | p95 ms |

@@ -29,10 +29,10 @@ export function decideRange(header: string | undefined, size: number, ifRange?: 
     return { kind: 'partial', start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
-  let end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: 'full' };
-  if (end < start) return { kind: 'full' };
+  const last = m[2] === '' ? Infinity : Number(m[2]);
+  if (!Number.isSafeInteger(start) || (last !== Infinity && !Number.isSafeInteger(last))) return { kind: 'full' };
+  if (last < start) return { kind: 'full' }; // invalid: ignored
   if (start >= size) return { kind: 'unsatisfiable' };
-  if (end >= size) end = size - 1;
+  const end = Math.min(last, size - 1);
   return { kind: 'partial', start, end };
 }

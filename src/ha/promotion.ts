@@ -28,8 +28,12 @@ export async function promoteNode(svc: Services, inst: Instance, from: Node, to:
     });
     log.warn({ newPrimary: to.id, promotedAt: binlogPos }, 'standby promoted');
   }
-  // Persist the new role in the new primary's config (no restart: it is running).
+}
+
+/** Persists both new roles in the nodes' configs (no restart). Off the critical path: after the endpoint moved. */
+export async function persistRoles(svc: Services, inst: Instance, from: Node, to: Node): Promise<void> {
   await refreshNodeConfig(svc, inst, { ...to, role: 'primary' });
+  if ((await svc.provisioner.inspect(from.id)).alive) await refreshNodeConfig(svc, inst, { ...from, role: 'standby' });
 }
 
 export async function moveEndpoint(svc: Services, inst: Instance, to: Node): Promise<void> {

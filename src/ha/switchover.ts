@@ -8,10 +8,10 @@
  * If the standby does not catch up in time, the primary is made writable again and nothing moved.
  */
 import type { Logger } from 'pino';
-import { adminTarget, primaryNode, refreshNodeConfig, replTarget } from '../instances/nodes.js';
+import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
-import { moveEndpoint, promoteNode, repointReadOnly } from './promotion.js';
+import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from './promotion.js';
 
 export async function switchover(svc: Services, inst: Instance, log: Logger, catchUpTimeoutS = 30): Promise<{ from: string; to: string }> {
   const nodes = await svc.store.listNodes(inst.uuid);
@@ -22,18 +22,26 @@ export async function switchover(svc: Services, inst: Instance, log: Logger, cat
   const tt = adminTarget(svc, inst, to);
   const rs = await svc.engine.replicaStatus(tt);
   if (!rs || rs.sqlRunning !== 'Yes' || rs.masterHost !== from.ip) throw new Error('the standby is not replicating from the primary; no switchover');
+  // The standby should be caught up before writes pause: wait for the primary's position first.
+  await svc.engine.waitGtid(tt, (await svc.engine.gtidState(ft)).binlogPos, catchUpTimeoutS);
   const t0 = Date.now();
+  const phases: Record<string, number> = {};
+  const mark = (k: string) => { phases[k] = Date.now() - t0; };
   await svc.engine.demote(ft);
+  mark('demoted');
   const { binlogPos } = await svc.engine.gtidState(ft);
   if (!(await svc.engine.waitGtid(tt, binlogPos, catchUpTimeoutS))) {
     await svc.engine.setReadOnly(ft, false);
     throw new Error(`the standby did not reach ${binlogPos} within ${catchUpTimeoutS} s; switchover abandoned, the primary is writable again`);
   }
+  mark('caughtUp');
   await promoteNode(svc, inst, from, to, log);
+  mark('promoted');
   const fresh = (await svc.store.getInstanceAnyTenant(inst.uuid))!;
   await moveEndpoint(svc, fresh, to);
-  log.warn({ from: from.id, to: to.id, writesPausedMs: Date.now() - t0 }, 'switchover done');
-  await refreshNodeConfig(svc, fresh, { ...from, role: 'standby' });
+  mark('endpointMoved');
+  log.warn({ from: from.id, to: to.id, writesPausedMs: Date.now() - t0, phases }, 'switchover done');
+  await persistRoles(svc, fresh, from, to);
   await svc.engine.startReplication(ft, replTarget(svc, fresh, to), 'current_pos');
   await repointReadOnly(svc, fresh, to, log);
   for (let i = 0; i < 25 && !(await svc.engine.enableSemiSync(tt)); i++) await new Promise((r) => setTimeout(r, 200));

@@ -11,7 +11,7 @@
  */
 import { InstanceStatus } from '../../instances/status.js';
 import { adminTarget } from '../../instances/nodes.js';
-import { moveEndpoint, promoteNode, repointReadOnly } from '../../ha/promotion.js';
+import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from '../../ha/promotion.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 
 export interface FailoverParams {
@@ -69,8 +69,9 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
     {
       name: 'move-endpoint',
       async run(ctx) {
-        const { inst, to } = await load(ctx);
+        const { inst, from, to } = await load(ctx);
         await moveEndpoint(ctx.svc, inst, to);
+        await persistRoles(ctx.svc, inst, from, to);
       },
     },
     {
