@@ -21,7 +21,8 @@ export const createInstanceTask: TaskDefinition = {
       name: 'start-nodes',
       async run(ctx) {
         const inst = await instanceOf(ctx);
-        for (const n of await ctx.svc.store.listNodes(inst.uuid)) await ensureNodeReady(ctx.svc, inst, n);
+        // Nodes are independent until replication is set up: start them side by side.
+        await Promise.all((await ctx.svc.store.listNodes(inst.uuid)).map((n) => ensureNodeReady(ctx.svc, inst, n)));
       },
     },
     {
