@@ -28,8 +28,16 @@ const THREADS = 4;
 const TABLES = 4;
 const TABLE_SIZE = 10_000;
 const TESTS = ['oltp_point_select', 'oltp_read_only'] as const;
-const MECHS = ['direct', 'nftables', 'haproxy', 'node'] as const;
-type Mech = (typeof MECHS)[number];
+const ALL_MECHS = ['direct', 'nftables', 'haproxy', 'node'] as const;
+type Mech = (typeof ALL_MECHS)[number];
+/** `--paths direct,nftables`: only these (direct is always measured: it is the baseline). */
+const MECHS: readonly Mech[] = (() => {
+  const want = strArg('paths')?.split(',');
+  if (!want) return ALL_MECHS;
+  const bad = want.filter((w) => !(ALL_MECHS as readonly string[]).includes(w));
+  if (bad.length) throw new Error(`unknown path(s) ${bad.join(',')}; known: ${ALL_MECHS.join(',')}`);
+  return ALL_MECHS.filter((m) => m === 'direct' || want.includes(m));
+})();
 /**
  * Orders of the four paths per round: a Williams square, so over 4 rounds each path runs once in
  * every position and follows every other path exactly once (a plain rotation would always run
@@ -86,13 +94,19 @@ async function main() {
     await sysbenchPrepare({ ...base, host: primary.ip }, TABLES, TABLE_SIZE, 4);
 
     const dir = trackDir(mkdtempSync('/tmp/orb-ep-'));
-    haproxyIp = await freeLoopbackIp(s.cidr);
-    writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(haproxyIp, primary.ip));
-    const hap = track(spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] }));
-    await waitListening(haproxyIp, 3306, hap, 'haproxy');
-    do nodeIp = await freeLoopbackIp(s.cidr); while (nodeIp === haproxyIp);
-    const fwd = track(spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench/tcp-forwarder.ts'), nodeIp, '3306', primary.ip, '3306'], { stdio: ['ignore', 'ignore', 'pipe'] }));
-    await waitListening(nodeIp, 3306, fwd, 'node forwarder');
+    let hap: ChildProcess | undefined;
+    let fwd: ChildProcess | undefined;
+    if (MECHS.includes('haproxy')) {
+      haproxyIp = await freeLoopbackIp(s.cidr);
+      writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(haproxyIp, primary.ip));
+      hap = track(spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] }));
+      await waitListening(haproxyIp, 3306, hap, 'haproxy');
+    }
+    if (MECHS.includes('node')) {
+      do nodeIp = await freeLoopbackIp(s.cidr); while (nodeIp === haproxyIp);
+      fwd = track(spawn(process.execPath, ['--import', TSX, join(ROOT, 'bench/tcp-forwarder.ts'), nodeIp, '3306', primary.ip, '3306'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+      await waitListening(nodeIp, 3306, fwd, 'node forwarder');
+    }
     targets = {
       direct: { ...base, host: primary.ip },
       nftables: { ...base, host: inst.IP },
@@ -104,7 +118,9 @@ async function main() {
     for (const m of MECHS) await sysbenchRun(targets[m], 'oltp_read_only', { threads: THREADS, time: 3, tables: TABLES, tableSize: TABLE_SIZE });
 
     for (let rd = 0; rd < ROUNDS; rd++) {
-      const order = WILLIAMS[rd % WILLIAMS.length]!.map((k) => MECHS[k]!);
+      const order = MECHS.length === 4 ? WILLIAMS[rd % WILLIAMS.length]!.map((k) => MECHS[k]!)
+        : MECHS.length === 2 ? (rd % 2 === 0 ? [...MECHS] : [...MECHS].reverse())
+          : MECHS.map((_, k) => MECHS[(k + rd) % MECHS.length]!);
       orders.push(order.join('→'));
       for (const test of TESTS) {
         for (const m of order) {
@@ -116,9 +132,8 @@ async function main() {
         }
       }
     }
-    hap.kill('SIGKILL');
-    fwd.kill('SIGKILL');
-    await Promise.all([exited(hap), exited(fwd)]);
+    for (const p of [hap, fwd]) p?.kill('SIGKILL');
+    await Promise.all([hap, fwd].map((p) => (p ? exited(p) : undefined)));
   } finally {
     await s.shutdown();
     cleanupAll();

@@ -6,7 +6,7 @@
  * for until it is gone) before the next create. Also: how long after RUNNING the HA pair reports
  * semi-sync ON (DescribeDBInstances.HaSemiSync).
  *
- *   npm run bench:ha-provision -- [--runs 10] [--json out.json] [--no-results]
+ *   npm run bench:ha-provision -- [--runs 10] [--json out.json] [--no-results] [--root OTHER_CHECKOUT] [--logs DIR]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
@@ -63,6 +63,11 @@ async function main() {
   const mach = machine();
   const s = await startHaServe();
   process.stderr.write(`serve ${s.url} home ${s.home} pipe ${s.cidr}\n`);
+  // --compare DIR: a second serve running another checkout's sources; its HA creates interleave with the others.
+  const compareRoot = strArg('compare');
+  const s2 = compareRoot ? await startHaServe({}, compareRoot) : undefined;
+  if (s2) process.stderr.write(`compare serve (${compareRoot}) ${s2.url} home ${s2.home} pipe ${s2.cidr}\n`);
+  const haB: One[] = [];
   const ha: One[] = [];
   const basic: One[] = [];
   const order: string[] = [];
@@ -72,18 +77,24 @@ async function main() {
     const b = await createOnce(s, HA_1C2G);
     warm.push(`basic ${round(a.totalMs)} ms, HA ${round(b.totalMs)} ms`);
     process.stderr.write(`warm-up: ${warm[0]}\n`);
+    if (s2) await createOnce(s2, HA_1C2G);
     for (let i = 0; i < RUNS; i++) {
-      const seq = i % 2 === 0 ? (['basic', 'ha'] as const) : (['ha', 'basic'] as const);
+      const seq: Array<'basic' | 'ha' | 'haB'> = s2
+        ? ([['basic', 'ha', 'haB'], ['ha', 'haB', 'basic'], ['haB', 'basic', 'ha'], ['basic', 'haB', 'ha'], ['haB', 'ha', 'basic'], ['ha', 'basic', 'haB']] as const)[i % 6]!.slice()
+        : i % 2 === 0 ? ['basic', 'ha'] : ['ha', 'basic'];
       for (const side of seq) {
         if (side === 'ha') ha.push(await createOnce(s, HA_1C2G));
+        else if (side === 'haB') haB.push(await createOnce(s2!, HA_1C2G));
         else basic.push(await createOnce(s, BASIC_1C2G));
       }
+      if (s2) process.stderr.write(`  compare HA ${fmt(haB.at(-1)!.totalMs)} ${JSON.stringify(haB.at(-1)!.phases)}\n`);
       order.push(seq.join('→'));
       const h = ha.at(-1)!;
       process.stderr.write(`run ${i + 1}/${RUNS}: basic ${fmt(basic.at(-1)!.totalMs)}, HA ${fmt(h.totalMs)} (semi-sync ON at ${h.semiSyncOnMs === undefined ? '?' : fmt(h.semiSyncOnMs)}) ${JSON.stringify(h.phases)}\n`);
     }
   } finally {
     await s.shutdown();
+    await s2?.shutdown();
     cleanupAll();
   }
   const haT = ha.map((r) => r.totalMs);
@@ -104,13 +115,20 @@ async function main() {
       totalMs: bT.map((x) => round(x)), median: round(median(bT)), max: round(max(bT)), min: round(min(bT)),
       phaseMedians: Object.fromEntries(bnames.map((k) => [k, med(basic, k)])),
     },
+    ...(s2 ? {
+      compare: {
+        root: compareRoot, totalMs: haB.map((r) => round(r.totalMs)), median: round(median(haB.map((r) => r.totalMs))), max: round(max(haB.map((r) => r.totalMs))),
+        phaseMedians: Object.fromEntries([...new Set(haB.flatMap((o) => Object.keys(o.phases)))].map((k) => [k, med(haB, k)])),
+        ratioToHa: round(median(haB.map((r) => r.totalMs)) / median(haT), 3), ratioToBasic: round(median(haB.map((r) => r.totalMs)) / median(bT), 3),
+      },
+    } : {}),
     ratioOfMedians: round(median(haT) / median(bT), 3),
     pairedRatios: haT.map((x, i) => round(x / bT[i]!, 3)),
   };
   const out = jsonOutArg();
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  if (!flag('no-results')) writeHaResults('ha-provision', markdown(result));
+  if (!flag('no-results') && !s2) writeHaResults('ha-provision', markdown(result));
 }
 
 function markdown(r: any): string {

@@ -39,9 +39,10 @@ export interface HaServe extends Serve {
   shutdown(): Promise<void>;
 }
 
-export async function startHaServe(config: Record<string, unknown> = {}): Promise<HaServe> {
+/** `--root DIR` runs the sources of another checkout (before/after comparisons of a src change). */
+export async function startHaServe(config: Record<string, unknown> = {}, root = strArg('root')): Promise<HaServe> {
   const net = await freeLoopbackNet(24);
-  const s = await startServe({ cidr: net.cidr, config });
+  const s = await startServe({ cidr: net.cidr, config, root });
   nftTables.add(nftTableName(s.home));
   const client = new TestClient(s.url, s.creds);
   return {

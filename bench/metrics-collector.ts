@@ -190,6 +190,7 @@ function appendResults(r: any): void {
     '', `Collector cost in serve: on ${r.serveCpuPctOn} % − off ${r.serveCpuPctOff} % = **${r.collectorCostPctOfCore} % of one core** ` +
     `(target < 2 %: ${r.targets.collector.met ? 'met' : 'NOT met'}); on the databases' side: ${r.dbSideCostPctOfCore} % of one core for all ${r.settings.instances} together.`, '',
   ];
+  lines.push('<!-- /metrics:collector -->', '');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   appendFileSync(file, (existing && !existing.endsWith('\n') ? '\n' : '') + lines.join('\n'));
 }

@@ -11,6 +11,7 @@
  *
  *   npm run bench:metrics-query -- [--duration 15] [--rounds 3] [--connections 10] [--json out.json] [--no-results]
  *                                  [--profile DIR]   (serve under node --cpu-prof; profile in DIR)
+ *                                  [--append FILE]   (only write the RESULTS.md section of an earlier --json)
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -203,11 +204,14 @@ function appendResults(r: any): void {
     `${r.storage.bytesPerPoint} bytes per point, **${(r.storage.steadyStateBytesPerInstance / 2 ** 20).toFixed(2)} MiB per instance**; one day of collection adds ` +
     `${r.storage.pointsPerInstanceDay.toLocaleString('en')} points = **${Math.round(r.storage.bytesPerInstanceDay / 1024)} KiB per instance-day**, and retention removes as much each day.`, '',
   ];
+  lines.push('<!-- /metrics:query -->', '');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   appendFileSync(file, (existing && !existing.endsWith('\n') ? '\n' : '') + lines.join('\n'));
 }
 
-main().then(() => process.exit(0), (e) => {
+// --append FILE: write the RESULTS.md section of an earlier run's --json output (no new run).
+const APPEND = opt('append');
+(APPEND ? Promise.resolve(appendResults(JSON.parse(readFileSync(APPEND, 'utf8')))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:metrics-query failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);
