@@ -152,15 +152,17 @@ async function main() {
   const result = {
     benchmark: 'endpoint', startedAt: startedAt.toISOString(), machine: mach, revision: sourceRevision(), haproxy: haproxyVersion, sysbench: sysbenchVersion,
     command: `node --import tsx bench/endpoint.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    rounds: ROUNDS, timeS: TIME, threads: THREADS, tables: TABLES, tableSize: TABLE_SIZE, orders, summary,
+    paths: MECHS, rounds: ROUNDS, timeS: TIME, threads: THREADS, tables: TABLES, tableSize: TABLE_SIZE, orders, summary,
     target: 'openrds endpoint (nftables) QPS >= 0.85 x direct in both tests', met: worstNft >= 0.85,
   };
   const out = jsonOutArg();
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  if (!flag('no-results')) writeHaResults('endpoint', markdown(result));
+  if (!flag('no-results')) writeHaResults(resultKey(result), markdown(result));
 }
 
+const pathsOf = (r: any): Mech[] => r.paths ?? [...ALL_MECHS];
+const resultKey = (r: any) => (pathsOf(r).length === ALL_MECHS.length ? 'endpoint' : `endpoint-${pathsOf(r).join('-')}`);
 const worst = (r: any, m: Mech) => Math.min(r.summary.oltp_point_select[m].medianPairedRatio, r.summary.oltp_read_only[m].medianPairedRatio);
 
 function choice(r: any): string {
@@ -179,16 +181,18 @@ function markdown(r: any): string {
   const label: Record<Mech, string> = {
     direct: 'direct to the primary (baseline)', nftables: '**openrds endpoint: nftables DNAT**', haproxy: `haproxy ${/version (\S+)/.exec(r.haproxy)?.[1] ?? ''} TCP mode`, node: 'naive Node.js forwarder (pipe)',
   };
-  const rows = MECHS.map((m) => {
+  const mechs = pathsOf(r);
+  const full = mechs.length === ALL_MECHS.length;
+  const rows = mechs.map((m) => {
     const a = r.summary.oltp_point_select[m];
     const b = r.summary.oltp_read_only[m];
     return `| ${label[m]} | ${a.medianQps} | ${a.medianPairedRatio} (${a.ratioOfMedians}) | ${a.medianP95Ms} | ${b.medianQps} | ${b.medianPairedRatio} (${b.ratioOfMedians}) | ${b.medianP95Ms} |`;
   });
-  return `### Endpoint overhead and the choice of mechanism (\`npm run bench:endpoint\`)
+  return `### ${full ? 'Endpoint overhead and the choice of mechanism' : `Endpoint overhead, ${mechs.join(' vs ')} only`} (\`npm run bench:endpoint${full ? '' : ` -- --paths ${mechs.join(',')} --rounds ${r.rounds}`}\`)
 
 ${r.startedAt}, revision ${r.revision}, ${r.machine}; ${r.sysbench}, ${r.haproxy.split(' - ')[0]}. One HA instance (1C2G);
 sysbench --threads=${r.threads} --time=${r.timeS} --tables=${r.tables} --table-size=${r.tableSize} (prepared once through the primary), ${r.rounds} rounds,
-each running every test against every path, in orders forming a Williams square (${r.orders.join('; ')}). QPS = sysbench's queries/s; ratio to
+each running every test against every path, ${full ? 'in orders forming a Williams square' : 'alternating the order'} (${r.orders.join('; ')}). QPS = sysbench's queries/s; ratio to
 direct = median of the per-round paired ratios (ratio of the medians in brackets).
 
 | path | point_select QPS | × direct | p95 ms | read_only QPS | × direct | p95 ms |
@@ -196,16 +200,16 @@ direct = median of the per-round paired ratios (ratio of the medians in brackets
 ${rows.join('\n')}
 
 - Target: openrds endpoint ≥ 0.85× direct → **${r.met ? 'MET' : 'MISSED'}** (point_select ${r.summary.oltp_point_select.nftables.medianPairedRatio}×, read_only ${r.summary.oltp_read_only.nftables.medianPairedRatio}×).
-- Ranking by the worse of the two ratios: ${[...MECHS].filter((m) => m !== 'direct').sort((a, b) => worst(r, b) - worst(r, a)).map((m) => `${m} ${worst(r, m)}×`).join(' > ')}.
+${full ? `- Ranking by the worse of the two ratios: ${mechs.filter((m) => m !== 'direct').sort((a, b) => worst(r, b) - worst(r, a)).map((m) => `${m} ${worst(r, m)}×`).join(' > ')}.
 - **Choice: ${choice(r)}**
-- Per-round QPS — point_select: ${MECHS.map((m) => `${m} ${r.summary.oltp_point_select[m].qps.join('/')}`).join('; ')}.
-  read_only: ${MECHS.map((m) => `${m} ${r.summary.oltp_read_only[m].qps.join('/')}`).join('; ')}.
+` : ''}- Per-round QPS — point_select: ${mechs.map((m) => `${m} ${r.summary.oltp_point_select[m].qps.join('/')}`).join('; ')}.
+  read_only: ${mechs.map((m) => `${m} ${r.summary.oltp_read_only[m].qps.join('/')}`).join('; ')}.
 `;
 }
 
 // `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
 const rendered = strArg('render');
-(rendered ? Promise.resolve(writeHaResults('endpoint', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
+(rendered ? Promise.resolve((() => { const r = JSON.parse(readFileSync(rendered, 'utf8')); writeHaResults(resultKey(r), markdown(r)); })()) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:endpoint failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

@@ -42,6 +42,7 @@ function haFields(i: Instance) {
   return {
     HaSemiSync: ha.semiSync === undefined ? 'UNKNOWN' : ha.semiSync ? 'ON' : 'ASYNC',
     HaFailoverCount: ha.failovers?.length ?? 0,
+    HaSwitchoverCount: ha.switchovers ?? 0,
     HaLastFailoverTime: last ? apiTime(last) : '',
   };
 }

@@ -2,6 +2,8 @@
 export interface HaState {
   /** Epoch ms of each automatic failover or switchover, newest last (trimmed to the flap window). */
   failovers?: number[];
+  /** How many controlled switchovers (rolling restarts) happened; they do not count for the flap guard. */
+  switchovers?: number;
   /** Last semi-sync observation on the primary: true = acknowledged commits are on the standby. */
   semiSync?: boolean;
   semiSyncCheckedAt?: number;

@@ -8,21 +8,24 @@ import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { parseHaState } from './ha-state.js';
 
-/** Makes `to` the primary: replication stopped and reset, writes allowed, roles swapped in the store. */
-export async function promoteNode(svc: Services, inst: Instance, from: Node, to: Node, log: Logger): Promise<void> {
+/**
+ * Makes `to` the primary: replication stopped and reset, writes allowed, roles swapped in the
+ * store. Failovers are counted for the flap guard; controlled switchovers are not.
+ */
+export async function promoteNode(svc: Services, inst: Instance, from: Node, to: Node, log: Logger, kind: 'failover' | 'switchover' = 'failover'): Promise<void> {
   if (to.role !== 'primary') {
     const t = adminTarget(svc, inst, to);
     await svc.engine.promote(t);
     const { binlogPos } = await svc.engine.gtidState(t);
     const now = svc.clock.now();
     const ha = parseHaState(inst.ha_state);
-    const failovers = [...(ha.failovers ?? []), now].slice(-20);
+    const failovers = kind === 'failover' ? [...(ha.failovers ?? []), now].slice(-20) : ha.failovers;
     await svc.store.db.transaction().execute(async (trx) => {
       await trx.updateTable('nodes').set({ role: 'standby' }).where('id', '=', from.id).execute();
       await trx.updateTable('nodes').set({ role: 'primary' }).where('id', '=', to.id).execute();
       // No standby yet: commits are asynchronous until the old primary replicates again.
       await trx.updateTable('instances').set({
-        ha_state: JSON.stringify({ ...ha, failovers, promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }),
+        ha_state: JSON.stringify({ ...ha, failovers, switchovers: (ha.switchovers ?? 0) + (kind === 'switchover' ? 1 : 0), promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }),
         updated_at: now,
       }).where('uuid', '=', inst.uuid).execute();
     });

@@ -35,7 +35,7 @@ export async function switchover(svc: Services, inst: Instance, log: Logger, cat
     throw new Error(`the standby did not reach ${binlogPos} within ${catchUpTimeoutS} s; switchover abandoned, the primary is writable again`);
   }
   mark('caughtUp');
-  await promoteNode(svc, inst, from, to, log);
+  await promoteNode(svc, inst, from, to, log, 'switchover');
   mark('promoted');
   const fresh = (await svc.store.getInstanceAnyTenant(inst.uuid))!;
   await moveEndpoint(svc, fresh, to);

@@ -96,7 +96,7 @@ test('a grant made through the API holds on the primary and on the standby', asy
   assert.deepEqual(data.find((a: any) => a.AccountName === 'app').DatabasePrivileges.map((p: any) => [p.DBName, p.AccountPrivilegeType]), [['db1', 'ReadOnly']]);
 });
 
-test('parameters run on both nodes; a restart-only one restarts the standby first, then the primary, in place', async () => {
+test('parameters run on both nodes; a restart-only one restarts the standby first, then hands over by a switchover', async () => {
   const before = await waitHealthy();
   const nodes = homeNodes(s.home);
   const primary = (await writableNode(nodes, 'root', PW))!;
@@ -106,17 +106,19 @@ test('parameters run on both nodes; a restart-only one restarts the standby firs
   const after = await waitHealthy();
   assert.equal((await s.client.ok('DescribeTask', { TaskId: r.taskId }, { method: 'GET' })).data.Status, 'FINISH');
   assert.equal(after.HaFailoverCount, before.HaFailoverCount, 'a controlled restart is not a failover');
+  assert.equal(after.HaSwitchoverCount, before.HaSwitchoverCount + 1, 'the primary handed over by a switchover');
   const now = homeNodes(s.home);
   for (const n of now) {
     assert.deepEqual(await variables(n.ip, 'wait_timeout', 'back_log'), { wait_timeout: '600', back_log: '120' }, n.id);
     assert.notEqual(n.pid, nodes.find((x) => x.id === n.id)!.pid, `${n.id} was restarted`);
   }
-  assert.equal((await writableNode(now, 'root', PW))?.id, primary.id, 'the primary is still the primary');
+  // HA rolling restart: the old standby is the primary now, the old primary restarted as the standby.
+  assert.equal((await writableNode(now, 'root', PW))?.id, standby.id, 'the restarted standby took over');
   // The standby replicates again after both restarts.
   const w = await mysql.createConnection({ host: inst.IP, port: inst.Port, user: 'root', password: PW });
   await w.query('INSERT INTO db1.t VALUES (10)');
   await w.end();
-  await onNode(standby.ip, 'root', PW, 'SELECT id FROM db1.t WHERE id = 10', (x) => x.ok && x.rows!.length === 1);
+  await onNode(primary.ip, 'root', PW, 'SELECT id FROM db1.t WHERE id = 10', (x) => x.ok && x.rows!.length === 1);
   const { data } = await s.client.ok('DescribeDBParameterModifyHistory', {
     InstanceUuid: uuid, StartTime: '2000-01-01 00:00:00', EndTime: '2100-01-01 00:00:00',
   }, { method: 'GET' });
