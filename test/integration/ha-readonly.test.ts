@@ -134,15 +134,19 @@ test('after a failover the read-only instance follows the new primary', async ()
   process.kill(old.pid, 'SIGKILL');
   await sleep(300);
   await s.client.waitStatus(primary.InstanceUuid, 'RUNNING', 60_000);
-  const pc = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW });
+  // The failover may not have started yet (detection takes a few monitor rounds): retry until a write lands.
   let id = 0;
-  for (let i = 0; i < 100 && !id; i++) {
+  for (let i = 0; i < 300 && !id; i++) {
     try {
-      const [r] = await pc.query("INSERT INTO app.t (v) VALUES ('after')") as any;
-      id = r.insertId;
+      const pc = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW, connectTimeout: 1000 });
+      try {
+        const [r] = await pc.query("INSERT INTO app.t (v) VALUES ('after')") as any;
+        id = r.insertId;
+      } finally {
+        pc.destroy();
+      }
     } catch { await sleep(100); }
   }
-  await pc.end();
   assert.ok(id > 0);
   const rc = await mysql.createConnection({ host: ro.IP, port: ro.Port, user: 'root', password: PW });
   const t0 = Date.now();

@@ -58,7 +58,7 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
     proc = spawn(BIN, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     const from = logBuf.length; // match only this launch's output
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logBuf}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logBuf}`)), 120_000);
       const onData = (d: Buffer) => {
         logBuf += d.toString();
         const m = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(logBuf.slice(from));
