@@ -128,7 +128,7 @@ async function main() {
   const out = jsonOutArg();
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  if (!flag('no-results') && !s2) writeHaResults('ha-provision', markdown(result));
+  if (!flag('no-results')) writeHaResults('ha-provision', markdown(result));
 }
 
 function markdown(r: any): string {
@@ -136,7 +136,7 @@ function markdown(r: any): string {
 
 ${r.startedAt}, revision ${r.revision}, ${r.machine}. CreateDBInstance (POST, with a Password) → DescribeDBInstances
 shows RUNNING (polled every 20 ms); HA 1C2G (17060: primary + semi-sync standby + nftables endpoint) beside basic 1C2G (27060)
-on the same serve, interleaved (${r.order.slice(0, 2).join(', ')}, …), after one warm-up pair; each instance deleted before the next.
+on the same serve, interleaved (${r.order.slice(0, 2).join(', ')}, …), after one warm-up ${r.compare ? 'round' : 'pair'}; each instance deleted before the next.
 
 | | median | max | min | runs |
 | --- | --- | --- | --- | --- |
@@ -145,7 +145,10 @@ on the same serve, interleaved (${r.order.slice(0, 2).join(', ')}, …), after o
 
 - Ratio HA / basic (medians): **${r.ratioOfMedians}×** (paired per run: median ${round(median(r.pairedRatios), 3)}).
 - HA reports HaSemiSync ON ${r.ha.medianSemiSyncOn === null ? '(never seen)' : `${fmt(r.ha.medianSemiSyncOn)} after the POST (median)`}.
-- HA phase medians (ms): ${Object.entries(r.ha.phaseMedians).map(([k, v]) => `${k} ${v}`).join(', ')}.
+${r.compare ? `- Same run, a second serve on \`${r.compare.root}\` (another checkout, see the note below), its HA creates interleaved with the others:
+  **${fmt(r.compare.median)}** median (max ${fmt(r.compare.max)}; runs ${r.compare.totalMs.map(fmt).join(', ')}); ratio to this tree's HA ${r.compare.ratioToHa}×, to basic ${r.compare.ratioToBasic}×;
+  its phase medians: ${Object.entries(r.compare.phaseMedians).map(([k, v]) => `${k} ${v}`).join(', ')}.
+` : ''}- HA phase medians (ms): ${Object.entries(r.ha.phaseMedians).map(([k, v]) => `${k} ${v}`).join(', ')}.
 - Basic phase medians (ms): ${Object.entries(r.basic.phaseMedians).map(([k, v]) => `${k} ${v}`).join(', ')}.
 `;
 }

@@ -7,6 +7,7 @@ need_apt=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server mariadb-client)
 command -v mariadb-backup >/dev/null 2>&1 || need_apt+=(mariadb-backup)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # HA endpoints are kernel DNAT rules (nftables); moving one forgets old flows (conntrack).
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need_apt+=(conntrack)
