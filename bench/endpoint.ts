@@ -143,7 +143,7 @@ async function main() {
     const q = qps[t]![m];
     const d = qps[t]!.direct;
     return [m, {
-      qps: q.map((x) => round(x)), medianQps: round(median(q)), medianP95Ms: median(p95[t]![m]),
+      qps: q.map((x) => round(x)), medianQps: round(median(q)), medianP95Ms: round(median(p95[t]![m]), 2),
       ratioOfMedians: round(median(q) / median(d), 3),
       pairedRatios: q.map((x, i) => round(x / d[i]!, 3)), medianPairedRatio: round(median(q.map((x, i) => x / d[i]!)), 3),
     }];
@@ -186,7 +186,7 @@ function markdown(r: any): string {
   const rows = mechs.map((m) => {
     const a = r.summary.oltp_point_select[m];
     const b = r.summary.oltp_read_only[m];
-    return `| ${label[m]} | ${a.medianQps} | ${a.medianPairedRatio} (${a.ratioOfMedians}) | ${a.medianP95Ms} | ${b.medianQps} | ${b.medianPairedRatio} (${b.ratioOfMedians}) | ${b.medianP95Ms} |`;
+    return `| ${label[m]} | ${a.medianQps} | ${a.medianPairedRatio} (${a.ratioOfMedians}) | ${round(a.medianP95Ms, 2)} | ${b.medianQps} | ${b.medianPairedRatio} (${b.ratioOfMedians}) | ${round(b.medianP95Ms, 2)} |`;
   });
   return `### ${full ? 'Endpoint overhead and the choice of mechanism' : `Endpoint overhead, ${mechs.join(' vs ')} only`} (\`npm run bench:endpoint${full ? '' : ` -- --paths ${mechs.join(',')} --rounds ${r.rounds}`}\`)
 
