@@ -166,7 +166,14 @@ test('deleting the read-only instance removes only it', async () => {
   const d = await s.client.ok('DescribeDBInstances', { InstanceUuid: primary.InstanceUuid }, { method: 'GET' });
   assert.deepEqual(d.data[0].RoGroups, []);
   assert.notEqual(d.data[0].Status, 'DELETING');
-  await s.client.waitStatus(primary.InstanceUuid, 'RUNNING', 60_000); // its standby may still be rebuilding
-  await s.client.ok('DeleteDBInstance', { InstanceUuid: primary.InstanceUuid });
+  // The old primary of the failover test may still be repaired (REBUILDING): like Terraform, wait and retry.
+  for (let i = 0; ; i++) {
+    await s.client.waitStatus(primary.InstanceUuid, 'RUNNING', 60_000);
+    const r = await s.client.call('DeleteDBInstance', { InstanceUuid: primary.InstanceUuid });
+    if (r.body.Code === 'Success') break;
+    assert.equal(r.body.Code, 'ResourceInUse', JSON.stringify(r.body));
+    assert.ok(i < 30, 'the primary became deletable');
+    await sleep(500);
+  }
   await s.client.waitStatus(primary.InstanceUuid, 'gone');
 });
