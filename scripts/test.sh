@@ -19,6 +19,9 @@ pkill -9 -f -- "serve --home ${prefix}" 2>/dev/null || true
 for t in $(nft list tables 2>/dev/null | awk '/openrds_/ {print $3}'); do
   nft list table ip "$t" 2>/dev/null | grep -q "comment \"${prefix}" && nft delete table ip "$t"
 done
+# Data volumes (src/provisioner/local/volumes.ts): detach before removing, or rm would empty a
+# mounted filesystem, fail on its mount point, and leave the loop device attached.
+awk -v p="$prefix" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | xargs -r -n1 umount -l 2>/dev/null || true
 rm -rf "${prefix}"* 2>/dev/null || true
 # Node cgroups (src/provisioner/local/cgroups.ts) with no process left; the kernel refuses
 # (EBUSY) to remove a group that still has one, so groups in use stay.

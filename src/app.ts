@@ -13,6 +13,7 @@ import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
 import { homePaths, openHomeStore, openMasterKey } from './home.js';
 import { isAlive } from './provisioner/local/proc.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
+import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
 import { MetricsCollector } from './metrics/collector.js';
 import { metricsRoute, PromMetrics } from './metrics/prometheus.js';
@@ -42,13 +43,15 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
   await backupStorage.init();
   const svc: Services = {
-    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine), masterKey: openMasterKey(cfg.home),
+    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage), masterKey: openMasterKey(cfg.home),
     clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
     backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };
   if (svc.provisioner.limitsEnforced === 'advisory') {
     log.warn('CPU/RAM limits are advisory: no writable cgroup v1 or v2 here, only the engine settings follow the spec');
   } else log.info({ limits: svc.provisioner.limitsEnforced }, 'CPU/RAM limits enforced by cgroups');
+  if (svc.provisioner.volumes === 'watch') log.warn({ reason: svc.provisioner.volumesReason }, 'disk limits are watched, not enforced by a filesystem');
+  else log.info({ volumes: svc.provisioner.volumes }, 'disk limits enforced by a loop-mounted XFS volume per node');
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 
@@ -64,6 +67,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
 
   const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }));
   const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }));
+  const diskGuard = new DiskGuard(svc, log.child({ part: 'disk-guard' }));
   const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys() });
   const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
@@ -77,6 +81,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
   runner.start();
   watchdog.start();
+  diskGuard.start();
   collector?.start();
   retention.start();
   haMonitor.start();
@@ -88,6 +93,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     async close() {
       await app.close();
       await watchdog.stop();
+      await diskGuard.stop();
       await collector?.stop();
       await retention.stop();
       await haMonitor.stop();

@@ -84,6 +84,9 @@ export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, r
     Ram: Number(i.ram_gb) * 1024,
     Disks: Number(i.disk_gb),
     DiskType: i.disk_type,
+    // The disk guard (docs/storage.md): the fullest node's used share, and whether it holds the instance read-only.
+    DiskUsedPercent: i.disk_used_pct === null || i.disk_used_pct === undefined ? null : Number(i.disk_used_pct),
+    DiskReadOnly: Number(i.disk_read_only ?? 0) === 1,
     PaasGoodsId: Number(i.paas_goods_id),
     ArchitectureType: Number(i.architecture),
     RegionId: i.region_id,

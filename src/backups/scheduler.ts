@@ -9,6 +9,7 @@
  * Time comes from svc.clock, so tests drive it with a fake clock.
  */
 import type { Logger } from 'pino';
+import { PeriodicLoop } from '../common/periodic-loop.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType } from './backup-status.js';
@@ -19,24 +20,19 @@ import { newBackup, startBackupDeletion } from './submit.js';
 const ACTIVE = new Set(['NEW', 'DOING']);
 
 export class BackupScheduler {
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
-  private stopped = false;
 
-  constructor(private readonly svc: Services, private readonly log: Logger) {}
-
-  start(): void {
-    const tick = () => {
-      this.round = this.runOnce().catch((err) => this.log.error({ err }, 'backup scheduler round failed'))
-        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.svc.config.backups.schedulerIntervalMs); });
-    };
-    tick();
+  constructor(private readonly svc: Services, private readonly log: Logger) {
+    this.loop = new PeriodicLoop('backup scheduler', () => this.svc.config.backups.schedulerIntervalMs, () => this.runOnce(), this.log);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.round;
+  private readonly loop: PeriodicLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async runOnce(): Promise<void> {

@@ -46,9 +46,10 @@ export function registerAdminCommands(program: Command): void {
     .description('stop every database process of this home (data is kept; `serve` restarts them)')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .option('--kill', 'SIGKILL instead of a clean shutdown')
+    .option('--unmount', 'also unmount the data volumes (before removing the home, or to move it)')
     .action(async (o) => {
       const cfg = loadConfig({ home: o.home });
-      const prov = new LocalProvisioner(cfg.home, new MariaDbEngine(cfg.engine.binDir));
+      const prov = new LocalProvisioner(cfg.home, new MariaDbEngine(cfg.engine.binDir), cfg.engine.binDir, cfg.storage);
       const running = await prov.listRunning();
       for (const r of running) {
         if (o.kill) process.kill(r.pid, 'SIGKILL');
@@ -56,5 +57,9 @@ export function registerAdminCommands(program: Command): void {
         process.stdout.write(`stopped node ${r.nodeId} (pid ${r.pid})\n`);
       }
       if (!running.length) process.stdout.write('no database process runs under this home\n');
+      if (o.unmount) {
+        if (o.kill) await new Promise((r) => setTimeout(r, 500)); // let the killed servers close their files
+        for (const id of await prov.releaseStoppedVolumes()) process.stdout.write(`unmounted the data volume of node ${id}\n`);
+      }
     });
 }

@@ -25,6 +25,8 @@ export interface Config {
   ha: HaConfig;
   /** Backups: storage folder, download URLs, retention, scheduler (docs/backups.md). */
   backups: BackupConfig;
+  /** Data volumes and the disk guard (docs/storage.md). */
+  storage: StorageConfig;
   /** Monitoring (docs/monitoring.md). */
   metrics: {
     /** Collect metrics of every node; off leaves DescribeDBInstancePerformance with stored points only. */
@@ -44,6 +46,35 @@ export interface Config {
     /** Stop timeout before SIGKILL. */
     stopTimeoutMs: number;
   };
+}
+
+export interface StorageConfig {
+  /**
+   * `auto`: a loop-mounted sparse XFS image per node where the host allows it (root, loop
+   * devices, xfsprogs), else `watch`. `loop`: refuse to start without. `watch`: plain folders,
+   * the disk guard measures their size against the DiskValue.
+   */
+  volumes: 'auto' | 'loop' | 'watch';
+  /** Bytes that one GB of DiskValue stands for: 1 GiB. Tests set a few MiB to fill a disk quickly. */
+  gbBytes: number;
+  /** At this used share of a node's disk the instance is made read-only (MariaDB hangs commits when a binlog cannot grow). */
+  readOnlyAtPercent: number;
+  /** A read-only instance becomes writable again below this share (after ModifyDBInstanceSpec added disk). */
+  writableBelowPercent: number;
+  /** How often the disk guard measures every node (statfs: a few µs per node). */
+  guardIntervalMs: number;
+}
+
+export const DEFAULT_STORAGE: StorageConfig = { volumes: 'auto', gbBytes: 1024 ** 3, readOnlyAtPercent: 95, writableBelowPercent: 90, guardIntervalMs: 500 };
+
+export function validateStorage(s: StorageConfig): string[] {
+  const errs: string[] = [];
+  if (!['auto', 'loop', 'watch'].includes(s.volumes)) errs.push(`volumes must be auto, loop or watch, got ${JSON.stringify(s.volumes)}`);
+  if (!(Number.isInteger(s.gbBytes) && s.gbBytes >= 1024 * 1024)) errs.push(`gbBytes must be an integer ≥ 1048576, got ${s.gbBytes}`);
+  if (!(s.readOnlyAtPercent > 0 && s.readOnlyAtPercent <= 100)) errs.push(`readOnlyAtPercent must be in (0, 100], got ${s.readOnlyAtPercent}`);
+  if (!(s.writableBelowPercent > 0 && s.writableBelowPercent <= s.readOnlyAtPercent)) errs.push(`writableBelowPercent must be in (0, readOnlyAtPercent], got ${s.writableBelowPercent}`);
+  if (!(s.guardIntervalMs >= 100 && s.guardIntervalMs <= 60_000)) errs.push(`guardIntervalMs must be 100–60000, got ${s.guardIntervalMs}`);
+  return errs;
 }
 
 export function parseListen(s: string): { host: string; port: number } {
@@ -68,6 +99,7 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
     reconciler: { intervalMs: 1000, ...(fromFile.reconciler ?? {}) },
     ha: { ...DEFAULT_HA_CONFIG, ...(fromFile.ha ?? {}) },
     backups: { ...DEFAULT_BACKUP_CONFIG, ...(fromFile.backups ?? {}) },
+    storage: { ...DEFAULT_STORAGE, ...(fromFile.storage ?? {}) },
     engine: { binDir: '', stopTimeoutMs: 30000, ...(fromFile.engine ?? {}) },
     metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, ...(fromFile.metrics ?? {}) },
   };
@@ -76,6 +108,8 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
   // Default: half the interval, at most 5 s, so that a hung node never delays the next round.
   if (!m.nodeTimeoutMs) m.nodeTimeoutMs = Math.min(5000, Math.floor(m.intervalMs / 2));
   if (!(m.nodeTimeoutMs > 0 && m.nodeTimeoutMs < m.intervalMs)) throw new Error(`metrics.nodeTimeoutMs must be below metrics.intervalMs in ${file}`);
+  const storageErrs = validateStorage(cfg.storage);
+  if (storageErrs.length) throw new Error(`invalid storage section in ${file}: ${storageErrs.join('; ')}`);
   const backupErrs = validateBackupConfig(cfg.backups);
   if (backupErrs.length) throw new Error(`invalid backups section in ${file}: ${backupErrs.join('; ')}`);
   const errs = validateCatalog(cfg.catalog);

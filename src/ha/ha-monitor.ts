@@ -5,6 +5,7 @@
  * a RepairStandby task, or repointing the endpoint. See docs/ha.md.
  */
 import type { Logger } from 'pino';
+import { PeriodicLoop } from '../common/periodic-loop.js';
 import { addrKey } from '../endpoints/endpoints.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -25,24 +26,19 @@ interface Memory {
 const SEMI_SYNC_RETRY_MS = 3000;
 
 export class HaMonitor {
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private round?: Promise<void>;
   private readonly memory = new Map<string, Memory>();
-  constructor(private readonly svc: Services, private readonly log: Logger) {}
-
-  start(): void {
-    const tick = () => {
-      this.round = this.runOnce().catch((err) => this.log.error({ err }, 'HA round failed'))
-        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.svc.config.ha.checkIntervalMs); });
-    };
-    tick();
+  constructor(private readonly svc: Services, private readonly log: Logger) {
+    this.loop = new PeriodicLoop('HA monitor', () => this.svc.config.ha.checkIntervalMs, () => this.runOnce(), this.log);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.round;
+  private readonly loop: PeriodicLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async runOnce(): Promise<void> {

@@ -181,7 +181,7 @@ export class MetricsCollector {
         return;
       }
       if (this.failing.delete(j.node.id)) this.log.info({ instance: j.instance.uuid, node: j.node.id }, 'node answers the metrics collector again');
-      const values = deriveValues(this.prev.get(j.node.id), r, { cpu: j.instance.cpu, ramGb: j.instance.ram_gb, diskGb: j.instance.disk_gb }, maxGap);
+      const values = deriveValues(this.prev.get(j.node.id), r, { cpu: j.instance.cpu, ramGb: j.instance.ram_gb, diskGb: j.instance.disk_gb, gbBytes: this.svc.config.storage.gbBytes }, maxGap);
       this.prev.set(j.node.id, r);
       saved.push({ node_id: j.node.id, at: r.at, reading: JSON.stringify(r) });
       outcomes.push({ ...base, values });

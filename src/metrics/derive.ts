@@ -32,6 +32,8 @@ export interface NodeLimits {
   cpu: number;
   ramGb: number;
   diskGb: number;
+  /** Bytes per DiskValue GB (storage.gbBytes); default 1 GiB. */
+  gbBytes?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface NodeLimits {
 export function deriveValues(prev: NodeReading | undefined, cur: NodeReading, limits: NodeLimits, maxGapMs: number): MetricValues {
   const v: MetricValues = {};
   if (cur.rssBytes !== undefined && limits.ramGb > 0) v.mysql_mem_usage = (cur.rssBytes / (limits.ramGb * GIB)) * 100;
-  if (cur.diskBytes !== undefined && limits.diskGb > 0) v.mysql_space_usage = (cur.diskBytes / (limits.diskGb * GIB)) * 100;
+  if (cur.diskBytes !== undefined && limits.diskGb > 0) v.mysql_space_usage = (cur.diskBytes / (limits.diskGb * (limits.gbBytes ?? GIB))) * 100;
   // The collector's own monitoring connection is one of Threads_connected.
   v.mysql_sessions = Math.max(0, cur.threadsConnected - 1);
 

@@ -29,8 +29,32 @@ export interface NodeUsage {
   diskBytes: number;
 }
 
+/** How full a node's disk is. */
+export interface DiskStatus {
+  totalBytes: number;
+  usedBytes: number;
+  /**
+   * `loop-xfs`: the node's own filesystem of DiskValue GB, a hard limit; `watch`: a plain folder
+   * whose size is measured against the DiskValue (only the disk guard keeps it in bounds).
+   */
+  enforced: 'loop-xfs' | 'watch';
+}
+
+/** The node a copy goes to, and the size its volume must have. */
+export interface CloneDest {
+  nodeId: string;
+  diskGb: number;
+}
+
 export interface Provisioner {
   readonly kind: string;
+  /**
+   * How DiskValue is enforced for new nodes: `loop-xfs` (a filesystem of that size per node,
+   * grown online) or `watch` (the host allows no loop mounts: usage is measured and the disk
+   * guard acts on it). `volumesReason` says why, for logs and operators.
+   */
+  readonly volumes: 'loop-xfs' | 'watch';
+  readonly volumesReason: string;
   /**
    * How CPU and RAM limits are enforced: `cgroup-v1` / `cgroup-v2` (hard CPU quota and memory limit
    * per node), or `advisory` (the host allows neither: only the engine settings follow the spec).
@@ -41,7 +65,8 @@ export interface Provisioner {
    * if it is missing or half-made, starts the server if it is not running. Does not wait.
    * Also (re)writes the node's resource limits from the spec: a node that starts gets exactly
    * them; a running node gets the CPU quota and a larger memory limit at once, a smaller memory
-   * limit at its next start (docs/engine-config.md "Resource limits").
+   * limit at its next start (docs/engine-config.md "Resource limits"). The data volume is made,
+   * mounted, or grown online to `diskGb` (never shrunk).
    * Returns the pid (local) when known.
    */
   ensureRunning(spec: NodeSpec, creds: InternalCredentials): Promise<NodeRuntime>;
@@ -50,7 +75,13 @@ export interface Provisioner {
    * while it runs (mariadb-backup), prepared and ready to start. Returns the GTID position of
    * the copy, to seed replication from. Idempotent: a half-made copy is discarded and redone.
    */
-  cloneFrom(sourceNodeId: string, source: Target, destNodeId: string): Promise<{ gtid: string }>;
+  cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }>;
+  /**
+   * How full these nodes' disks are: each volume's filesystem, or, for a watched node, the size
+   * of its datadir against `limitBytes`. Nodes with no data yet are left out. Cheap: one statfs
+   * per mounted node (a watched node's datadir is walked at most once a second).
+   */
+  diskStatus(nodes: ReadonlyArray<{ nodeId: string; limitBytes: number }>): Promise<Map<string, DiskStatus>>;
   /** Live status of the node, adopting a server that is already running. */
   inspect(nodeId: string): Promise<NodeRuntime>;
   /** Stops the server; graceful first, then forced after timeoutMs. Data stays. */

@@ -5,6 +5,7 @@
  * inspecting them, so a restarted control plane takes over without touching them.
  */
 import type { Logger } from 'pino';
+import { PeriodicLoop } from '../common/periodic-loop.js';
 import { applyAccount } from '../accounts/accounts.js';
 import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -14,22 +15,18 @@ import { newTaskRow } from '../tasks/new-task.js';
 import { decideRecoveries, type InstanceObservation } from './decide.js';
 
 export class NodeWatchdog {
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
-  constructor(private readonly svc: Services, private readonly log: Logger) {}
-
-  start(): void {
-    const tick = () => {
-      this.round = this.runOnce().catch((err) => this.log.error({ err }, 'watchdog round failed'))
-        .finally(() => { this.timer = setTimeout(tick, this.svc.config.reconciler.intervalMs); });
-    };
-    tick();
+  constructor(private readonly svc: Services, private readonly log: Logger) {
+    this.loop = new PeriodicLoop('watchdog', () => this.svc.config.reconciler.intervalMs, () => this.runOnce(), this.log);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.round;
+  private readonly loop: PeriodicLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async gather(): Promise<InstanceObservation[]> {

@@ -44,6 +44,10 @@ export interface InstanceTable {
   deleted_at: number | null;
   /** HA bookkeeping, JSON (see src/ha/ha-state.ts). */
   ha_state: Generated<string>;
+  /** 1 while the disk guard holds the instance read-only (docs/storage.md). */
+  disk_read_only: Generated<number>;
+  /** The fullest node's used share of its disk in percent, as last measured; null before. */
+  disk_used_pct: number | null;
 }
 
 export interface NodeTable {

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { TestClient, type Creds } from './cds-client.js';
 import { nftTableName } from '../../src/endpoints/nftables/nft-endpoints.js';
 import { removeHomeGroups } from '../../src/provisioner/local/cgroups.js';
+import { parseMountInfo } from '../../src/provisioner/local/volumes.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const BIN = join(ROOT, 'bin/openrds');
@@ -90,6 +91,7 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
         writeFileSync(join(process.env.OPENRDS_TEST_LOGS, `${home.split('/').pop()}.log`), logBuf);
       }
       killDatabases(home);
+      unmountUnder(home);
       await removeHomeGroups(join(home, 'nodes'));
       try {
         execFileSync('nft', ['delete', 'table', 'ip', nftTableName(home)], { stdio: 'ignore' });
@@ -98,6 +100,20 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
     },
   };
   return h;
+}
+
+/** Detaches every data volume mounted under `home` (lazily: a killed server may still be exiting). */
+export function unmountUnder(home: string): number {
+  const points = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+  let n = 0;
+  for (const mp of points.keys()) {
+    if (!mp.startsWith(`${home}/`)) continue;
+    try {
+      execFileSync('umount', ['-l', mp], { stdio: 'ignore' });
+      n++;
+    } catch { /* already gone */ }
+  }
+  return n;
 }
 
 /** SIGKILLs every mariadbd whose config lives under `home`. */

@@ -57,7 +57,7 @@ const byIp = new Map<string, string>();
 
 function svcWith(engine: FakeEngine): Services {
   return {
-    config: { metrics: { enabled: true, intervalMs: 1000, nodeTimeoutMs: 150, diskIntervalMs: 0, retentionIntervalMs: 60_000 } },
+    config: { metrics: { enabled: true, intervalMs: 1000, nodeTimeoutMs: 150, diskIntervalMs: 0, retentionIntervalMs: 60_000 }, storage: { gbBytes: 1024 ** 3 } },
     store, engine: engine as unknown as Engine, provisioner: new FakeProvisioner(nodes) as unknown as Provisioner,
     masterKey: Buffer.alloc(32, 7), clock: { now: () => now }, log: pino({ level: 'silent' }),
   } as unknown as Services;

@@ -2,16 +2,21 @@
  * Local adapter of the Provisioner port: one detached mariadbd per node, under
  * `<home>/nodes/<nodeId>/`. Processes outlive `openrds serve` and are adopted again by
  * matching their `--defaults-file` argument, so a restart of the control plane cuts nothing.
+ * The datadir (binlogs included) lives on the node's volume, `<node>/disk/data`: a loop-mounted
+ * XFS image of DiskValue GB where the host allows it (volumes.ts, docs/storage.md).
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
-import type { BackupJob, BackupJobResult, InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import type { BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import { renderToolOptionFile } from '../../engine/mariadb/backup-tools.js';
+import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
+import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
@@ -36,10 +41,35 @@ export class LocalProvisioner implements Provisioner {
   readonly limitsEnforced: LimitsMode;
   /** Last datadir size per node: usage() walks a datadir at most every diskMaxAgeMs. */
   private readonly diskCache = new Map<string, { at: number; bytes: number }>();
+  private readonly vols: LoopVolumes;
+  /** Nodes made before volumes existed keep their datadir at `<node>/data` (watched). */
+  private readonly legacy = new Map<string, boolean>();
 
-  constructor(home: string, private readonly engine: Engine, private readonly binDir = '') {
+  constructor(
+    home: string,
+    private readonly engine: Engine,
+    private readonly binDir = '',
+    private readonly storage: Pick<StorageConfig, 'volumes' | 'gbBytes'> = DEFAULT_STORAGE,
+  ) {
     this.nodesDir = join(home, 'nodes');
     this.limitsEnforced = detectMode();
+    this.vols = new LoopVolumes(storage.volumes);
+  }
+
+  get volumes(): VolumeMode {
+    return this.vols.mode;
+  }
+  get volumesReason(): string {
+    return this.vols.reason;
+  }
+
+  private isLegacy(dir: string, nodeId: string): boolean {
+    let v = this.legacy.get(nodeId);
+    if (v === undefined) {
+      v = existsSync(join(dir, 'data')) && !existsSync(LoopVolumes.mountPoint(dir));
+      this.legacy.set(nodeId, v);
+    }
+    return v;
   }
 
   paths(nodeId: string): NodePaths {
@@ -51,7 +81,7 @@ export class LocalProvisioner implements Provisioner {
     }
     return {
       dir,
-      datadir: join(dir, 'data'),
+      datadir: this.isLegacy(dir, nodeId) ? join(dir, 'data') : join(LoopVolumes.mountPoint(dir), 'data'),
       config: join(dir, 'my.cnf'),
       initFile: join(dir, 'init.sql'),
       socket,
@@ -64,6 +94,7 @@ export class LocalProvisioner implements Provisioner {
   async ensureRunning(spec: NodeSpec, creds: InternalCredentials): Promise<NodeRuntime> {
     const p = this.paths(spec.nodeId);
     mkdirSync(p.tmpdir, { recursive: true });
+    await this.ensureVolume(spec.nodeId, spec.diskGb);
     writeIfChanged(p.config, this.engine.renderConfig(spec, p));
     writeIfChanged(p.initFile, this.engine.renderInitSql(ADMIN_USER, creds.adminHash, { user: REPL_USER, hash: creds.replHash }), 0o600);
     const running = await this.inspect(spec.nodeId);
@@ -130,8 +161,10 @@ export class LocalProvisioner implements Provisioner {
       if (!(await waitExit(rt.pid, 10_000))) throw new Error(`node ${nodeId} (pid ${rt.pid}) did not exit after SIGKILL`);
     }
     const p = this.paths(nodeId);
+    await this.vols.release(p.dir);
     rmSync(p.dir, { recursive: true, force: true });
     rmSync(p.socket, { force: true });
+    this.legacy.delete(nodeId);
     await removeGroup(this.limitsEnforced, groupName(this.nodesDir, nodeId));
   }
 
@@ -144,18 +177,27 @@ export class LocalProvisioner implements Provisioner {
     });
   }
 
-  async cloneFrom(sourceNodeId: string, source: Target, destNodeId: string): Promise<{ gtid: string }> {
+  async cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }> {
+    const destNodeId = dest.nodeId;
     const src = this.paths(sourceNodeId);
     const dst = this.paths(destNodeId);
     if ((await this.inspect(destNodeId)).alive) throw new Error(`node ${destNodeId} must be stopped before it is replaced by a copy`);
     mkdirSync(dst.tmpdir, { recursive: true });
-    const work = join(dst.dir, 'clone');
+    await this.ensureVolume(destNodeId, dest.diskGb);
+    // The copy is made next to the datadir (same filesystem, so the final rename is atomic), and
+    // the old datadir goes first: the copy replaces it anyway, and the volume must hold the copy.
+    const work = join(dirname(dst.datadir), 'clone');
     rmSync(work, { recursive: true, force: true });
+    rmSync(dst.datadir, { recursive: true, force: true });
+    // Credentials in a 0600 option file, never on the command line (visible in ps).
+    const optionFile = join(dst.dir, 'clone.cnf');
+    writeFileSync(optionFile, renderToolOptionFile({ kind: 'physical', node: src, target: source, workDir: dst.dir, replica: false }), { mode: 0o600 });
     const backup = findBinary('mariadb-backup', this.binDir);
-    await run(backup, [
-      `--defaults-file=${src.config}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`,
-      `--host=${source.host}`, `--port=${source.port}`, `--user=${source.user}`, `--password=${source.password}`,
-    ]);
+    try {
+      await run(backup, [`--defaults-file=${optionFile}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`]);
+    } finally {
+      rmSync(optionFile, { force: true });
+    }
     await run(backup, ['--no-defaults', '--prepare', `--target-dir=${work}`]);
     const info = ['mariadb_backup_binlog_info', 'xtrabackup_binlog_info'].map((f) => join(work, f)).find((f) => existsSync(f));
     const gtid = info ? (readFileSync(info, 'utf8').trim().split(/\s+/)[2] ?? '') : '';
@@ -183,10 +225,60 @@ export class LocalProvisioner implements Provisioner {
     const now = Date.now();
     let disk = this.diskCache.get(nodeId);
     if (!disk || now - disk.at > (opts.diskMaxAgeMs ?? 0)) {
-      disk = { at: now, bytes: diskUsage(this.paths(nodeId).datadir) };
+      const mounted = this.vols.mountedUsage(this.paths(nodeId).dir);
+      disk = { at: now, bytes: mounted ? mounted.usedBytes : diskUsage(this.paths(nodeId).datadir) };
       this.diskCache.set(nodeId, disk);
     }
     return { pid: rt.pid, cpuSeconds: proc.cpuSeconds, rssBytes: proc.rssBytes, diskBytes: disk.bytes };
+  }
+
+  // --- data volumes (volumes.ts) ---
+
+  private async ensureVolume(nodeId: string, diskGb: number): Promise<void> {
+    const p = this.paths(nodeId);
+    if (this.isLegacy(p.dir, nodeId)) return;
+    try {
+      await this.vols.ensure(p.dir, diskGb * this.storage.gbBytes);
+    } catch (e) {
+      throw new Error(`could not prepare the ${diskGb} GB data volume of node ${nodeId}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async diskStatus(nodes: ReadonlyArray<{ nodeId: string; limitBytes: number }>): Promise<Map<string, DiskStatus>> {
+    const out = new Map<string, DiskStatus>();
+    const mounts = this.vols.mounts(); // read once for all nodes
+    for (const { nodeId, limitBytes } of nodes) {
+      const p = this.paths(nodeId);
+      const mounted = this.vols.mountedUsage(p.dir, mounts);
+      if (mounted) {
+        out.set(nodeId, { ...mounted, enforced: 'loop-xfs' });
+        continue;
+      }
+      if (!existsSync(p.datadir)) continue;
+      // Watched: walk the datadir, at most once a second per node (~1 ms for a few hundred files).
+      const now = Date.now();
+      let disk = this.diskCache.get(nodeId);
+      if (!disk || now - disk.at > 1000) {
+        disk = { at: now, bytes: diskUsage(p.datadir) };
+        this.diskCache.set(nodeId, disk);
+      }
+      out.set(nodeId, { totalBytes: limitBytes, usedBytes: disk.bytes, enforced: 'watch' });
+    }
+    return out;
+  }
+
+  /** Unmounts the volume of every node whose server does not run (`openrds halt --unmount`). */
+  async releaseStoppedVolumes(): Promise<string[]> {
+    const released: string[] = [];
+    if (!existsSync(this.nodesDir)) return released;
+    for (const nodeId of readdirSync(this.nodesDir)) {
+      const dir = join(this.nodesDir, nodeId);
+      if (!this.vols.mountedDevice(LoopVolumes.mountPoint(dir))) continue;
+      if ((await this.inspect(nodeId)).alive) continue;
+      await this.vols.release(dir);
+      released.push(nodeId);
+    }
+    return released;
   }
 
   // --- backup jobs: src/backups/local/backup-job.ts; private folders under <home>/backup-work ---

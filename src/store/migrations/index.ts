@@ -8,6 +8,7 @@ import { m003Parameters } from './003-parameters.js';
 import { m004Ha } from './004-ha.js';
 import { m002Metrics } from './002-metrics.js';
 import { m005Backups } from './005-backups.js';
+import { m006DiskGuard } from './006-disk-guard.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_ha': m004Ha,
   '002_metrics': m002Metrics,
   '005_backups': m005Backups,
+  '006_disk_guard': m006DiskGuard,
 };
 
 export const migrationProvider: MigrationProvider = {

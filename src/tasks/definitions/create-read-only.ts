@@ -31,7 +31,7 @@ export const createReadOnlyTask: TaskDefinition = {
     {
       name: 'clone',
       async run(ctx) {
-        const { parent, parentNodes, node, primary } = await load(ctx);
+        const { inst, parent, parentNodes, node, primary } = await load(ctx);
         await ctx.svc.provisioner.stop(node.id, 0); // a copy from an interrupted earlier attempt may be running
         const standby = parentNodes.find((n) => n.role === 'standby');
         let source = primary;
@@ -39,7 +39,7 @@ export const createReadOnlyTask: TaskDefinition = {
           const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, parent, standby)).catch(() => undefined);
           if (rs && rs.sqlRunning === 'Yes') source = standby;
         }
-        const { gtid } = await ctx.svc.provisioner.cloneFrom(source.id, adminTarget(ctx.svc, parent, source), node.id);
+        const { gtid } = await ctx.svc.provisioner.cloneFrom(source.id, adminTarget(ctx.svc, parent, source), { nodeId: node.id, diskGb: inst.disk_gb });
         ctx.state.gtid = gtid;
         ctx.state.source = source.id;
         ctx.log.info({ source: source.id, role: source.role, gtid }, 'copied the data for the read-only instance');

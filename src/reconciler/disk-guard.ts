@@ -1,0 +1,100 @@
+/**
+ * The disk guard (docs/storage.md): every storage.guardIntervalMs it measures every node's disk
+ * (statfs of its volume), decides per instance with decideDiskGuard(), and acts: at
+ * readOnlyAtPercent the node that takes writes gets read_only ON, before MariaDB would hang
+ * commits on a full binlog; below writableBelowPercent (after ModifyDBInstanceSpec added disk)
+ * it gets read_only OFF again. The state is stored per instance and shown by DescribeDBInstances
+ * (DiskReadOnly, DiskUsedPercent). Setting read-only is safe at any time; lifting it waits until
+ * no task runs on the instance (a switchover may be moving the writable node).
+ */
+import type { Logger } from 'pino';
+import { PeriodicLoop } from '../common/periodic-loop.js';
+import { adminTarget, primaryNode } from '../instances/nodes.js';
+import { InstanceStatus } from '../instances/status.js';
+import type { Services } from '../services.js';
+import type { Instance, Node } from '../store/store.js';
+import { decideDiskGuard, usedPercent, type DiskGuardDecision } from './disk-decide.js';
+
+/** Instances whose nodes the guard leaves alone: being made or being removed. */
+const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
+
+/** The node that takes writes: a basic instance's node, an HA instance's primary; none for read-only instances. */
+export function writableNode(inst: Instance, nodes: Node[]): Node | undefined {
+  if (inst.parent_uuid) return undefined;
+  return Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
+}
+
+export class DiskGuard {
+  private readonly loop: PeriodicLoop;
+  constructor(private readonly svc: Services, private readonly log: Logger) {
+    this.loop = new PeriodicLoop('disk guard', () => svc.config.storage.guardIntervalMs, () => this.runOnce(), log);
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  async runOnce(): Promise<void> {
+    const { store, provisioner, config } = this.svc;
+    const insts = (await store.listLiveInstances()).filter((i) => !SKIP.has(i.status));
+    if (insts.length === 0) return;
+    const byInstance = new Map<string, Node[]>();
+    for (const n of await store.listAllNodes()) {
+      if (n.desired !== 'running') continue;
+      byInstance.set(n.instance_uuid, [...(byInstance.get(n.instance_uuid) ?? []), n]);
+    }
+    const limitOf = new Map(insts.map((i) => [i.uuid, i.disk_gb * config.storage.gbBytes]));
+    const disks = await provisioner.diskStatus(
+      insts.flatMap((i) => (byInstance.get(i.uuid) ?? []).map((n) => ({ nodeId: n.id, limitBytes: limitOf.get(i.uuid)! }))),
+    );
+    const busy = await store.busyInstances();
+    for (const inst of insts) {
+      const nodes = byInstance.get(inst.uuid) ?? [];
+      const measured = nodes.flatMap((n) => {
+        const d = disks.get(n.id);
+        return d ? [{ node: n.id, percent: usedPercent(d.usedBytes, d.totalBytes) }] : [];
+      });
+      const fullest = measured.sort((a, b) => b.percent - a.percent)[0];
+      const held = Number(inst.disk_read_only) === 1;
+      const writer = writableNode(inst, nodes);
+      let writableNodeReadOnly: boolean | undefined;
+      if (held && writer && !busy.has(inst.uuid)) {
+        const v = await this.svc.engine.readVariables(adminTarget(this.svc, inst, writer), ['read_only']).catch(() => undefined);
+        if (v?.read_only !== undefined) writableNodeReadOnly = v.read_only === 'ON' || v.read_only === '1';
+      }
+      const decision = decideDiskGuard(
+        { percent: fullest?.percent, held, busy: busy.has(inst.uuid), writableNodeReadOnly, lastPercent: inst.disk_used_pct },
+        config.storage,
+      );
+      try {
+        await this.act(inst, writer, fullest, decision);
+      } catch (err) {
+        this.log.warn({ err, instance: inst.uuid }, 'disk guard could not act; retrying next round');
+      }
+    }
+  }
+
+  private async act(inst: Instance, writer: Node | undefined, fullest: { node: string; percent: number } | undefined, d: DiskGuardDecision): Promise<void> {
+    const { store, engine, config } = this.svc;
+    const pct = fullest ? Math.round(fullest.percent * 10) / 10 : undefined;
+    const ctx = { instance: inst.uuid, name: inst.name, node: fullest?.node, usedPercent: pct, disks: inst.disk_gb };
+    if (d.action === 'hold' || d.action === 'reassert') {
+      // read_only first, then the record: a crash in between makes the next round do it again.
+      if (writer) await engine.setReadOnly(adminTarget(this.svc, inst, writer), true);
+      if (d.action === 'hold') {
+        await store.updateInstance(inst.uuid, { disk_read_only: 1 });
+        this.log.warn({ ...ctx, threshold: config.storage.readOnlyAtPercent },
+          'disk nearly full: the instance is read-only until disk is added (ModifyDBInstanceSpec with DiskType and DiskValue)');
+      } else this.log.warn(ctx, 'disk still nearly full: read-only set again (the server had restarted or failed over)');
+    } else if (d.action === 'release') {
+      if (writer) await engine.setReadOnly(adminTarget(this.svc, inst, writer), false);
+      await store.updateInstance(inst.uuid, { disk_read_only: 0 });
+      this.log.info({ ...ctx, threshold: config.storage.writableBelowPercent }, 'disk has room again: the instance accepts writes');
+    }
+    if (d.record !== undefined) await store.updateInstance(inst.uuid, { disk_used_pct: d.record });
+  }
+}
