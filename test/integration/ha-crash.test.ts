@@ -76,6 +76,104 @@ test('kill -9 of serve during a failover: the failover completes after restart, 
   assert.notEqual((await writableNode(nodes, 'root', PW))?.id, primary.id);
 });
 
+/** The memory plan of the HA specs (src/engine/mariadb/mycnf.ts memoryPlan), by Ram in MB as DescribeDBInstances shows it. */
+const PLAN: Record<number, { bufferPool: number; maxConnections: number }> = {
+  2048: { bufferPool: 1024 * 1024 * 1024, maxConnections: 400 },
+  4096: { bufferPool: 2432 * 1024 * 1024, maxConnections: 800 },
+};
+
+/**
+ * Where serve is killed once the restart-nodes step runs: while the standby restarts (300 ms in),
+ * or inside the controlled switchover, right after the old primary was demoted (read_only seen ON)
+ * and before the standby is promoted.
+ */
+for (const killAt of ['standby restart', 'switchover'] as const) {
+  test(`kill -9 of serve in the middle of an HA resize (${killAt}): the task ends FINISH or ERROR, the instance RUNNING with a consistent spec, no acknowledged write lost`, async () => {
+    const uuid = inst.InstanceUuid;
+    const before0 = await healthy(uuid);
+    const cfg = { host: inst.IP, port: inst.Port, user: 'root', password: PW };
+    const c = await mysql.createConnection(cfg);
+    await c.query('CREATE TABLE IF NOT EXISTS app.resize (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
+    await c.end();
+    const nodes0 = homeNodes(s.home);
+    assert.equal(nodes0.length, 2, 'only the HA pair lives in this home now');
+    const primary = (await writableNode(nodes0, 'root', PW))!;
+    assert.ok(primary, 'a writable primary before the resize');
+    const target = before0.PaasGoodsId === 6704 ? HA_1C2G : 6704;
+    const w = new Writers(cfg, 'app.resize', 3);
+    await sleep(500);
+
+    const from = s.logs().length;
+    const r = await s.client.ok('ModifyDBInstanceSpec', { InstanceUuid: uuid, PaasGoodsId: target });
+    const t0 = Date.now();
+    while (!/"step":"restart-nodes"[^\n]*"msg":"step start"/.test(s.logs().slice(from))) {
+      assert.ok(Date.now() - t0 < 120_000, `the restart-nodes step did not start:\n${s.logs().slice(from).slice(-3000)}`);
+      await sleep(20);
+    }
+    if (killAt === 'standby restart') {
+      await sleep(300);
+    } else {
+      const pc = await mysql.createConnection({ host: primary.ip, port: 3306, user: 'root', password: PW });
+      for (;;) {
+        const [[row]] = await pc.query('SELECT @@read_only AS ro') as any;
+        if (Number(row.ro) === 1) break;
+        assert.ok(Date.now() - t0 < 180_000, 'the switchover never demoted the primary');
+        await sleep(5);
+      }
+      pc.destroy();
+    }
+    const killedAt = Date.now();
+    const killedLog = s.logs().slice(from);
+    await s.kill9();
+    await s.restart();
+
+    const d = await s.client.waitStatus(uuid, 'RUNNING', 240_000);
+    let task: any;
+    for (const t1 = Date.now(); ; await sleep(200)) {
+      task = (await s.client.ok('DescribeTask', { TaskId: r.taskId }, { method: 'GET' })).data;
+      if (['FINISH', 'ERROR'].includes(task.Status)) break;
+      assert.ok(Date.now() - t1 < 60_000, `task still ${task.Status} while the instance is RUNNING`);
+    }
+    const h = await healthy(uuid);
+    await w.firstWriteAfter(killedAt, 60_000);
+    await sleep(300);
+    await w.stop();
+    assert.deepEqual(await missingRows(cfg, 'app.resize', w.acked), [], 'no acknowledged write lost');
+
+    // A consistent spec: FINISH → the new one, ERROR → undone to the old one; the API and the engine agree.
+    if (task.Status === 'FINISH') {
+      assert.equal(h.PaasGoodsId, target);
+    } else {
+      assert.equal(h.PaasGoodsId, before0.PaasGoodsId);
+      assert.match(h.StatusDetail, /spec change failed/);
+    }
+    assert.equal(d.PaasGoodsId, h.PaasGoodsId);
+    const want = PLAN[h.Ram];
+    assert.ok(want, `Ram ${h.Ram} is an HA spec's`);
+    assert.equal(h.Cpu, h.Ram / 2048, 'Cpu and Ram of one spec');
+    const nodes = homeNodes(s.home);
+    assert.equal(nodes.length, 2);
+    assert.ok(nodes.every((n) => pidAlive(n.pid)));
+    const writable: string[] = [];
+    for (const n of nodes) {
+      const nc = await mysql.createConnection({ host: n.ip, port: 3306, user: 'root', password: PW });
+      const [[v]] = await nc.query('SELECT @@innodb_buffer_pool_size AS bp, @@max_connections AS mc, @@read_only AS ro') as any;
+      await nc.end();
+      assert.equal(Number(v.bp), want.bufferPool, `node ${n.id} buffer pool (spec shown: ${h.Cpu}C ${h.Ram} MB)`);
+      assert.equal(Number(v.mc), want.maxConnections, `node ${n.id} max_connections`);
+      if (Number(v.ro) === 0) writable.push(n.id);
+    }
+    assert.equal(writable.length, 1, `exactly one writable node, got ${writable.join(', ') || 'none'}`);
+    const wn = (await writableNode(nodes, 'root', PW))!;
+    assert.equal(wn.id, writable[0]);
+    const ec = await mysql.createConnection(cfg);
+    const [[e]] = await ec.query('SELECT @@report_host AS host') as any;
+    await ec.end();
+    assert.equal(e.host, wn.ip, 'the endpoint reaches the writable node');
+    console.log(`# HA resize killed at ${killAt} (${/"msg":"switchover done"/.test(killedLog) ? 'after' : 'before'} the switchover): task ${task.Status}, spec ${h.PaasGoodsId}, ${w.acked.length} writes, none lost`);
+  });
+}
+
 test('kill -9 of serve during a read-only creation: it still becomes a replicating read-only instance', async () => {
   await healthy(inst.InstanceUuid);
   const r = await s.client.ok('CreateReadOnlyDBInstance', {

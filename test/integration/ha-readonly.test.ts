@@ -1,9 +1,10 @@
 /** Read-only instances of an HA primary: rules of spec §4.19–§4.20, replication, failover following. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { existsSync, statSync, statfsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { HA_1C2G, createParams, createRunning, startServer, type ServerHandle } from '../support/harness.js';
-import { homeNodes, writableNode } from '../support/ha.js';
+import { homeNodes, pidAlive, writableNode } from '../support/ha.js';
 
 let s: ServerHandle;
 let primary: any;
@@ -119,6 +120,107 @@ test('a read-only instance is listed CREATING at once, then RUNNING, replicates 
   await reader.end();
   const direct = await s.client.call('CreatePrivilegedAccount', { InstanceUuid: ro.InstanceUuid, AccountName: 'x1', Password: 'Read-Pass1', AccountType: 'Normal' });
   assert.equal(direct.body.Code, 'UnsupportedOperation');
+});
+
+test('a read-only instance can be resized like any other, never below its primary', async () => {
+  const u = ro.InstanceUuid;
+  const describe = async (uuid: string) => (await s.client.ok('DescribeDBInstances', { InstanceUuid: uuid }, { method: 'GET' })).data[0];
+  assert.equal(ro.PaasGoodsId, 15686);
+
+  // What it may move to: read-only specs only, at least the 1C2G primary, its own 2C4G excluded.
+  const { data: m } = await s.client.ok('DescribeModifiableDBSpec', { InstanceUuid: u }, { method: 'GET' });
+  assert.deepEqual(m.CpuRam.map((x: any) => x.PaasGoodsId), [15688]);
+  assert.deepEqual(m.CpuRam[0], { CPU: 4, Name: '4C8G', N: '4C8G', PaasGoodsId: 15688, RAM: 8 });
+  assert.equal(m.ProductName, 'MySQL 只读实例');
+  assert.equal(m.AttachDisk.length, 1);
+  assert.equal(m.AttachDisk[0].DiskValue, 'ssd_disk');
+  assert.equal(m.AttachDisk[0].DiskMin, 300, 'grows from its 200 GB');
+
+  // Refusals: below the primary, a normal (not read-only) spec, the same spec.
+  const refusals: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['smaller than the primary', { PaasGoodsId: SMALL_RO }, /PaasGoodsId.*smaller than its primary/],
+    ['a normal HA spec', { PaasGoodsId: HA_1C2G }, /PaasGoodsId/],
+    ['its own spec', { PaasGoodsId: 15686 }, /PaasGoodsId/],
+  ];
+  for (const [name, p, msg] of refusals) {
+    const r = await s.client.call('ModifyDBInstanceSpec', { InstanceUuid: u, ...p });
+    assert.equal(r.status, 400, `${name}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.Code, 'InvalidParameter', name);
+    assert.match(r.body.Message, msg, name);
+  }
+  const still = await describe(u);
+  assert.equal(still.Status, 'RUNNING', 'a refused call changes nothing');
+  assert.equal(still.PaasGoodsId, 15686);
+
+  // Up to 4C8G: MODIFYING before the call answers, then RUNNING with the new spec everywhere.
+  const t0 = Date.now();
+  const r = await s.client.ok('ModifyDBInstanceSpec', { InstanceUuid: u, PaasGoodsId: '15688' });
+  assert.ok(r.taskId);
+  assert.equal((await describe(u)).Status, 'MODIFYING');
+  const inGroup = (await describe(primary.InstanceUuid)).RoGroups.find((g: any) => g.ServiceId === u);
+  assert.equal(inGroup.Status, 'MODIFYING', 'the primary\'s RoGroups shows it too');
+  const d = await s.client.waitStatus(u, 'RUNNING', 180_000);
+  const resizeMs = Date.now() - t0;
+  assert.equal(d.Cpu, 4);
+  assert.equal(d.Ram, 8192);
+  assert.equal(d.PaasGoodsId, 15688);
+  assert.equal(d.Disks, 200);
+  assert.equal(d.MasterInfo, primary.InstanceUuid);
+  const g = (await describe(primary.InstanceUuid)).RoGroups.find((x: any) => x.ServiceId === u);
+  assert.equal(g.Cpu, 4);
+  assert.equal(g.Ram, 8192);
+  assert.equal((await describe(primary.InstanceUuid)).Cpu, 1, 'the primary keeps its spec');
+  const task = (await s.client.ok('DescribeTask', { TaskId: r.taskId }, { method: 'GET' })).data;
+  assert.equal(task.Status, 'FINISH');
+
+  // The engine runs with the 4C8G memory plan (docs/engine-config.md): 60 % of 8 GB in 128 MB units, 200 connections per GB.
+  const rc = await mysql.createConnection({ host: ro.IP, port: ro.Port, user: 'root', password: PW });
+  const [[v]] = await rc.query('SELECT @@innodb_buffer_pool_size AS bp, @@max_connections AS mc, @@thread_cache_size AS tc, @@read_only AS ro') as any;
+  assert.equal(Number(v.bp), 4864 * 1024 * 1024);
+  assert.equal(Number(v.mc), 1600);
+  assert.equal(Number(v.tc), 64);
+  assert.equal(Number(v.ro), 1, 'still read-only after its restart');
+
+  // It still replicates: a row written on the primary shows up within a few seconds.
+  const pc = await mysql.createConnection({ host: primary.IP, port: primary.Port, user: 'root', password: PW });
+  const [ins] = await pc.query("INSERT INTO app.t (v) VALUES ('resized')") as any;
+  await pc.end();
+  let found = false;
+  for (const t1 = Date.now(); Date.now() - t1 < 5000 && !found;) {
+    const [rows] = await rc.query('SELECT id FROM app.t WHERE id = ?', [ins.insertId]) as any;
+    found = rows.length > 0;
+    if (!found) await sleep(50);
+  }
+  assert.ok(found, 'a row written on the primary after the resize reached the read-only instance');
+  await assert.rejects(rc.query("INSERT INTO app.t (v) VALUES ('no')"), /read-only/);
+  await rc.end();
+
+  // Disk only: grows online (no restart: same mariadbd pid).
+  const node = homeNodes(s.home).find((n) => n.ip === ro.IP)!;
+  const nodeDir = `${s.home}/nodes/${node.id}`;
+  const img = `${nodeDir}/disk.img`;
+  const imgBefore = existsSync(img) ? statSync(img).size : undefined;
+  const t2 = Date.now();
+  await s.client.ok('ModifyDBInstanceSpec', { InstanceUuid: u, DiskType: 'ssd_disk', DiskValue: 100 });
+  assert.equal((await describe(u)).Status, 'MODIFYING');
+  const d2 = await s.client.waitStatus(u, 'RUNNING', 60_000);
+  const diskMs = Date.now() - t2;
+  assert.equal(d2.Disks, 300);
+  assert.equal(d2.PaasGoodsId, 15688, 'a disk change keeps the spec');
+  const later = homeNodes(s.home).find((n) => n.id === node.id)!;
+  assert.equal(later.pid, node.pid, 'disk growth does not restart the server');
+  assert.ok(pidAlive(later.pid));
+  if (imgBefore !== undefined) {
+    // Loop-mounted volume (src/provisioner/local/volumes.ts): the image and the mounted filesystem grew.
+    assert.equal(imgBefore, 200 * 1024 ** 3);
+    assert.equal(statSync(img).size, 300 * 1024 ** 3);
+    const fs = statfsSync(`${nodeDir}/disk`);
+    assert.ok(fs.blocks * fs.bsize > 250 * 1024 ** 3, `mounted filesystem is ${fs.blocks * fs.bsize} bytes`);
+  }
+  const { data: m2 } = await s.client.ok('DescribeModifiableDBSpec', { InstanceUuid: u }, { method: 'GET' });
+  assert.deepEqual(m2.CpuRam.map((x: any) => x.PaasGoodsId), [15686], 'back down to 2C4G is allowed, never below the primary');
+  assert.equal(m2.AttachDisk[0].DiskMin, 400);
+  console.log(`# read-only resize 2C4G → 4C8G: ${resizeMs} ms; +100 GB online: ${diskMs} ms (volume ${imgBefore === undefined ? 'watched' : 'loop-mounted'})`);
 });
 
 test('the primary cannot be deleted while it has read-only instances', async () => {
