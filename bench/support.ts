@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Creds } from '../test/support/cds-client.js';
+import { unmountUnder } from '../test/support/harness.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 export const BIN = join(ROOT, 'bin/openrds');
@@ -63,7 +64,10 @@ export function cleanupAll(): void {
     }
   }
   for (const n of argvNeedles) killByArgv(n);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    unmountUnder(d); // data volumes of the homes (src/provisioner/local/volumes.ts)
+    rmSync(d, { recursive: true, force: true });
+  }
 }
 
 process.on('exit', cleanupAll);
