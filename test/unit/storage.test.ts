@@ -9,17 +9,18 @@ const G = 1024 ** 3;
 const none: VolumeObservation = { plainDirInUse: false };
 
 const planCases: Array<{ name: string; obs: VolumeObservation; want: number; mode?: 'loop-xfs' | 'watch'; kind: string; steps: string[] }> = [
-  { name: 'new node: make the image and mount it', obs: none, want: 100 * G, kind: 'loop-xfs', steps: ['create-image', 'mount'] },
+  { name: 'new node: make the image and mount it', obs: none, want: 100 * G, kind: 'loop-xfs', steps: ['create-image', 'mount', 'direct-io'] },
   { name: 'new node on a host without loop mounts: watched', obs: none, want: 100 * G, mode: 'watch', kind: 'watch', steps: [] },
   { name: 'a plain folder already holding data stays watched (never mount over data)', obs: { plainDirInUse: true }, want: 100 * G, kind: 'watch', steps: [] },
   { name: 'mounted at the right size: nothing', obs: { imageBytes: 100 * G, device: '/dev/loop3', deviceBytes: 100 * G, fsBytes: 100 * G, plainDirInUse: false }, want: 100 * G, kind: 'loop-xfs', steps: [] },
   { name: 'mounted, larger wanted: grow online', obs: { imageBytes: 100 * G, device: '/dev/loop3', deviceBytes: 100 * G, fsBytes: 100 * G, plainDirInUse: false }, want: 200 * G, kind: 'loop-xfs', steps: ['grow-image', 'refresh-device', 'grow-fs'] },
+  { name: 'mounted without direct I/O (older openrds): switch it on', obs: { imageBytes: 100 * G, device: '/dev/loop3', deviceBytes: 100 * G, fsBytes: 100 * G, directIo: false, plainDirInUse: false }, want: 100 * G, kind: 'loop-xfs', steps: ['direct-io'] },
   { name: 'smaller wanted: images never shrink', obs: { imageBytes: 200 * G, device: '/dev/loop3', deviceBytes: 200 * G, fsBytes: 200 * G, plainDirInUse: false }, want: 100 * G, kind: 'loop-xfs', steps: [] },
   { name: 'crash after the image grew: refresh the device and grow the filesystem', obs: { imageBytes: 200 * G, device: '/dev/loop3', deviceBytes: 100 * G, fsBytes: 100 * G, plainDirInUse: false }, want: 200 * G, kind: 'loop-xfs', steps: ['refresh-device', 'grow-fs'] },
   { name: 'crash after the device was refreshed: grow the filesystem', obs: { imageBytes: 200 * G, device: '/dev/loop3', deviceBytes: 200 * G, fsBytes: 100 * G, plainDirInUse: false }, want: 200 * G, kind: 'loop-xfs', steps: ['grow-fs'] },
-  { name: 'image there, not mounted (host restarted): mount, and grow the fs to the image', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 100 * G, kind: 'loop-xfs', steps: ['mount', 'grow-fs'] },
-  { name: 'not mounted and larger wanted: grow the image, mount, grow the fs', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 300 * G, kind: 'loop-xfs', steps: ['grow-image', 'mount', 'grow-fs'] },
-  { name: 'an image is used even on a host now set to watch', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 100 * G, mode: 'watch', kind: 'loop-xfs', steps: ['mount', 'grow-fs'] },
+  { name: 'image there, not mounted (host restarted): mount, and grow the fs to the image', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 100 * G, kind: 'loop-xfs', steps: ['mount', 'direct-io', 'grow-fs'] },
+  { name: 'not mounted and larger wanted: grow the image, mount, grow the fs', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 300 * G, kind: 'loop-xfs', steps: ['grow-image', 'mount', 'direct-io', 'grow-fs'] },
+  { name: 'an image is used even on a host now set to watch', obs: { imageBytes: 100 * G, plainDirInUse: false }, want: 100 * G, mode: 'watch', kind: 'loop-xfs', steps: ['mount', 'direct-io', 'grow-fs'] },
 ];
 for (const c of planCases) {
   test(`planVolume: ${c.name}`, () => {

@@ -4,6 +4,7 @@
  * mounted there: a hard size limit that grows online (truncate, `losetup -c`, `xfs_growfs`).
  * Elsewhere `<node>/disk` is a plain folder and the disk guard watches its size instead.
  *
+ * The loop device uses direct I/O on its image (bench/RESULTS.md "Data volume overhead").
  * ensure() is gather → planVolume() (pure) → act, and idempotent: after a crash at any point
  * the next call finishes the job. XFS, not ext4: growing ext4 online needs CAP_SYS_RESOURCE,
  * which containers often drop; xfs_growfs needs only CAP_SYS_ADMIN, which mounting needs anyway.
@@ -29,11 +30,13 @@ export interface VolumeObservation {
   deviceBytes?: number;
   /** Size of the mounted XFS data section (it lags behind the device until `xfs_growfs`). */
   fsBytes?: number;
+  /** The mounted loop device reads and writes its image with direct I/O (no second page cache). */
+  directIo?: boolean;
   /** `<node>/disk` is a folder that holds files while nothing is mounted there (a watched node). */
   plainDirInUse: boolean;
 }
 
-export type VolumeStep = 'create-image' | 'grow-image' | 'mount' | 'refresh-device' | 'grow-fs';
+export type VolumeStep = 'create-image' | 'grow-image' | 'mount' | 'direct-io' | 'refresh-device' | 'grow-fs';
 
 /**
  * Pure: the steps that give a node a mounted volume of `wantBytes` (never smaller than it is:
@@ -43,18 +46,19 @@ export type VolumeStep = 'create-image' | 'grow-image' | 'mount' | 'refresh-devi
 export function planVolume(o: VolumeObservation, wantBytes: number, mode: VolumeMode): { kind: VolumeMode; steps: VolumeStep[] } {
   if (o.imageBytes === undefined && o.device === undefined) {
     if (mode === 'watch' || o.plainDirInUse) return { kind: 'watch', steps: [] };
-    return { kind: 'loop-xfs', steps: ['create-image', 'mount'] };
+    return { kind: 'loop-xfs', steps: ['create-image', 'mount', 'direct-io'] };
   }
   const steps: VolumeStep[] = [];
   const image = o.imageBytes ?? 0;
   const grow = image < wantBytes;
   if (grow) steps.push('grow-image');
   if (o.device === undefined) {
-    steps.push('mount');
+    steps.push('mount', 'direct-io');
     // A fresh mount sees the whole image, but the filesystem still has its old size.
     steps.push('grow-fs');
     return { kind: 'loop-xfs', steps };
   }
+  if (o.directIo === false) steps.push('direct-io');
   if (grow || (o.deviceBytes ?? 0) < image) steps.push('refresh-device');
   if (grow || (o.fsBytes ?? 0) < Math.max(image, o.deviceBytes ?? 0)) steps.push('grow-fs');
   return { kind: 'loop-xfs', steps };
@@ -146,8 +150,14 @@ export class LoopVolumes {
     const device = this.mountedDevice(mp);
     let deviceBytes: number | undefined;
     let fsBytes: number | undefined;
+    let directIo: boolean | undefined;
     if (device) {
       deviceBytes = Number(readFileSync(`/sys/block/${basename(device)}/size`, 'utf8').trim()) * 512;
+      try {
+        directIo = readFileSync(`/sys/block/${basename(device)}/loop/dio`, 'utf8').trim() === '1';
+      } catch {
+        /* older kernels do not say */
+      }
       fsBytes = parseXfsDataBytes(await run('xfs_info', [mp]));
     }
     let plainDirInUse = false;
@@ -158,7 +168,7 @@ export class LoopVolumes {
         /* missing */
       }
     }
-    return { imageBytes, device, deviceBytes, fsBytes, plainDirInUse };
+    return { imageBytes, device, deviceBytes, fsBytes, directIo, plainDirInUse };
   }
 
   /**
@@ -188,6 +198,14 @@ export class LoopVolumes {
         case 'mount':
           await run('mount', ['-o', 'loop,noatime', img, mp]);
           break;
+        case 'direct-io': {
+          // Direct I/O from the loop device to its image: one page cache (the XFS one), not two,
+          // and an fsync inside the volume does not flush a second cache. Best effort: a backing
+          // filesystem without O_DIRECT (tmpfs) keeps buffered I/O, which is correct, only slower.
+          const dev = this.mountedDevice(mp);
+          if (dev) await run('losetup', ['--direct-io=on', dev]).catch(() => {});
+          break;
+        }
         case 'refresh-device': {
           const dev = this.mountedDevice(mp);
           if (dev) await run('losetup', ['-c', dev]);
