@@ -48,7 +48,7 @@ export async function prepareFixture(opts: { tables: number; tableSize: number; 
   const node = homeNodes(serve.home)[0]!;
   const nodeCnf = join(serve.home, 'nodes', node.id, 'my.cnf');
   const socket = /socket = (\S+)/.exec(readFileSync(nodeCnf, 'utf8'))![1]!;
-  const datadir = join(serve.home, 'nodes', node.id, 'data');
+  const datadir = join(serve.home, 'nodes', node.id, 'disk', 'data');
   return { serve, client, inst, nodeId: node.id, nodeCnf, socket, datadir, sourceBytes: copiedBytes(datadir), tables: opts.tables, tableSize: opts.tableSize };
 }
 

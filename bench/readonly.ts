@@ -51,7 +51,7 @@ async function rawOnce(standby: { id: string; ip: string }, home: string, admin:
   trackArgv(`--datadir=${T}`);
   const nodeDir = join(home, 'nodes', standby.id);
   const t0 = performance.now();
-  await runP('mariadb-backup', [`--defaults-file=${join(nodeDir, 'my.cnf')}`, '--backup', `--target-dir=${T}`, `--datadir=${join(nodeDir, 'data')}`,
+  await runP('mariadb-backup', [`--defaults-file=${join(nodeDir, 'my.cnf')}`, '--backup', `--target-dir=${T}`, `--datadir=${join(nodeDir, 'disk', 'data')}`,
     `--host=${standby.ip}`, '--port=3306', `--user=${ADMIN_USER}`, `--password=${admin}`], { timeout: 1_800_000, maxBuffer: 1 << 26 });
   const t1 = performance.now();
   await runP('mariadb-backup', ['--no-defaults', '--prepare', `--target-dir=${T}`], { timeout: 1_800_000, maxBuffer: 1 << 26 });
@@ -186,8 +186,8 @@ async function main() {
     const [[g]] = (await sql({ host: primary.ip, port: 3306, user: ADMIN_USER, password: admin }, 'SELECT @@gtid_binlog_pos AS p')) as any;
     await sql({ host: standby.ip, port: 3306, user: ADMIN_USER, password: admin }, `SELECT MASTER_GTID_WAIT('${g.p}', 600)`);
     sizes = {
-      primaryDatadir: await duBytes(join(s.home, 'nodes', primary.id, 'data')),
-      standbyDatadir: await duBytes(join(s.home, 'nodes', standby.id, 'data')),
+      primaryDatadir: await duBytes(join(s.home, 'nodes', primary.id, 'disk', 'data')),
+      standbyDatadir: await duBytes(join(s.home, 'nodes', standby.id, 'disk', 'data')),
     };
     process.stderr.write(`prepared in ${fmt(prepareMs)}; datadirs: primary ${(sizes.primaryDatadir! / 2 ** 30).toFixed(2)} GiB, standby ${(sizes.standbyDatadir! / 2 ** 30).toFixed(2)} GiB\n`);
     const sbCnf = readFileSync(join(s.home, 'nodes', standby.id, 'my.cnf'), 'utf8');

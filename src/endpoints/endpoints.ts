@@ -15,8 +15,11 @@ export interface Endpoints {
   point(front: Address, target: Address): Promise<void>;
   /** Removes the endpoint; existing connections are not cut by this call. Idempotent. */
   remove(front: Address): Promise<void>;
-  /** Every endpoint currently in force (front → target). */
-  list(): Promise<Array<{ front: Address; target: Address }>>;
+  /**
+   * Every endpoint currently in force (front → target). `maxAgeMs`: an answer read from the
+   * kernel at most this long ago will do (the adapter's own changes are always included); 0 reads now.
+   */
+  list(opts?: { maxAgeMs?: number }): Promise<Array<{ front: Address; target: Address }>>;
   /** Removes everything this adapter installed (tests, uninstall). */
   destroyAll(): Promise<void>;
 }

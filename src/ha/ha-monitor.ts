@@ -22,6 +22,13 @@ interface Memory {
   lastEnableAttempt?: number;
 }
 
+/**
+ * How old the endpoint map the monitor checks may be: reading it spawns `nft`, and every change
+ * openrds makes is in the cached copy at once; only a change made behind its back (a flushed
+ * ruleset, a reboot) waits this long to be repaired.
+ */
+const ENDPOINT_READ_MS = 5000;
+
 /** How often the monitor tries to bring semi-sync back ON when the standby is healthy again. */
 const SEMI_SYNC_RETRY_MS = 3000;
 
@@ -46,7 +53,7 @@ export class HaMonitor {
     const insts = (await store.listLiveInstances()).filter((i) => Number(i.architecture) === 1 && !i.parent_uuid && i.status === InstanceStatus.RUNNING);
     if (!insts.length) return;
     const busy = await store.busyInstances();
-    const endpoints = new Map((await this.svc.endpoints.list()).map((e) => [addrKey(e.front), addrKey(e.target)]));
+    const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));
     await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
       this.log.error({ err, instance: i.uuid }, 'HA check failed');
     })));

@@ -9,6 +9,9 @@ import type { Address, Endpoints } from '../endpoints.js';
 import { addrKey } from '../endpoints.js';
 import { parseMap, pointScript, removeScript, tableScript } from './nft-rules.js';
 
+/** How old a cached map may be for a repoint (a stale one costs one failed transaction, then a fresh read). */
+const CACHE_MS = 5000;
+
 export function nftTableName(home: string): string {
   return 'openrds_' + createHash('sha1').update(home).digest('hex').slice(0, 10);
 }
@@ -36,6 +39,8 @@ export class NftEndpoints implements Endpoints {
   private ready = false;
   /** nft transactions are atomic, but read-modify-write across calls must not interleave. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** The map as last read, kept up to date with this adapter's own changes (each read spawns `nft`). */
+  private cache?: { at: number; entries: Array<{ front: Address; target: Address }> };
 
   constructor(private readonly home: string) {
     this.table = nftTableName(home);
@@ -57,23 +62,51 @@ export class NftEndpoints implements Endpoints {
     this.ready = true;
   }
 
-  async list(): Promise<Array<{ front: Address; target: Address }>> {
+  async list(opts: { maxAgeMs?: number } = {}): Promise<Array<{ front: Address; target: Address }>> {
+    const maxAge = opts.maxAgeMs ?? 0;
+    if (this.cache && maxAge > 0 && Date.now() - this.cache.at <= maxAge) return this.cache.entries.map((e) => ({ ...e }));
+    let entries: Array<{ front: Address; target: Address }>;
     try {
-      return parseMap(await nft(['-j', 'list', 'map', 'ip', this.table, 'endpoints']));
+      entries = parseMap(await nft(['-j', 'list', 'map', 'ip', this.table, 'endpoints']));
     } catch {
-      return [];
+      entries = [];
     }
+    this.cache = { at: Date.now(), entries };
+    return entries.map((e) => ({ ...e }));
+  }
+
+  private remember(front: Address, target: Address | undefined): void {
+    if (!this.cache) return;
+    const rest = this.cache.entries.filter((e) => addrKey(e.front) !== addrKey(front));
+    this.cache.entries = target ? [...rest, { front, target }] : rest;
   }
 
   point(front: Address, target: Address): Promise<void> {
     return this.serial(async () => {
       await this.ensureTable();
-      const cur = (await this.list()).find((e) => addrKey(e.front) === addrKey(front));
-      if (cur && addrKey(cur.target) === addrKey(target)) return;
-      await nft(['-f', '-'], pointScript(this.table, front, target, cur !== undefined));
-      // A refused connect leaves a conntrack entry (CLOSE, 10 s) that keeps the old mapping, and
-      // the kernel reuses the same source port for the client's retry: forget the old flows.
-      if (cur) await forgetFlows(front, cur.target);
+      // A repoint (failover, switchover) trusts the cached map, kept current with every change
+      // made here: if it was stale anyway, the transaction fails (no such element) and is redone
+      // from a fresh read. "Nothing to do" and "new endpoint" are always confirmed by a fresh read.
+      for (const [attempt, maxAgeMs] of [CACHE_MS, 0, 0].entries()) {
+        if (attempt === 2) await this.ensureTable(); // the table itself may have gone (flushed ruleset)
+        const cur = (await this.list({ maxAgeMs })).find((e) => addrKey(e.front) === addrKey(front));
+        const same = cur !== undefined && addrKey(cur.target) === addrKey(target);
+        if (maxAgeMs > 0 && (cur === undefined || same)) continue;
+        if (same) return;
+        try {
+          await nft(['-f', '-'], pointScript(this.table, front, target, cur !== undefined));
+        } catch (e) {
+          this.cache = undefined;
+          if (attempt === 1) this.ready = false;
+          if (attempt === 2) throw e;
+          continue;
+        }
+        this.remember(front, target);
+        // A refused connect leaves a conntrack entry (CLOSE, 10 s) that keeps the old mapping, and
+        // the kernel reuses the same source port for the client's retry: forget the old flows.
+        if (cur) await forgetFlows(front, cur.target);
+        return;
+      }
     });
   }
 
@@ -81,12 +114,14 @@ export class NftEndpoints implements Endpoints {
     return this.serial(async () => {
       const cur = (await this.list()).find((e) => addrKey(e.front) === addrKey(front));
       if (cur) await nft(['-f', '-'], removeScript(this.table, front));
+      this.remember(front, undefined);
     });
   }
 
   destroyAll(): Promise<void> {
     return this.serial(async () => {
       this.ready = false;
+      this.cache = undefined;
       await nft(['delete', 'table', 'ip', this.table]).catch(() => {});
     });
   }
