@@ -119,8 +119,9 @@ Making the 100 GB volume (truncate, mkfs.xfs, mount): ${makeMs} ms. Growing it o
     const block = `${open}\n${md.trim()}\n${close}`;
     if (doc.includes(open)) doc = doc.slice(0, doc.indexOf(open)) + block + doc.slice(doc.indexOf(close) + close.length);
     else {
-      const at = doc.indexOf('## Metrics collector');
-      doc = at > 0 ? `${doc.slice(0, at)}${block}\n\n${doc.slice(at)}` : `${doc.trimEnd()}\n\n${block}\n`;
+      const anchor = '<!-- /spec:resize -->';
+      const at = doc.indexOf(anchor);
+      doc = at >= 0 ? `${doc.slice(0, at + anchor.length)}\n\n${block}${doc.slice(at + anchor.length)}` : `${doc.trimEnd()}\n\n${block}\n`;
     }
     writeFileSync(RESULTS, doc);
   }
