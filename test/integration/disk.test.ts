@@ -104,6 +104,21 @@ async function writeOnce(i: any): Promise<void> {
   }
 }
 
+/** Writes succeed again within 10 s (the guard lifts read-only below 90 %); until then they are refused as read-only. */
+async function waitWritable(i: any): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      await writeOnce(i);
+      return;
+    } catch (e) {
+      assert.equal((e as any).errno, 1290, `refused as read-only until then: ${(e as Error).message}`);
+      assert.ok(Date.now() - t0 < 10_000, 'writable again within 10 s of the growth');
+      await sleep(100);
+    }
+  }
+}
+
 test('the datadir lives on a loop-mounted volume of DiskValue GB; kill -9 of serve during a disk growth converges', async () => {
   const i = await create(s, { InstanceName: 'vol', PaasGoodsId: BASIC_1C2G, DiskValue: 100 });
   const d = await describe(s, i.InstanceUuid);
@@ -180,17 +195,7 @@ test('a filling disk makes the instance read-only before 100 %, data intact; add
   const grown = volumeBytes(s, node!.id)!;
   assert.ok(grown > before + 90 * GB_BYTES, `volume grew from ${before} to ${grown}`);
   assert.equal(nodesOf(s, i)[0]!.pid, pid2, 'disk growth does not restart the server');
-  const t1 = Date.now();
-  for (;;) {
-    try {
-      await writeOnce(i);
-      break;
-    } catch (e) {
-      assert.equal((e as any).errno, 1290);
-      assert.ok(Date.now() - t1 < 10_000, 'writable again within 10 s of the growth');
-      await sleep(100);
-    }
-  }
+  await waitWritable(i);
   const d3 = await describe(s, i.InstanceUuid);
   assert.equal(d3.DiskReadOnly, false);
   assert.ok(d3.DiskUsedPercent < 90, `DiskUsedPercent ${d3.DiskUsedPercent}`);
@@ -217,17 +222,7 @@ test('HA: a filling disk makes the primary read-only in time on both nodes; addi
   assert.equal(d.Disks, 200);
   for (const n of mine) assert.ok(volumeBytes(s, n.id)! > 0.8 * 200 * GB_BYTES, `node ${n.id} grew`);
   assert.deepEqual(homeNodes(s.home).filter((n) => mine.some((m) => m.id === n.id)).map((n) => n.pid), pids, 'no node restarted');
-  const t1 = Date.now();
-  for (;;) {
-    try {
-      await writeOnce(i);
-      break;
-    } catch (e) {
-      assert.equal((e as any).errno, 1290);
-      assert.ok(Date.now() - t1 < 10_000, 'writable again within 10 s');
-      await sleep(100);
-    }
-  }
+  await waitWritable(i);
   assert.equal((await describe(s, i.InstanceUuid)).DiskReadOnly, false);
   await assertAllThere(i, acked);
 });
@@ -249,15 +244,5 @@ test('without loop mounts (storage.volumes "watch") the datadir size is watched 
   await assertAllThere(i, acked);
   await watched.client.ok('ModifyDBInstanceSpec', { InstanceUuid: i.InstanceUuid, DiskType: 'ssd_disk', DiskValue: 100 });
   await watched.client.waitStatus(i.InstanceUuid, 'RUNNING', 120_000);
-  const t1 = Date.now();
-  for (;;) {
-    try {
-      await writeOnce(i);
-      break;
-    } catch (e) {
-      assert.equal((e as any).errno, 1290);
-      assert.ok(Date.now() - t1 < 10_000, 'writable again within 10 s');
-      await sleep(100);
-    }
-  }
+  await waitWritable(i);
 });

@@ -7,6 +7,7 @@ import { applyAccount } from '../../accounts/accounts.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget, topologyOf } from '../../instances/nodes.js';
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markRunningStep } from './common-steps.js';
 
 async function instanceOf(ctx: StepContext<any>) {
   const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
@@ -72,15 +73,7 @@ export const createInstanceTask: TaskDefinition = {
         if (account) await applyAccount(ctx.svc, inst, account);
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        const inst = await instanceOf(ctx);
-        await ctx.svc.store.updateInstance(inst.uuid, {
-          status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now(),
-        });
-      },
-    },
+    markRunningStep(),
   ],
   async onError(ctx, err) {
     const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);

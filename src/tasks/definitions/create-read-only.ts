@@ -10,6 +10,7 @@
 import { InstanceStatus } from '../../instances/status.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markRunningStep } from './common-steps.js';
 
 async function load(ctx: StepContext) {
   const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
@@ -80,12 +81,7 @@ export const createReadOnlyTask: TaskDefinition = {
         if (wait > 0) await sleep(wait);
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, { status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now() });
-      },
-    },
+    markRunningStep(),
   ],
   async onError(ctx, err) {
     for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {

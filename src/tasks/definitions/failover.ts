@@ -9,10 +9,10 @@
  *  5. replicas — read-only instances follow the new primary.
  *  6. done     — the old primary is left to the HA monitor, which rejoins or rebuilds it as standby.
  */
-import { InstanceStatus } from '../../instances/status.js';
 import { adminTarget } from '../../instances/nodes.js';
 import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from '../../ha/promotion.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markErrorOnFailure, markRunningStep } from './common-steps.js';
 
 export interface FailoverParams {
   from: string;
@@ -81,18 +81,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
         await repointReadOnly(ctx.svc, inst, to, ctx.log);
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-          status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now(),
-        });
-      },
-    },
+    markRunningStep(),
   ],
-  async onError(ctx, err) {
-    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-      status: InstanceStatus.ERROR, status_detail: `failover failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
-    });
-  },
+  onError: markErrorOnFailure('failover'),
 };

@@ -26,6 +26,7 @@ import { restartNodesInOrder } from '../../instances/restart.js';
 import { InstanceStatus } from '../../instances/status.js';
 import type { Services } from '../../services.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markRunningStep } from './common-steps.js';
 
 export const MODIFY_PARAMETERS_TASK = 'ModifyDBParameter';
 /** ModifyRole of the history (spec §4.23): the change was asked for by the user. */
@@ -124,12 +125,7 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
         }
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, { status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now() });
-      },
-    },
+    markRunningStep(),
   ],
 
   async onError(ctx, err) {

@@ -25,6 +25,7 @@ import { InstanceStatus } from '../../instances/status.js';
 import type { Services } from '../../services.js';
 import type { Instance, Node } from '../../store/store.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markRunningStep } from './common-steps.js';
 
 export const MODIFY_SPEC_TASK = 'ModifyDBInstanceSpec';
 export type ModifySpecParams = SpecPlan;
@@ -101,12 +102,7 @@ export const modifySpecTask: TaskDefinition<ModifySpecParams> = {
         if (left.length) throw new Error(`node(s) ${left.map((n) => n.id).join(', ')} do not show the new spec's settings`);
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, { status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now() });
-      },
-    },
+    markRunningStep(),
   ],
 
   async onError(ctx, err) {

@@ -3,8 +3,8 @@
  * Restarts it on its existing datadir (InnoDB crash recovery keeps every committed transaction).
  */
 import { ensureNodeReady } from '../../instances/nodes.js';
-import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type TaskDefinition } from '../task.js';
+import { markErrorOnFailure, markRunningStep } from './common-steps.js';
 
 export interface RecoverNodeParams {
   nodeIds: string[];
@@ -31,18 +31,7 @@ export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
         }
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-          status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now(),
-        });
-      },
-    },
+    markRunningStep(),
   ],
-  async onError(ctx, err) {
-    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-      status: InstanceStatus.ERROR, status_detail: `recovery failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
-    });
-  },
+  onError: markErrorOnFailure('recovery'),
 };

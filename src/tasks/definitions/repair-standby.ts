@@ -15,6 +15,7 @@ import { parseHaState } from '../../ha/ha-state.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { markRunningStep } from './common-steps.js';
 
 export interface RepairStandbyParams {
   nodeId: string;
@@ -104,14 +105,7 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
         }
       },
     },
-    {
-      name: 'mark-running',
-      async run(ctx) {
-        await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-          status: InstanceStatus.RUNNING, status_detail: '', updated_at: ctx.svc.clock.now(),
-        });
-      },
-    },
+    markRunningStep(),
   ],
   async onError(ctx, err) {
     // The primary still serves: the instance stays usable, only without a standby.
