@@ -72,7 +72,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
-  await app.register(metricsRoute(prom));
+  await app.register(metricsRoute(prom, cfg.metrics.prometheusToken));
   await app.register(downloadRoute(svc));
   await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
   const addr = app.server.address();
@@ -100,6 +100,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
       await backupScheduler.stop();
       await svc.backups.close(svc.provisioner); // running backup jobs end; the next serve takes them again
       await runner!.stop();
+      svc.engine.closeMonitoring(); // the long-lived monitoring and probe connections
       await store.close();
       rmSync(paths.lock, { force: true });
       log.info('stopped; database processes keep running');

@@ -39,6 +39,8 @@ export interface Config {
     diskIntervalMs: number;
     /** How often old points are deleted. */
     retentionIntervalMs: number;
+    /** When set, GET /metrics requires `Authorization: Bearer <token>`; empty = open (trusted networks only). */
+    prometheusToken: string;
   };
   engine: {
     /** Directory holding mariadbd / mariadb-install-db; empty = search PATH and /usr/sbin. */
@@ -101,7 +103,7 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
     backups: { ...DEFAULT_BACKUP_CONFIG, ...(fromFile.backups ?? {}) },
     storage: { ...DEFAULT_STORAGE, ...(fromFile.storage ?? {}) },
     engine: { binDir: '', stopTimeoutMs: 30000, ...(fromFile.engine ?? {}) },
-    metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, ...(fromFile.metrics ?? {}) },
+    metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, prometheusToken: '', ...(fromFile.metrics ?? {}) },
   };
   const m = cfg.metrics;
   if (!(m.intervalMs >= 1000 && m.intervalMs <= 30_000)) throw new Error(`metrics.intervalMs must be 1000–30000 ms, got ${m.intervalMs} in ${file}`);

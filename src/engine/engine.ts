@@ -114,9 +114,9 @@ export interface Engine {
   /** GTID positions: binlog (written here), slave (applied from a source), current. */
   gtidState(t: Target): Promise<{ binlogPos: string; slavePos: string; currentPos: string }>;
   /** Replica threads and positions, or undefined when the node replicates from nobody. */
-  replicaStatus(t: Target): Promise<ReplicaStatus | undefined>;
+  replicaStatus(t: Target, timeoutMs?: number): Promise<ReplicaStatus | undefined>;
   /** Semi-synchronous state as seen by a primary. */
-  semiSyncStatus(t: Target): Promise<{ masterOn: boolean; clients: number; noTx: number; yesTx: number }>;
+  semiSyncStatus(t: Target, timeoutMs?: number): Promise<{ masterOn: boolean; clients: number; noTx: number; yesTx: number }>;
   /** (Re)points the node at `source` and starts replicating. `gtidSlavePos` seeds the position of a restored copy. */
   startReplication(t: Target, source: Target, mode: 'slave_pos' | 'current_pos', gtidSlavePos?: string): Promise<void>;
   /** Waits until the node has applied `gtid`; false on timeout. */

@@ -4,6 +4,7 @@
  * plane's own metrics (tasks by status, API requests and latencies, collector duration and lag).
  * Names and meanings: docs/monitoring.md. Served by `metricsRoute` at GET /metrics.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiHooks } from '../api/server.js';
@@ -114,9 +115,22 @@ export class PromMetrics implements RoundObserver {
 }
 
 /** GET /metrics, unauthenticated (docs/operator-guide.md: keep the API port on a trusted network). */
-export function metricsRoute(prom: PromMetrics) {
+/**
+ * GET /metrics. With `token` set, a scrape must send `Authorization: Bearer <token>` (Prometheus:
+ * `authorization: { credentials: ... }`); otherwise 401. Without it the page is open: it lists
+ * every tenant's instance names, so keep the port on a trusted network (docs/monitoring.md).
+ */
+export function metricsRoute(prom: PromMetrics, token = '') {
+  const expected = Buffer.from(`Bearer ${token}`);
   return async (app: FastifyInstance) => {
-    app.get('/metrics', async (_req, reply) => {
+    app.get('/metrics', async (req, reply) => {
+      if (token) {
+        const got = Buffer.from(String(req.headers.authorization ?? ''));
+        if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+          return reply.code(401).header('www-authenticate', 'Bearer realm="openrds metrics"')
+            .send('401: /metrics needs "Authorization: Bearer <metrics.prometheusToken>" (set it in the Prometheus scrape config)\n');
+        }
+      }
       const { contentType, body } = await prom.render();
       return reply.header('content-type', contentType).send(body);
     });

@@ -73,10 +73,18 @@ export class NodeWatchdog {
     await this.followPrimaries();
   }
 
-  /** Read-only instances replicate from their primary's current primary node (after a failover too). */
+  /** Per read-only instance: when its replication may next be restarted (backoff while it keeps failing). */
+  private readonly followRetry = new Map<string, { at: number; delayMs: number }>();
+
+  /**
+   * Read-only instances replicate from their primary's current primary node (after a failover
+   * too). A replica that keeps failing (an SQL error, say) is restarted with a backoff from 2 s to
+   * 60 s instead of every round, and the error is logged.
+   */
   private async followPrimaries(): Promise<void> {
     const { store, engine } = this.svc;
     const busy = await store.busyInstances();
+    const now = Date.now();
     for (const ro of (await store.listLiveInstances()).filter((i) => i.parent_uuid && i.status === InstanceStatus.RUNNING && !busy.has(i.uuid))) {
       const parent = await store.getInstanceAnyTenant(ro.parent_uuid!);
       const primary = parent ? primaryNode(await store.listNodes(parent.uuid)) : undefined;
@@ -85,8 +93,17 @@ export class NodeWatchdog {
       try {
         const t = adminTarget(this.svc, ro, node);
         const rs = await engine.replicaStatus(t);
-        if (rs && rs.masterHost === primary.ip && rs.masterPort === primary.port && rs.sqlRunning === 'Yes') continue;
-        this.log.warn({ instance: ro.uuid, primary: primary.id, was: rs?.masterHost }, 'read-only instance does not follow the primary; repointing it');
+        const pointed = !!rs && rs.masterHost === primary.ip && rs.masterPort === primary.port;
+        if (pointed && rs.sqlRunning === 'Yes') {
+          this.followRetry.delete(ro.uuid);
+          continue;
+        }
+        const retry = this.followRetry.get(ro.uuid);
+        if (pointed && retry && now < retry.at) continue; // failing at the right source: back off
+        const delayMs = Math.min(60_000, (retry?.delayMs ?? 1000) * 2);
+        this.followRetry.set(ro.uuid, { at: now + delayMs, delayMs });
+        this.log.warn({ instance: ro.uuid, primary: primary.id, was: rs?.masterHost, sqlError: rs?.lastSqlError || undefined, ioError: rs?.lastIoError || undefined, nextRetryMs: delayMs },
+          pointed ? 'read-only instance stopped replicating; restarting replication' : 'read-only instance does not follow the primary; repointing it');
         await engine.startReplication(t, replTarget(this.svc, parent, primary), 'slave_pos');
       } catch (err) {
         this.log.debug({ err, instance: ro.uuid }, 'read-only follow check failed');

@@ -227,14 +227,24 @@ test('HA: a filling disk makes the primary read-only in time on both nodes; addi
   await assertAllThere(i, acked);
 });
 
-test('without loop mounts (storage.volumes "watch") the datadir size is watched against DiskValue', async () => {
+test('an unprivileged host (no loop mounts, no cgroups): limits are advisory and say so; the disk is watched against DiskValue', async () => {
   // 4 MiB per GB: a 100 GB instance may hold 400 MiB; a fresh datadir is about 290 MB.
-  watched = await startServer({ config: { storage: { volumes: 'watch', gbBytes: 4 * MIB, guardIntervalMs: 200 } } });
+  watched = await startServer({ config: { storage: { volumes: 'watch', gbBytes: 4 * MIB, guardIntervalMs: 200 } }, env: { OPENRDS_CGROUPS: 'off' } });
+  assert.match(watched.logs(), /CPU\/RAM limits are advisory/);
+  assert.match(watched.logs(), /disk limits are watched, not enforced by a filesystem/);
   const i = await create(watched, { InstanceName: 'watched', PaasGoodsId: BASIC_1C2G, DiskValue: 100 });
   const d = await describe(watched, i.InstanceUuid);
   assert.equal(d.DiskLimitEnforced, 'watch');
+  assert.equal(d.LimitsEnforced, 'advisory');
   const [node] = nodesOf(watched, i);
   assert.equal(volumeBytes(watched, node!.id), undefined, 'no volume mounted');
+  assert.ok(!readFileSync(`/proc/${node!.pid}/cgroup`, 'utf8').includes('/openrds/'), 'the server runs in no openrds group');
+  // The settings still follow the spec (1C2G): the documented formula.
+  const c = await mysql.createConnection(cfgOf(i));
+  const [v] = await c.query('SELECT @@innodb_buffer_pool_size AS bp, @@max_connections AS mc');
+  await c.end();
+  assert.equal(Number((v as any[])[0].bp), 1024 * MIB);
+  assert.equal(Number((v as any[])[0].mc), 400);
   const { acked, errno } = await fillUntilRefused(i);
   assert.equal(errno, 1290);
   assert.ok(acked.length > 50, `${acked.length} rows went in before the guard acted`);

@@ -42,7 +42,7 @@ export function newKey(home: string, tenant: string): Creds {
   return JSON.parse(out);
 }
 
-export async function startServer(opts: { config?: Record<string, unknown> } = {}): Promise<ServerHandle> {
+export async function startServer(opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<ServerHandle> {
   const home = join('/tmp', `openrds-test-${process.env.OPENRDS_TEST_RUN ?? 'x'}-${process.pid}-${randomInt(1e9)}`);
   mkdirSync(home, { recursive: true });
   const a = randomInt(20, 250);
@@ -56,7 +56,7 @@ export async function startServer(opts: { config?: Record<string, unknown> } = {
   let port = 0;
   let proc!: ChildProcess;
   const launch = async () => {
-    proc = spawn(BIN, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(BIN, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const from = logBuf.length; // match only this launch's output
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logBuf}`)), 120_000);

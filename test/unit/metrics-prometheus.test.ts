@@ -83,3 +83,25 @@ test('control plane: tasks by status, API requests and latency with bounded labe
   assert.equal(sample(t, 'openrds_collector_round_duration_seconds_count'), 1);
   assert.equal(sample(t, 'openrds_collector_last_round_timestamp_seconds'), 1_700_000_000.04);
 });
+
+test('GET /metrics with metrics.prometheusToken: 401 without or with a wrong bearer token, 200 with it; open without a token', async () => {
+  const { default: Fastify } = await import('fastify');
+  const { metricsRoute } = await import('../../src/metrics/prometheus.js');
+  const cases: Array<{ token: string; auth?: string; status: number }> = [
+    { token: 's3cret-token', status: 401 },
+    { token: 's3cret-token', auth: 'Bearer wrong-token!', status: 401 },
+    { token: 's3cret-token', auth: 'Bearer s3cret-tok', status: 401 },
+    { token: 's3cret-token', auth: 's3cret-token', status: 401 },
+    { token: 's3cret-token', auth: 'Bearer s3cret-token', status: 200 },
+    { token: '', status: 200 },
+  ];
+  for (const c of cases) {
+    const app = Fastify();
+    await app.register(metricsRoute(prom(), c.token));
+    const r = await app.inject({ method: 'GET', url: '/metrics', headers: c.auth ? { authorization: c.auth } : {} });
+    assert.equal(r.statusCode, c.status, JSON.stringify(c));
+    if (c.status === 200) assert.match(r.body, /openrds_tasks/);
+    else assert.match(r.body, /Authorization: Bearer/);
+    await app.close();
+  }
+});

@@ -27,11 +27,16 @@ export function findBinary(name: string, binDir: string): string {
   throw new Error(`${name} not found${binDir ? ` in ${binDir}` : ' on PATH'}; install mariadb-server (npm start does it)`);
 }
 
+const SEMI_SYNC_STATUS_SQL =
+  "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_master_no_tx','Rpl_semi_sync_master_yes_tx')";
+
 export class MariaDbEngine implements Engine {
   readonly kind = 'mariadb';
   readonly parameters = MARIADB_PARAMETERS;
   private version?: string;
   private readonly monitors = new MonitorConnections();
+  /** HA and replication probes (semi-sync and replica status, several times a second per node): kept open, closed after 30 s unused. */
+  private readonly probes = new MonitorConnections(30_000);
   constructor(private readonly binDir = '') {}
 
   async installedVersion(): Promise<string> {
@@ -107,6 +112,7 @@ export class MariaDbEngine implements Engine {
 
   closeMonitoring(keep?: readonly Target[]): void {
     this.monitors.close(keep);
+    if (!keep) this.probes.close();
   }
 
   async serverVersion(t: Target): Promise<string> {
@@ -124,33 +130,29 @@ export class MariaDbEngine implements Engine {
     }, 1000);
   }
 
-  async replicaStatus(t: Target): Promise<ReplicaStatus | undefined> {
-    return withConnection(t, async (c) => {
-      const [rows] = await c.query('SHOW SLAVE STATUS');
-      const r = (rows as Array<Record<string, unknown>>)[0];
-      if (!r) return undefined;
-      return {
-        ioRunning: String(r.Slave_IO_Running), sqlRunning: String(r.Slave_SQL_Running),
-        masterHost: String(r.Master_Host), masterPort: Number(r.Master_Port),
-        lastIoErrno: Number(r.Last_IO_Errno), lastIoError: String(r.Last_IO_Error ?? ''),
-        lastSqlErrno: Number(r.Last_SQL_Errno), lastSqlError: String(r.Last_SQL_Error ?? ''),
-        gtidIoPos: String(r.Gtid_IO_Pos ?? ''),
-        secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
-      };
-    }, 1000);
+  async replicaStatus(t: Target, timeoutMs = 2000): Promise<ReplicaStatus | undefined> {
+    const rows = await this.probes.query(t, 'SHOW SLAVE STATUS', timeoutMs);
+    const r = (rows as Array<Record<string, unknown>>)[0];
+    if (!r) return undefined;
+    return {
+      ioRunning: String(r.Slave_IO_Running), sqlRunning: String(r.Slave_SQL_Running),
+      masterHost: String(r.Master_Host), masterPort: Number(r.Master_Port),
+      lastIoErrno: Number(r.Last_IO_Errno), lastIoError: String(r.Last_IO_Error ?? ''),
+      lastSqlErrno: Number(r.Last_SQL_Errno), lastSqlError: String(r.Last_SQL_Error ?? ''),
+      gtidIoPos: String(r.Gtid_IO_Pos ?? ''),
+      secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
+    };
   }
 
-  async semiSyncStatus(t: Target) {
-    return withConnection(t, async (c) => {
-      const [rows] = await c.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_master_no_tx','Rpl_semi_sync_master_yes_tx')");
-      const m = new Map((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
-      return {
-        masterOn: m.get('Rpl_semi_sync_master_status') === 'ON',
-        clients: Number(m.get('Rpl_semi_sync_master_clients') ?? 0),
-        noTx: Number(m.get('Rpl_semi_sync_master_no_tx') ?? 0),
-        yesTx: Number(m.get('Rpl_semi_sync_master_yes_tx') ?? 0),
-      };
-    }, 1000);
+  async semiSyncStatus(t: Target, timeoutMs = 1000) {
+    const rows = await this.probes.query(t, SEMI_SYNC_STATUS_SQL, timeoutMs);
+    const m = new Map((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
+    return {
+      masterOn: m.get('Rpl_semi_sync_master_status') === 'ON',
+      clients: Number(m.get('Rpl_semi_sync_master_clients') ?? 0),
+      noTx: Number(m.get('Rpl_semi_sync_master_no_tx') ?? 0),
+      yesTx: Number(m.get('Rpl_semi_sync_master_yes_tx') ?? 0),
+    };
   }
 
   async startReplication(t: Target, source: Target, mode: 'slave_pos' | 'current_pos', gtidSlavePos?: string): Promise<void> {

@@ -36,11 +36,20 @@ interface Entry {
   key: string;
   conn: Promise<mysql.Connection>;
   closed: boolean;
+  /** A query has succeeded on it: a later failure may just mean the server restarted meanwhile. */
+  used: boolean;
+  lastUsedAt: number;
 }
 
-/** One open connection per target, reopened after any failure; every call has a deadline. */
+/**
+ * One open connection per target, reopened after any failure; every call has a deadline. A
+ * connection that worked before and now fails with a connection error (the server restarted
+ * since) is replaced and the query retried once, so a restart does not look like an outage.
+ * `idleMs`: connections unused that long are closed (for targets that come and go).
+ */
 export class MonitorConnections {
   private readonly entries = new Map<string, Entry>();
+  constructor(private readonly idleMs = 0) {}
 
   static key(t: Target): string {
     return `${t.user}@${t.host}:${t.port}/${createHash('sha256').update(t.password).digest('hex').slice(0, 16)}`;
@@ -48,25 +57,37 @@ export class MonitorConnections {
 
   /** Runs `sql` on the target's monitoring connection; rejects (and drops the connection) after timeoutMs. */
   async query(t: Target, sql: string, timeoutMs: number): Promise<unknown> {
+    this.sweep();
     const key = MonitorConnections.key(t);
-    let entry = this.entries.get(key);
-    if (!entry || entry.closed) {
-      entry = this.open(key, t, timeoutMs);
-      this.entries.set(key, entry);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${t.host}:${t.port} did not answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const work = entry.conn.then((c) => c.query(sql)).then(([rows]) => rows);
-    work.catch(() => {}); // it may settle after the deadline, when nobody listens any more
-    try {
-      return await Promise.race([work, deadline]);
-    } catch (e) {
-      this.drop(entry);
-      throw e;
-    } finally {
-      clearTimeout(timer);
+    for (let attempt = 0; ; attempt++) {
+      let entry = this.entries.get(key);
+      if (!entry || entry.closed) {
+        entry = this.open(key, t, timeoutMs);
+        this.entries.set(key, entry);
+      }
+      const reused = entry.used;
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`${t.host}:${t.port} did not answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+      });
+      const work = entry.conn.then((c) => c.query(sql)).then(([rows]) => rows);
+      work.catch(() => {}); // it may settle after the deadline, when nobody listens any more
+      try {
+        const rows = await Promise.race([work, deadline]);
+        entry.used = true;
+        entry.lastUsedAt = Date.now();
+        return rows;
+      } catch (e) {
+        this.drop(entry);
+        if (reused && !timedOut && attempt === 0) continue; // a stale connection: once more on a new one
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
 
@@ -80,8 +101,14 @@ export class MonitorConnections {
     return this.entries.size;
   }
 
+  private sweep(): void {
+    if (!this.idleMs) return;
+    const cutoff = Date.now() - this.idleMs;
+    for (const e of [...this.entries.values()]) if (e.used && e.lastUsedAt < cutoff) this.drop(e);
+  }
+
   private open(key: string, t: Target, timeoutMs: number): Entry {
-    const entry: Entry = { key, closed: false, conn: undefined as unknown as Promise<mysql.Connection> };
+    const entry: Entry = { key, closed: false, used: false, lastUsedAt: Date.now(), conn: undefined as unknown as Promise<mysql.Connection> };
     entry.conn = mysql.createConnection({
       host: t.host, port: t.port, user: t.user, password: t.password,
       connectTimeout: timeoutMs, multipleStatements: false, supportBigNumbers: true,
