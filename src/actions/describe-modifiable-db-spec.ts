@@ -1,6 +1,7 @@
 /**
  * DescribeModifiableDBSpec (spec §4.5): the specs this instance can move to (same architecture,
- * up and down; read-only instances: never below their primary), with both `Name` and `N`, and the
+ * up and down; read-only instances: never below their primary; a primary: never above its read-only
+ * instances), with both `Name` and `N`, and the
  * instance's own disk type with the rules that still apply (src/instances/spec-plan.ts).
  */
 import type { ActionDef } from '../api/action.js';
@@ -17,11 +18,12 @@ export const describeModifiableDbSpec: ActionDef = {
     if (!inst) throw notFound('instance', uuid);
     const c = svc.config.catalog;
     const parent = inst.parent_uuid ? await svc.store.getInstanceAnyTenant(inst.parent_uuid) : undefined;
+    const children = inst.parent_uuid ? [] : await svc.store.listReadOnlyChildren(inst.uuid);
     const disk = findDisk(c, inst.disk_type);
     return {
       data: {
-        AttachDisk: disk ? [presentAttachDisk(modifiableDisk(disk, inst))] : [],
-        CpuRam: modifiableSpecs(c, inst, parent).map((s) => {
+        AttachDisk: disk ? [presentAttachDisk(modifiableDisk(disk, inst, children))] : [],
+        CpuRam: modifiableSpecs(c, inst, parent, children).map((s) => {
           const x = presentCpuRam(s);
           return { CPU: x.CPU, Name: x.Name, N: x.Name, PaasGoodsId: x.PaasGoodsId, RAM: x.RAM };
         }),

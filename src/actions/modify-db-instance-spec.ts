@@ -21,7 +21,8 @@ export const modifyDbInstanceSpec: ActionDef = {
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
     const parent = inst.parent_uuid ? await svc.store.getInstanceAnyTenant(inst.parent_uuid) : undefined;
-    const d = decideSpecChange(svc.config.catalog, inst, { paasGoodsId, diskType, diskValue }, parent);
+    const children = inst.parent_uuid ? [] : await svc.store.listReadOnlyChildren(inst.uuid);
+    const d = decideSpecChange(svc.config.catalog, inst, { paasGoodsId, diskType, diskValue }, parent, children);
     if (!d.ok) throw new ApiError(d.code, d.code === 'ArgMissing' ? `missing required parameter ${d.param}: ${d.why}` : `invalid parameter ${d.param}: ${d.why}`);
 
     if (!canTransition(inst.status, InstanceStatus.MODIFYING)) {

@@ -7,15 +7,29 @@ import type { Instance } from '../store/store.js';
 
 type Inst = Pick<Instance, 'architecture' | 'parent_uuid' | 'paas_goods_id' | 'cpu' | 'ram_gb' | 'disk_type' | 'disk_gb'>;
 type Parent = Pick<Instance, 'cpu' | 'ram_gb'>;
+/** A read-only instance of the instance being changed: the primary may never outgrow it. */
+type Child = Pick<Instance, 'uuid' | 'cpu' | 'ram_gb' | 'disk_gb'>;
+
+/** The smallest CPU, RAM and disk among the read-only instances, or undefined without any. */
+function smallestChild(children: readonly Child[]): { cpu: number; ramGb: number; diskGb: number; by: Record<'cpu' | 'ram' | 'disk', string> } | undefined {
+  if (children.length === 0) return undefined;
+  const pick = (f: (c: Child) => number) => children.reduce((a, b) => (f(b) < f(a) ? b : a));
+  const cpu = pick((c) => Number(c.cpu));
+  const ram = pick((c) => Number(c.ram_gb));
+  const disk = pick((c) => Number(c.disk_gb));
+  return { cpu: Number(cpu.cpu), ramGb: Number(ram.ram_gb), diskGb: Number(disk.disk_gb), by: { cpu: cpu.uuid, ram: ram.uuid, disk: disk.uuid } };
+}
 
 /**
  * Specs the instance can be changed to, up and down, its current one excluded: the specs of its own
- * architecture; for a read-only instance, the read-only specs at least as large as its primary.
+ * architecture; for a read-only instance, the read-only specs at least as large as its primary;
+ * for a primary with read-only instances, none larger than the smallest of them.
  */
-export function modifiableSpecs(c: Catalog, inst: Inst, parent?: Parent): Spec[] {
+export function modifiableSpecs(c: Catalog, inst: Inst, parent?: Parent, children: readonly Child[] = []): Spec[] {
+  const small = smallestChild(children);
   const pool = inst.parent_uuid
     ? c.readOnlySpecs.filter((s) => !parent || (s.CPU >= Number(parent.cpu) && s.RAM >= Number(parent.ram_gb)))
-    : c.specs.filter((s) => s.ArchitectureType === Number(inst.architecture));
+    : c.specs.filter((s) => s.ArchitectureType === Number(inst.architecture) && (!small || (s.CPU <= small.cpu && s.RAM <= small.ramGb)));
   return pool.filter((s) => s.PaasGoodsId !== Number(inst.paas_goods_id));
 }
 
@@ -24,9 +38,11 @@ export function modifiableSpecs(c: Catalog, inst: Inst, parent?: Parent): Spec[]
  * size it can grow to (current + one step), DiskMax the catalog maximum, DiskMaxExpand how many GB
  * can still be added. At the maximum, DiskMin = DiskMax = the current size and DiskMaxExpand 0.
  */
-export function modifiableDisk(d: DiskType, inst: Pick<Instance, 'disk_gb'>): DiskType {
+export function modifiableDisk(d: DiskType, inst: Pick<Instance, 'disk_gb'>, children: readonly Child[] = []): DiskType {
   const cur = Number(inst.disk_gb);
-  const room = Math.max(0, d.DiskMax - cur);
+  // A primary's disk may not outgrow its read-only instances' (they hold the same data).
+  const cap = Math.min(d.DiskMax, smallestChild(children)?.diskGb ?? Infinity);
+  const room = Math.max(0, cap - cur);
   const grow = Math.floor(room / d.DiskStep) * d.DiskStep;
   return { ...d, DiskMin: grow > 0 ? cur + d.DiskStep : cur, DiskMax: Math.max(d.DiskMax, cur), DiskMaxExpand: grow };
 }
@@ -61,7 +77,8 @@ export type SpecDecision =
 const fail = (code: 'InvalidParameter' | 'UnsupportedOperation' | 'ArgMissing', param: string, why: string): SpecDecision => ({ ok: false, code, param, why });
 
 /** Validates a ModifyDBInstanceSpec request against the catalog and the instance (spec §4.6). */
-export function decideSpecChange(c: Catalog, inst: Inst, req: SpecRequest, parent?: Parent): SpecDecision {
+export function decideSpecChange(c: Catalog, inst: Inst, req: SpecRequest, parent?: Parent, children: readonly Child[] = []): SpecDecision {
+  const small = smallestChild(children);
   const before: SpecTarget = { paasGoodsId: Number(inst.paas_goods_id), cpu: Number(inst.cpu), ramGb: Number(inst.ram_gb), diskGb: Number(inst.disk_gb) };
   const after = { ...before };
   if (req.paasGoodsId === undefined && req.diskType === undefined && req.diskValue === undefined) {
@@ -78,6 +95,10 @@ export function decideSpecChange(c: Catalog, inst: Inst, req: SpecRequest, paren
     if (ro && parent && (spec.CPU < Number(parent.cpu) || spec.RAM < Number(parent.ram_gb))) {
       return fail('InvalidParameter', 'PaasGoodsId', `a read-only instance may not be smaller than its primary (${parent.cpu}C${parent.ram_gb}G)`);
     }
+    if (small && (spec.CPU > small.cpu || spec.RAM > small.ramGb)) {
+      const who = spec.CPU > small.cpu ? small.by.cpu : small.by.ram;
+      return fail('InvalidParameter', 'PaasGoodsId', `spec ${req.paasGoodsId} (${spec.CPU}C${spec.RAM}G) is larger than read-only instance ${who} (${small.cpu} CPU, ${small.ramGb} GB RAM at the least); a read-only instance may never be smaller than its primary: resize the read-only instances first`);
+    }
     Object.assign(after, { paasGoodsId: spec.PaasGoodsId, cpu: spec.CPU, ramGb: spec.RAM });
   }
   if (req.diskType !== undefined || req.diskValue !== undefined) {
@@ -90,6 +111,9 @@ export function decideSpecChange(c: Catalog, inst: Inst, req: SpecRequest, paren
     if (req.diskValue % d.DiskStep !== 0) return fail('InvalidParameter', 'DiskValue', `must be a multiple of ${d.DiskStep} GB`);
     const total = before.diskGb + req.diskValue;
     if (total > d.DiskMax) return fail('InvalidParameter', 'DiskValue', `${before.diskGb} + ${req.diskValue} GB is above the maximum of ${d.DiskMax} GB`);
+    if (small && total > small.diskGb) {
+      return fail('InvalidParameter', 'DiskValue', `${total} GB is more than read-only instance ${small.by.disk} has (${small.diskGb} GB); grow the read-only instances' disks first`);
+    }
     after.diskGb = total;
   }
   const specChanged = after.cpu !== before.cpu || after.ramGb !== before.ramGb || after.paasGoodsId !== before.paasGoodsId;

@@ -185,6 +185,12 @@ test('a filling disk makes the instance read-only before 100 %, data intact; add
   await assert.rejects(writeOnce(i), (e: any) => e.errno === 1290);
   await assertAllThere(i, acked);
 
+  // kill -9 of serve while the guard holds the instance: the hold survives the restart.
+  await s.kill9();
+  await s.restart();
+  assert.equal((await describe(s, i.InstanceUuid)).DiskReadOnly, true);
+  await assert.rejects(writeOnce(i), (e: any) => e.errno === 1290);
+
   // Add 100 GB: online (same pid), then writable again.
   const pid2 = nodesOf(s, i)[0]!.pid;
   const before = volumeBytes(s, node!.id)!;

@@ -10,8 +10,10 @@ const basic = { architecture: 0, parent_uuid: null, paas_goods_id: 27060, cpu: 1
 const ha = { ...basic, architecture: 1, paas_goods_id: 17060 };
 const ro = { ...basic, architecture: 1, parent_uuid: 'p', paas_goods_id: 15688, cpu: 4, ram_gb: 8 };
 const parent = { cpu: 4, ram_gb: 8 };
+/** Read-only instances of the HA primary `ha` (1C2G, 100 GB): the smallest is 2C4G with 300 GB. */
+const kids = [{ uuid: 'ro-a', cpu: 2, ram_gb: 8, disk_gb: 500 }, { uuid: 'ro-b', cpu: 4, ram_gb: 4, disk_gb: 300 }];
 
-const CASES: Array<{ name: string; inst?: any; req: SpecRequest; parent?: any; want: string | { cpu: number; ramGb: number; diskGb: number; specChanged: boolean; diskGrown: boolean } }> = [
+const CASES: Array<{ name: string; inst?: any; req: SpecRequest; parent?: any; children?: any[]; want: string | { cpu: number; ramGb: number; diskGb: number; specChanged: boolean; diskGrown: boolean } }> = [
   { name: 'spec up', req: { paasGoodsId: 26704 }, want: { cpu: 2, ramGb: 4, diskGb: 100, specChanged: true, diskGrown: false } },
   { name: 'spec down', inst: { ...basic, paas_goods_id: 26707, cpu: 4, ram_gb: 8 }, req: { paasGoodsId: 27060 }, want: { cpu: 1, ramGb: 2, diskGb: 100, specChanged: true, diskGrown: false } },
   { name: 'disk only', req: { diskType: 'ssd_disk', diskValue: 100 }, want: { cpu: 1, ramGb: 2, diskGb: 200, specChanged: false, diskGrown: true } },
@@ -38,12 +40,16 @@ const CASES: Array<{ name: string; inst?: any; req: SpecRequest; parent?: any; w
   { name: 'read-only to 4C16G', inst: ro, parent, req: { paasGoodsId: 15690 }, want: { cpu: 4, ramGb: 16, diskGb: 100, specChanged: true, diskGrown: false } },
   { name: 'read-only below its primary', inst: ro, parent, req: { paasGoodsId: 15686 }, want: 'InvalidParameter:PaasGoodsId' },
   { name: 'read-only with a normal spec id', inst: ro, parent, req: { paasGoodsId: 6704 }, want: 'InvalidParameter:PaasGoodsId' },
+  { name: 'primary up to its smallest read-only instance', inst: ha, children: kids, req: { paasGoodsId: 6704 }, want: { cpu: 2, ramGb: 4, diskGb: 100, specChanged: true, diskGrown: false } },
+  { name: 'primary above a read-only instance (CPU)', inst: ha, children: kids, req: { paasGoodsId: 6707 }, want: 'InvalidParameter:PaasGoodsId' },
+  { name: 'primary disk up to its read-only instances', inst: ha, children: kids, req: { diskType: 'ssd_disk', diskValue: 200 }, want: { cpu: 1, ramGb: 2, diskGb: 300, specChanged: false, diskGrown: true } },
+  { name: 'primary disk above a read-only instance', inst: ha, children: kids, req: { diskType: 'ssd_disk', diskValue: 300 }, want: 'InvalidParameter:DiskValue' },
   { name: 'read-only disk growth', inst: ro, parent, req: { diskType: 'ssd_disk', diskValue: 200 }, want: { cpu: 4, ramGb: 8, diskGb: 300, specChanged: false, diskGrown: true } },
 ];
 
 for (const k of CASES) {
   test(`decideSpecChange: ${k.name}`, () => {
-    const d = decideSpecChange(c, k.inst ?? basic, k.req, k.parent);
+    const d = decideSpecChange(c, k.inst ?? basic, k.req, k.parent, k.children);
     if (typeof k.want === 'string') {
       assert.equal(d.ok, false);
       if (!d.ok) assert.equal(`${d.code}:${d.param}`, k.want, d.why);
@@ -61,6 +67,14 @@ test('modifiableSpecs: same architecture, current excluded; read-only: not below
   assert.deepEqual(modifiableSpecs(c, basic).map((s) => s.PaasGoodsId), [26704, 26707, 26710, 26716]);
   assert.deepEqual(modifiableSpecs(c, ha).map((s) => s.PaasGoodsId), [6704, 6707, 6710, 6716]);
   assert.deepEqual(modifiableSpecs(c, ro, parent).map((s) => s.PaasGoodsId), [15690, 15692, 15694, 15696]);
+});
+
+test('a primary with read-only instances: specs and disk never above the smallest of them', () => {
+  assert.deepEqual(modifiableSpecs(c, ha, undefined, kids).map((s) => s.PaasGoodsId), [6704]);
+  const d = c.disks.find((x) => x.DiskValue === 'ssd_disk')!;
+  const m = modifiableDisk(d, ha, kids);
+  assert.deepEqual([m.DiskMin, m.DiskMaxExpand], [200, 200]);
+  assert.deepEqual(modifiableDisk(d, { disk_gb: 300 }, kids).DiskMaxExpand, 0);
 });
 
 test('modifiableDisk: totals; at the maximum nothing is left', () => {
