@@ -50,7 +50,7 @@ export class HaMonitor {
 
   async runOnce(): Promise<void> {
     const { store } = this.svc;
-    const insts = (await store.listLiveInstances()).filter((i) => Number(i.architecture) === 1 && !i.parent_uuid && i.status === InstanceStatus.RUNNING);
+    const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
     if (!insts.length) return;
     const busy = await store.busyInstances();
     const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));

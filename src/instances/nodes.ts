@@ -46,7 +46,7 @@ export function internalCredentials(svc: Pick<Services, 'masterKey'>, inst: Pick
   return { adminHash: adminHash(svc, inst), replHash: nativePasswordHash(derivePassword(svc.masterKey, inst.uuid, 'repl')) };
 }
 
-export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Instance, node: Pick<Node, 'ip' | 'port'>): Target {
+export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Pick<Instance, 'uuid'>, node: Pick<Node, 'ip' | 'port'>): Target {
   return { host: node.ip, port: node.port, user: ADMIN_USER, password: adminPassword(svc, inst) };
 }
 

@@ -12,14 +12,14 @@ import { PeriodicLoop } from '../common/periodic-loop.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
-import type { Instance, Node } from '../store/store.js';
+import type { InstanceSummary, Node } from '../store/store.js';
 import { decideDiskGuard, usedPercent, type DiskGuardDecision } from './disk-decide.js';
 
 /** Instances whose nodes the guard leaves alone: being made or being removed. */
 const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
 
 /** The node that takes writes: a basic instance's node, an HA instance's primary; none for read-only instances. */
-export function writableNode(inst: Instance, nodes: Node[]): Node | undefined {
+export function writableNode(inst: Pick<InstanceSummary, 'parent_uuid' | 'architecture'>, nodes: Node[]): Node | undefined {
   if (inst.parent_uuid) return undefined;
   return Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
 }
@@ -40,7 +40,7 @@ export class DiskGuard {
 
   async runOnce(): Promise<void> {
     const { store, provisioner, config } = this.svc;
-    const insts = (await store.listLiveInstances()).filter((i) => !SKIP.has(i.status));
+    const insts = (await store.listInstanceSummaries()).filter((i) => !SKIP.has(i.status));
     if (insts.length === 0) return;
     const byInstance = new Map<string, Node[]>();
     for (const n of await store.listAllNodes()) {
@@ -78,7 +78,7 @@ export class DiskGuard {
     }
   }
 
-  private async act(inst: Instance, writer: Node | undefined, fullest: { node: string; percent: number } | undefined, d: DiskGuardDecision): Promise<void> {
+  private async act(inst: InstanceSummary, writer: Node | undefined, fullest: { node: string; percent: number } | undefined, d: DiskGuardDecision): Promise<void> {
     const { store, engine, config } = this.svc;
     const pct = fullest ? Math.round(fullest.percent * 10) / 10 : undefined;
     const ctx = { instance: inst.uuid, name: inst.name, node: fullest?.node, usedPercent: pct, disks: inst.disk_gb };

@@ -32,7 +32,7 @@ export class NodeWatchdog {
   async gather(): Promise<InstanceObservation[]> {
     const { store, provisioner } = this.svc;
     // HA pairs belong to the HA monitor (src/ha/), which may fail over instead of restarting.
-    const running = (await store.listLiveInstances())
+    const running = (await store.listInstanceSummaries())
       .filter((i) => i.status === InstanceStatus.RUNNING && !(Number(i.architecture) === 1 && !i.parent_uuid));
     if (running.length === 0) return [];
     const busy = await store.busyInstances();
@@ -85,7 +85,7 @@ export class NodeWatchdog {
     const { store, engine } = this.svc;
     const busy = await store.busyInstances();
     const now = Date.now();
-    for (const ro of (await store.listLiveInstances()).filter((i) => i.parent_uuid && i.status === InstanceStatus.RUNNING && !busy.has(i.uuid))) {
+    for (const ro of (await store.listLiveInstancesOf('read-only', InstanceStatus.RUNNING)).filter((i) => !busy.has(i.uuid))) {
       const parent = await store.getInstanceAnyTenant(ro.parent_uuid!);
       const primary = parent ? primaryNode(await store.listNodes(parent.uuid)) : undefined;
       const node = (await store.listNodes(ro.uuid))[0];
