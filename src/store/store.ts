@@ -39,6 +39,11 @@ export interface StoreBackend {
   isUniqueViolation(e: unknown): boolean;
   /** Row lock hint for claiming: PostgreSQL uses FOR UPDATE SKIP LOCKED, SQLite serialises writers anyway. */
   readonly skipLocked: boolean;
+  /**
+   * A value that changes whenever the database may have changed, by this process or another, and
+   * is cheap to read (SQLite: a write counter and PRAGMA data_version). Without it, nothing is cached.
+   */
+  changeToken?(): string;
 }
 
 export interface InstanceFilter {
@@ -58,13 +63,36 @@ export class Store {
   /** Backups and automatic backup policies (src/backups/). */
   readonly backups: BackupsRepo;
   private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
+  /**
+   * Instance rows read by uuid (the API's hot path: Terraform polls DescribeDBInstances by uuid), kept
+   * while the backend's change token stays the same: any write anywhere empties it.
+   */
+  private readonly rowCache = new Map<string, Instance[]>();
+  private rowCacheToken = '';
 
   constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {
-    this.instanceByUuid = prepared<Instance, [string, string]>(db, 2, (tenant, uuid) =>
+    const byUuid = prepared<Instance, [string, string]>(db, 2, (tenant, uuid) =>
       db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('tenant_id', '=', tenant).where('deleted_at', 'is', null));
+    this.instanceByUuid = backend.changeToken ? (tenant, uuid) => this.cachedByUuid(byUuid, tenant, uuid) : byUuid;
     this.metrics = new MetricsRepo(db, (e) => backend.isUniqueViolation(e));
     this.parameters = new ParametersRepo(db);
     this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
+  }
+
+  private async cachedByUuid(query: (tenant: string, uuid: string) => Promise<Instance[]>, tenant: string, uuid: string): Promise<Instance[]> {
+    const token = this.backend.changeToken!();
+    if (token !== this.rowCacheToken) {
+      this.rowCache.clear();
+      this.rowCacheToken = token;
+    }
+    const key = `${tenant}\u0000${uuid}`;
+    let rows = this.rowCache.get(key);
+    if (!rows) {
+      rows = await query(tenant, uuid);
+      // Kept only if nothing was written while the query ran (the token is read again).
+      if (this.backend.changeToken!() === token && this.rowCache.size < 10_000) this.rowCache.set(key, rows);
+    }
+    return rows.map((r) => ({ ...r })); // callers may change their copy
   }
 
   async migrate(): Promise<void> {

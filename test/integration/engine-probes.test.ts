@@ -4,6 +4,8 @@
  * the query retried once), and a hung server is reported within the deadline, not waited on.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createRunning, startServer, type ServerHandle } from '../support/harness.js';
 import { homeNodes, pidAlive } from '../support/ha.js';
@@ -17,6 +19,12 @@ let inst: any;
 let target: Target;
 const engine = new MariaDbEngine();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The pid of the server that serves the node now: the one mariadbd wrote itself (its pid_file). */
+function serverPid(): number {
+  const id = homeNodes(s.home).find((n) => n.ip === inst.IP)!.id;
+  return Number(readFileSync(join(s.home, 'nodes', id, 'mysqld.pid'), 'utf8').trim());
+}
+const procState = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3); };
 
 before(async () => {
   s = await startServer();
@@ -31,13 +39,13 @@ after(async () => {
 test('after a restart of the server, the first probe on the old connection still answers', async () => {
   assert.equal(await engine.replicaStatus(target), undefined, 'a basic instance replicates from nobody');
   const before = (await engine.semiSyncStatus(target)).masterOn;
-  const pid = homeNodes(s.home).find((n) => n.ip === inst.IP)!.pid;
+  const pid = serverPid();
   process.kill(pid, 'SIGKILL');
   // The watchdog restarts it; wait until a fresh connection works.
   const t0 = Date.now();
   for (;;) {
-    const n = homeNodes(s.home).find((x) => x.ip === inst.IP)!;
-    if (n.pid !== pid && pidAlive(n.pid)) {
+    const now = (() => { try { return serverPid(); } catch { return 0; } })();
+    if (now && now !== pid && pidAlive(now)) {
       try {
         await engine.waitReady(target, 500);
         break;
@@ -53,9 +61,11 @@ test('after a restart of the server, the first probe on the old connection still
 
 test('a hung server is reported within the deadline', async () => {
   await engine.semiSyncStatus(target); // an open, working connection
-  const pid = homeNodes(s.home).find((n) => n.ip === inst.IP)!.pid;
+  const pid = serverPid();
   process.kill(pid, 'SIGSTOP');
   try {
+    for (let i = 0; procState(pid) !== 'T' && i < 100; i++) await sleep(10);
+    assert.equal(procState(pid), 'T', `server ${pid} is stopped`);
     const t0 = Date.now();
     await assert.rejects(engine.semiSyncStatus(target, 800), /did not answer within 800 ms/);
     const took = Date.now() - t0;

@@ -17,7 +17,7 @@ export const sqliteBackend: StoreBackend = {
  * better-sqlite3 statements reused by SQL text: preparing costs more than running a small query.
  * Safe because kysely drives one SQLite connection serially, so a statement is never in use twice.
  */
-function withStatementCache(db: BetterSqlite3.Database, max = 500) {
+function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max = 500) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => db.close(),
@@ -25,6 +25,7 @@ function withStatementCache(db: BetterSqlite3.Database, max = 500) {
       let st = cache.get(sql);
       if (!st) {
         st = db.prepare(sql);
+        if (!st.readonly) countWrites(st, onWrite);
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(sql, st);
       }
@@ -33,14 +34,33 @@ function withStatementCache(db: BetterSqlite3.Database, max = 500) {
   };
 }
 
+/** Calls `onWrite` after every execution of a statement that may change the database. */
+function countWrites(st: BetterSqlite3.Statement, onWrite: () => void): void {
+  const s = st as unknown as Record<'run' | 'all' | 'get' | 'iterate', (...a: unknown[]) => unknown>;
+  for (const m of ['run', 'all', 'get', 'iterate'] as const) {
+    const f = s[m]!.bind(st);
+    s[m] = (...a: unknown[]) => {
+      try {
+        return f(...a);
+      } finally {
+        onWrite();
+      }
+    };
+  }
+}
+
 export async function openSqliteStore(file: string): Promise<Store> {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL'); // durable across process crashes; WAL fsyncs at checkpoints
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const store = new Store(db, sqliteBackend);
+  // Change token for read caches (Store): our own writes bump `writes`; PRAGMA data_version changes
+  // when another connection (a CLI command, another process) commits.
+  let writes = 0;
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => { writes++; }) }) });
+  const store = new Store(db, { ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}` });
   await store.migrate();
   return store;
 }
