@@ -8,12 +8,13 @@
  * about 290 MB: its redo log is 256 MB).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { BASIC_1C2G, HA_1C2G, createParams, startServer, type ServerHandle } from '../support/harness.js';
+import { BASIC_1C2G, BIN, HA_1C2G, createParams, startServer, type ServerHandle } from '../support/harness.js';
 import { homeNodes, pidAlive } from '../support/ha.js';
 import { parseMountInfo } from '../../src/provisioner/local/volumes.js';
 
@@ -25,6 +26,7 @@ const cfgOf = (i: any) => ({ host: i.IP, port: i.Port, user: 'root', password: P
 
 let s: ServerHandle;
 let watched: ServerHandle | undefined;
+let halted: ServerHandle | undefined;
 
 function storage(volumes: 'auto' | 'watch') {
   return { storage: { volumes, gbBytes: GB_BYTES, guardIntervalMs: 200 }, ha: { readOnlyMinCreatingMs: 0 } };
@@ -36,6 +38,7 @@ before(async () => {
 after(async () => {
   await s?.cleanup();
   await watched?.cleanup();
+  await halted?.cleanup();
 });
 
 async function describe(h: ServerHandle, uuid: string): Promise<any> {
@@ -261,4 +264,35 @@ test('an unprivileged host (no loop mounts, no cgroups): limits are advisory and
   await watched.client.ok('ModifyDBInstanceSpec', { InstanceUuid: i.InstanceUuid, DiskType: 'ssd_disk', DiskValue: 100 });
   await watched.client.waitStatus(i.InstanceUuid, 'RUNNING', 120_000);
   await waitWritable(i);
+});
+
+test('openrds halt --unmount stops the databases and detaches their volumes; serve brings both back (as after a reboot)', async () => {
+  halted = await startServer({ config: storage('auto') });
+  const i = await create(halted, { InstanceName: 'halt', PaasGoodsId: BASIC_1C2G, DiskValue: 100 });
+  await writeOnce(i);
+  const [node] = nodesOf(halted, i);
+  await halted.stop();
+  const out = execFileSync(BIN, ['halt', '--home', halted.home, '--unmount'], { encoding: 'utf8' });
+  assert.match(out, new RegExp(`stopped node ${node!.id}`));
+  assert.match(out, new RegExp(`unmounted the data volume of node ${node!.id}`));
+  assert.equal(volumeBytes(halted, node!.id), undefined, 'nothing mounted any more');
+  assert.ok(!pidAlive(node!.pid), 'the server stopped');
+  await halted.restart();
+  // The watchdog finds the node down: RecoverNode mounts the volume again and starts the server on it.
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      const c = await mysql.createConnection(cfgOf(i));
+      const [r] = await c.query('SELECT COUNT(*) AS n FROM app.fill');
+      await c.end();
+      assert.equal(Number((r as any[])[0].n), 1, 'the row written before the halt is there');
+      break;
+    } catch (e) {
+      if (e instanceof assert.AssertionError) throw e;
+      assert.ok(Date.now() - t0 < 60_000, `back within 60 s: ${(e as Error).message}`);
+      await sleep(200);
+    }
+  }
+  assert.ok(volumeBytes(halted, node!.id)! > 0.8 * 100 * GB_BYTES, 'the volume is mounted again');
+  await halted.client.waitStatus(i.InstanceUuid, 'RUNNING', 60_000);
 });
