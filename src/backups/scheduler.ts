@@ -19,20 +19,14 @@ import { newBackup, startBackupDeletion } from './submit.js';
 
 const ACTIVE = new Set(['NEW', 'DOING']);
 
-export class BackupScheduler {
+export class BackupScheduler extends PeriodicLoop {
 
-  constructor(private readonly svc: Services, private readonly log: Logger) {
-    this.loop = new PeriodicLoop('backup scheduler', () => this.svc.config.backups.schedulerIntervalMs, () => this.runOnce(), this.log);
+  constructor(private readonly svc: Services, log: Logger) {
+    super('backup scheduler', log);
   }
 
-  private readonly loop: PeriodicLoop;
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected intervalMs(): number {
+    return this.svc.config.backups.schedulerIntervalMs;
   }
 
   async runOnce(): Promise<void> {

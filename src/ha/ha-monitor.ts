@@ -32,20 +32,14 @@ const ENDPOINT_READ_MS = 5000;
 /** How often the monitor tries to bring semi-sync back ON when the standby is healthy again. */
 const SEMI_SYNC_RETRY_MS = 3000;
 
-export class HaMonitor {
+export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
-  constructor(private readonly svc: Services, private readonly log: Logger) {
-    this.loop = new PeriodicLoop('HA monitor', () => this.svc.config.ha.checkIntervalMs, () => this.runOnce(), this.log);
+  constructor(private readonly svc: Services, log: Logger) {
+    super('HA monitor', log);
   }
 
-  private readonly loop: PeriodicLoop;
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected intervalMs(): number {
+    return this.svc.config.ha.checkIntervalMs;
   }
 
   async runOnce(): Promise<void> {

@@ -24,18 +24,13 @@ export function writableNode(inst: Pick<InstanceSummary, 'parent_uuid' | 'archit
   return Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
 }
 
-export class DiskGuard {
-  private readonly loop: PeriodicLoop;
-  constructor(private readonly svc: Services, private readonly log: Logger) {
-    this.loop = new PeriodicLoop('disk guard', () => svc.config.storage.guardIntervalMs, () => this.runOnce(), log);
+export class DiskGuard extends PeriodicLoop {
+  constructor(private readonly svc: Services, log: Logger) {
+    super('disk guard', log);
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected intervalMs(): number {
+    return this.svc.config.storage.guardIntervalMs;
   }
 
   async runOnce(): Promise<void> {

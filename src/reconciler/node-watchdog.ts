@@ -14,19 +14,13 @@ import { TaskConflictError, type Node } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideRecoveries, type InstanceObservation } from './decide.js';
 
-export class NodeWatchdog {
-  constructor(private readonly svc: Services, private readonly log: Logger) {
-    this.loop = new PeriodicLoop('watchdog', () => this.svc.config.reconciler.intervalMs, () => this.runOnce(), this.log);
+export class NodeWatchdog extends PeriodicLoop {
+  constructor(private readonly svc: Services, log: Logger) {
+    super('watchdog', log);
   }
 
-  private readonly loop: PeriodicLoop;
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  protected intervalMs(): number {
+    return this.svc.config.reconciler.intervalMs;
   }
 
   async gather(): Promise<InstanceObservation[]> {

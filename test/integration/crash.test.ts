@@ -3,10 +3,11 @@
  * The system must converge by itself, with no acknowledged write lost.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { createParams, createRunning, startServer, type ServerHandle } from '../support/harness.js';
+import { dbPids } from '../support/ha.js';
 
 let s: ServerHandle;
 before(async () => { s = await startServer(); });
@@ -14,21 +15,6 @@ after(async () => { await s?.cleanup(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Pids of the mariadbd processes running under this home, by node id. */
-function dbPids(home: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const arg = argv.find((a) => a.startsWith(`--defaults-file=${home}/nodes/`));
-      if (arg) out.set(arg.split('/nodes/')[1]!.split('/')[0]!, Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 test('kill -9 of mariadbd: restarted within 10 s, every acknowledged commit survives', async () => {
   const inst = await createRunning(s.client, { InstanceName: 'crashy', Password: 'Crash-Pass1' });

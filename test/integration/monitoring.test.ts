@@ -9,11 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { sign, TestClient } from '../support/cds-client.js';
 import { createRunning, HA_1C2G, newKey, startServer, type ServerHandle } from '../support/harness.js';
+import { dbPids } from '../support/ha.js';
 
 const BUCKET = 30_000;
 const SMALL_DISKS = [
@@ -39,21 +40,6 @@ before(async () => {
 });
 after(async () => { await s?.cleanup(); });
 
-/** Pid of the mariadbd of each node under the home, by node id. */
-function dbPids(home: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const arg = argv.find((a) => a.startsWith(`--defaults-file=${home}/nodes/`));
-      if (arg) out.set(arg.split('/nodes/')[1]!.split('/')[0]!, Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 async function scrape(): Promise<{ status: number; type: string; text: string }> {
   const r = await fetch(`${s.url}/metrics`);

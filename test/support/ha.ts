@@ -25,6 +25,22 @@ export function homeNodes(home: string): NodeInfo[] {
   return out;
 }
 
+/** Pids of the live (non-zombie) mariadbd processes under this home, by node id, found by scanning /proc. */
+export function dbPids(home: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const arg = argv.find((a) => a.startsWith(`--defaults-file=${home}/nodes/`));
+      if (arg) out.set(arg.split('/nodes/')[1]!.split('/')[0]!, Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -5,8 +5,7 @@
  * The datadir (binlogs included) lives on the node's volume, `<node>/disk/data`: a loop-mounted
  * XFS image of DiskValue GB where the host allows it (volumes.ts, docs/storage.md).
  */
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,21 +17,12 @@ import { renderToolOptionFile } from '../../engine/mariadb/backup-tools.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from '../../backups/local/backup-job.js';
-import { findProcesses, isAlive, processArgv, signal, waitExit } from './proc.js';
+import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
 const INIT_MARKER = '.openrds-initialized';
-const execFileP = promisify(execFile);
 
-async function run(cmd: string, args: string[]): Promise<void> {
-  try {
-    await execFileP(cmd, args, { timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
-  } catch (e) {
-    const err = e as { stderr?: string };
-    throw new Error(`${cmd.split('/').pop()} ${args[1] ?? ''} failed: ${(err.stderr ?? '').split('\n').slice(-6).join(' | ')}`, { cause: e });
-  }
-}
 const SOCKET_MAX = 100;
 
 export class LocalProvisioner implements Provisioner {
@@ -194,11 +184,11 @@ export class LocalProvisioner implements Provisioner {
     writeFileSync(optionFile, renderToolOptionFile({ kind: 'physical', node: src, target: source, workDir: dst.dir, replica: false }), { mode: 0o600 });
     const backup = findBinary('mariadb-backup', this.binDir);
     try {
-      await run(backup, [`--defaults-file=${optionFile}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`]);
+      await runTool(backup, [`--defaults-file=${optionFile}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`], 3_600_000);
     } finally {
       rmSync(optionFile, { force: true });
     }
-    await run(backup, ['--no-defaults', '--prepare', `--target-dir=${work}`]);
+    await runTool(backup, ['--no-defaults', '--prepare', `--target-dir=${work}`], 3_600_000);
     const info = ['mariadb_backup_binlog_info', 'xtrabackup_binlog_info'].map((f) => join(work, f)).find((f) => existsSync(f));
     const gtid = info ? (readFileSync(info, 'utf8').trim().split(/\s+/)[2] ?? '') : '';
     rmSync(dst.datadir, { recursive: true, force: true });

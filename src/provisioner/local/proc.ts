@@ -1,5 +1,24 @@
 /** Small helpers over /proc and signals for processes that may not be our children. */
+import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+/**
+ * Runs a tool to completion and returns its stdout; on failure the error names the command and
+ * carries the last lines of its stderr (what an operator needs to see in a task's StatusDetail).
+ */
+export async function runTool(cmd: string, args: readonly string[], timeoutMs = 120_000): Promise<string> {
+  try {
+    const { stdout } = await execFileP(cmd, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    const why = (err.stderr || err.message).trim().split('\n').slice(-6).join(' | ');
+    throw new Error(`${cmd.split('/').pop()} ${args.join(' ')} failed: ${why}`, { cause: e });
+  }
+}
 
 /** The argv of a live, non-zombie process, or undefined. */
 export function processArgv(pid: number): string[] | undefined {

@@ -9,12 +9,11 @@
  * the next call finishes the job. XFS, not ext4: growing ext4 online needs CAP_SYS_RESOURCE,
  * which containers often drop; xfs_growfs needs only CAP_SYS_ADMIN, which mounting needs anyway.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
+import { runTool } from './proc.js';
 
-const execFileP = promisify(execFile);
 
 export type VolumeMode = 'loop-xfs' | 'watch';
 /** mkfs.xfs refuses filesystems below 300 MB. */
@@ -84,18 +83,14 @@ export function parseXfsDataBytes(xfsInfo: string): number | undefined {
   return m ? Number(m[1]) * Number(m[2]) : undefined;
 }
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileP(cmd, args, { timeout: 120_000 });
-    return stdout;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' | ')}`, { cause: e });
-  }
-}
 
 function hasBinary(name: string): boolean {
-  return ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].some((d) => existsSync(join(d, name)));
+  try {
+    findBinary(name, '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class LoopVolumes {
@@ -158,7 +153,7 @@ export class LoopVolumes {
       } catch {
         /* older kernels do not say */
       }
-      fsBytes = parseXfsDataBytes(await run('xfs_info', [mp]));
+      fsBytes = parseXfsDataBytes(await runTool('xfs_info', [mp]));
     }
     let plainDirInUse = false;
     if (!device) {
@@ -187,32 +182,32 @@ export class LoopVolumes {
           // Made under a temporary name: a crash leaves no half-formatted image behind.
           const tmp = `${img}.tmp`;
           rmSync(tmp, { force: true });
-          await run('truncate', ['-s', String(want), tmp]);
-          await run('mkfs.xfs', ['-q', '-f', tmp]);
+          await runTool('truncate', ['-s', String(want), tmp]);
+          await runTool('mkfs.xfs', ['-q', '-f', tmp]);
           renameSync(tmp, img);
           break;
         }
         case 'grow-image':
-          await run('truncate', ['-s', String(want), img]);
+          await runTool('truncate', ['-s', String(want), img]);
           break;
         case 'mount':
-          await run('mount', ['-o', 'loop,noatime', img, mp]);
+          await runTool('mount', ['-o', 'loop,noatime', img, mp]);
           break;
         case 'direct-io': {
           // Direct I/O from the loop device to its image: one page cache (the XFS one), not two,
           // and an fsync inside the volume does not flush a second cache. Best effort: a backing
           // filesystem without O_DIRECT (tmpfs) keeps buffered I/O, which is correct, only slower.
           const dev = this.mountedDevice(mp);
-          if (dev) await run('losetup', ['--direct-io=on', dev]).catch(() => {});
+          if (dev) await runTool('losetup', ['--direct-io=on', dev]).catch(() => {});
           break;
         }
         case 'refresh-device': {
           const dev = this.mountedDevice(mp);
-          if (dev) await run('losetup', ['-c', dev]);
+          if (dev) await runTool('losetup', ['-c', dev]);
           break;
         }
         case 'grow-fs':
-          await run('xfs_growfs', [mp]);
+          await runTool('xfs_growfs', [mp]);
           break;
       }
     }
@@ -224,10 +219,10 @@ export class LoopVolumes {
     const mp = LoopVolumes.mountPoint(nodeDir);
     for (let i = 0; this.mountedDevice(mp); i++) {
       try {
-        await run('umount', [mp]);
+        await runTool('umount', [mp]);
       } catch {
         if (i >= 20) {
-          await run('umount', ['-l', mp]); // a process of the node is still exiting: detach lazily
+          await runTool('umount', ['-l', mp]); // a process of the node is still exiting: detach lazily
           return;
         }
         await new Promise((r) => setTimeout(r, 100));
