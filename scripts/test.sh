@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (pure logic) then integration tests (real MariaDB, real HTTP
-# server on loopback, real SQLite). Integration files run one at a time: they start databases.
+# Runs every test: the type check (tsc --noEmit), unit tests (pure logic), then integration
+# tests (real MariaDB, real HTTP server on loopback, real SQLite). Integration files run
+# OPENRDS_TEST_CONCURRENCY at a time (default 3): each file has its own home, its own random
+# 127.a.b.0/24, its own nftables table, volumes and cgroups, so they share no kernel state.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 node_opts=(--import tsx --test --test-reporter=spec)
@@ -11,8 +13,13 @@ rc=0
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 mapfile -t integ < <(find test/integration -name '*.test.ts' | sort)
 if [ "${1:-}" != "" ]; then unit=(); integ=("$@"); fi
+jobs="${OPENRDS_TEST_CONCURRENCY:-3}"
+if [ "${1:-}" = "" ]; then
+  echo "typecheck: tsc --noEmit" >&2
+  node node_modules/typescript/bin/tsc --noEmit -p . || rc=1
+fi
 if [ ${#unit[@]} -gt 0 ]; then node "${node_opts[@]}" "${unit[@]}" || rc=1; fi
-if [ ${#integ[@]} -gt 0 ]; then node "${node_opts[@]}" --test-concurrency=1 "${integ[@]}" || rc=1; fi
+if [ ${#integ[@]} -gt 0 ]; then node "${node_opts[@]}" --test-concurrency="$jobs" "${integ[@]}" || rc=1; fi
 # Leave nothing running: any database or server a failed test left behind under a test home.
 pkill -9 -f -- "--defaults-file=${prefix}" 2>/dev/null || true
 pkill -9 -f -- "serve --home ${prefix}" 2>/dev/null || true
