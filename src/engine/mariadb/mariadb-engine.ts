@@ -1,4 +1,4 @@
-/** MariaDB adapter of the Engine port. mysql2 is used only here and in client.ts. */
+/** MariaDB adapter of the Engine port. mysql2 is used only in client.ts (every connection, pinned) and, for its types, monitor.ts. */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
