@@ -4,7 +4,7 @@
  * the standby and the replicas through the binlog, like any other write.
  */
 import { ApiError, inUse, invalidParam, notFound } from '../api/errors.js';
-import type { Target } from '../engine/engine.js';
+import { EngineEffectError, type Target } from '../engine/engine.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
@@ -58,5 +58,21 @@ export async function readFromEngine<T>(inst: Instance, fn: () => Promise<T>): P
       throw inUse(`instance ${inst.uuid} is ${inst.status} and its database does not answer; retry when its Status is RUNNING`);
     }
     throw new ApiError('InternalError', `the database of instance ${inst.uuid} did not answer; retry later`, { cause: e });
+  }
+}
+
+/**
+ * Runs a change of accounts or grants on the engine. The engine reads every such change back
+ * (EngineEffectError when it is not in effect), so the action never answers Success for a change
+ * that did nothing; that case answers InternalError saying what is missing.
+ */
+export async function changeOnEngine<T>(inst: Instance, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineEffectError) {
+      throw new ApiError('InternalError', `${what} on instance ${inst.uuid} ran but did not take effect (${e.message}); retry, and report it if it persists`, { cause: e });
+    }
+    throw e;
   }
 }

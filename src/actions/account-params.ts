@@ -1,11 +1,14 @@
 /** Parameter rules shared by the account actions (docs/accounts.md). */
 
 /** AccountName as the account actions read it; reserved names get their own message later. */
-export const ACCOUNT_NAME_PARAM = { minLen: 1, maxLen: 64 };
+export const ACCOUNT_NAME_PARAM = { minLen: 1, maxLen: 64, engineName: true };
 
-/** A database name: what MariaDB allows (1–64 characters), without control characters. */
+/**
+ * A database name: what MariaDB allows (1–64 characters of the Basic Multilingual Plane,
+ * engineNameProblem in src/api/validate.ts), without control characters.
+ */
 export const DB_NAME_PARAM = {
-  minLen: 1, maxLen: 64, pattern: /^[^\u0000-\u001f\u007f]+$/u, patternHint: 'must be 1-64 characters without control characters',
+  minLen: 1, maxLen: 64, engineName: true, pattern: /^[^\u0000-\u001f\u007f]+$/u, patternHint: 'must be 1-64 characters without control characters',
 };
 
 const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];

@@ -7,7 +7,7 @@
 import type { ActionDef } from '../api/action.js';
 import { argMissing, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { BackupMode, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
-import { adminTarget, primaryNode } from '../instances/nodes.js';
+import { primaryTarget, readFromEngine } from '../accounts/lookup.js';
 import { InstanceStatus } from '../instances/status.js';
 import { DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
 import { INSTANCE_PARAM } from './backup-params.js';
@@ -48,10 +48,11 @@ export const createBackup: ActionDef = {
       throw inUse(`instance ${uuid} already has ${running} backups in progress; retry when one of them is finished`);
     }
     if (dbs.length) {
-      const primary = primaryNode(await svc.store.listNodes(uuid));
+      // Every database must exist before a task is made. A primary that cannot answer is an
+      // error of the call (ResourceInUse / InternalError), never a reason to skip the check.
+      const target = await primaryTarget(svc, inst);
       for (const [i, db] of dbs.entries()) {
-        // Checked when the primary answers; otherwise the backup itself reports a missing database.
-        const exists = primary ? await svc.engine.databaseExists(adminTarget(svc, inst, primary), db).catch(() => true) : true;
+        const exists = await readFromEngine(inst, () => svc.engine.databaseExists(target, db));
         if (!exists) throw invalidParam(`DBList.${i}`, `database ${db} does not exist on instance ${uuid}`);
       }
     }

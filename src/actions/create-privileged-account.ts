@@ -1,6 +1,6 @@
 /**
  * CreatePrivilegedAccount (spec §4.8): synchronous. When it answers Success the account can
- * log in. The control plane keeps only the engine's password hash.
+ * log in: the engine has read the account back (password hash, Super privileges) first. The control plane keeps only the engine's password hash.
  */
 import type { ActionDef } from '../api/action.js';
 import { ApiError, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
@@ -8,12 +8,14 @@ import { applyAccount } from '../accounts/accounts.js';
 import { accountNameProblem, passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
 import { nativePasswordHash } from '../security/secrets.js';
+import { EngineEffectError } from '../engine/engine.js';
+import { ACCOUNT_NAME_PARAM } from './account-params.js';
 
 export const createPrivilegedAccount: ActionDef = {
   name: 'CreatePrivilegedAccount',
   async handler({ svc, tenantId, log }, p) {
     const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
-    const name = p.str('AccountName', { required: true, maxLen: 64 });
+    const name = p.str('AccountName', { required: true, ...ACCOUNT_NAME_PARAM });
     const nameWhy = accountNameProblem(name);
     if (nameWhy) throw invalidParam('AccountName', nameWhy);
     const password = p.str('Password', { required: true, maxLen: 128 });
@@ -38,7 +40,8 @@ export const createPrivilegedAccount: ActionDef = {
       await applyAccount(svc, inst, row);
     } catch (e) {
       await svc.store.deleteAccount(uuid, name);
-      throw new ApiError('InternalError', `could not create account ${name} on the database; retry later`, { cause: e });
+      const why = e instanceof EngineEffectError ? ` (${e.message})` : '';
+      throw new ApiError('InternalError', `could not create account ${name} on the database${why}; retry later`, { cause: e });
     }
     log.info({ instance: uuid, account: name, type }, 'account created');
     return { data: {} };

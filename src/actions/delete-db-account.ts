@@ -4,7 +4,7 @@
  * crash in between leaves a row that a repeated call removes.
  */
 import type { ActionDef } from '../api/action.js';
-import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { changeOnEngine, idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
 import { ACCOUNT_NAME_PARAM } from './account-params.js';
 
 export const deleteDbAccount: ActionDef = {
@@ -14,7 +14,8 @@ export const deleteDbAccount: ActionDef = {
     const name = p.str('AccountName', { required: true, ...ACCOUNT_NAME_PARAM });
     const inst = await idleInstance(svc, tenantId, uuid, 'delete accounts');
     await userAccount(svc, inst, name);
-    await svc.engine.dropAccount(await primaryTarget(svc, inst), name);
+    const target = await primaryTarget(svc, inst);
+    await changeOnEngine(inst, `dropping account ${name}`, () => svc.engine.dropAccount(target, name));
     await svc.store.deleteAccount(uuid, name);
     log.info({ instance: uuid, account: name }, 'account deleted');
     return { data: {} };

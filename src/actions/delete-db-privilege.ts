@@ -1,7 +1,7 @@
 /** DeleteDbPrivilege (spec §4.10): revokes every privilege of a Normal account on the listed databases. */
 import type { ActionDef } from '../api/action.js';
 import { unsupported } from '../api/errors.js';
-import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { changeOnEngine, idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
 import { ACCOUNT_NAME_PARAM, DB_NAME_PARAM } from './account-params.js';
 
 export const deleteDbPrivilege: ActionDef = {
@@ -16,7 +16,10 @@ export const deleteDbPrivilege: ActionDef = {
     if (account.type !== 'Normal') throw unsupported(`account ${name} is a ${account.type} account; its privileges are not per database`);
     const target = await primaryTarget(svc, inst);
     // A database with no grant (or no longer there) is not an error: nothing is left to revoke.
-    for (const db of dbs) await svc.engine.revokeDatabase(target, name, db);
+    // Each revoke is read back (Engine.revokeDatabase): Success means nothing is left on those databases.
+    await changeOnEngine(inst, `revoking the privileges of ${name}`, async () => {
+      for (const db of dbs) await svc.engine.revokeDatabase(target, name, db);
+    });
     log.info({ instance: uuid, account: name, databases: dbs }, 'privileges revoked');
     return { data: {} };
   },

@@ -1,11 +1,12 @@
 /**
  * ModifyDbPrivilege (spec §4.9): sets a Normal account's privilege level on existing databases,
  * and optionally the global CREATE privilege (ExtraPrivilege.AllCreate). Synchronous: the new
- * privileges hold for new connections (and new USE statements) when it answers.
+ * privileges hold for new connections (and new USE statements) when it answers; the engine has
+ * read every grant back before that (Engine.grantDatabase).
  */
 import type { ActionDef } from '../api/action.js';
 import { invalidParam, unsupported } from '../api/errors.js';
-import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { changeOnEngine, idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
 import { PRIVILEGE_LEVEL_NAMES, PRIVILEGE_LEVELS, type PrivilegeLevel } from '../accounts/privileges.js';
 import { ACCOUNT_NAME_PARAM, DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
 
@@ -39,8 +40,10 @@ export const modifyDbPrivilege: ActionDef = {
         throw invalidParam(o.param, `database ${o.db} does not exist on instance ${uuid}; create it first (the API does not create databases)`);
       }
     }
-    for (const o of ops) await svc.engine.grantDatabase(target, name, o.db, PRIVILEGE_LEVELS[o.level]);
-    if (allCreate !== undefined) await svc.engine.setGlobalPrivilege(target, name, 'CREATE', allCreate);
+    await changeOnEngine(inst, `changing the privileges of ${name}`, async () => {
+      for (const o of ops) await svc.engine.grantDatabase(target, name, o.db, PRIVILEGE_LEVELS[o.level]);
+      if (allCreate !== undefined) await svc.engine.setGlobalPrivilege(target, name, 'CREATE', allCreate);
+    });
     log.info({ instance: uuid, account: name, operations: ops.map((o) => `${o.db}:${o.level}`), allCreate }, 'privileges changed');
     return { data: {} };
   },

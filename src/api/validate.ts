@@ -6,7 +6,11 @@
 import { argMissing, invalidParam } from './errors.js';
 import type { Params, ParamValue } from './params.js';
 
-interface StrOpts { maxLen?: number; minLen?: number; pattern?: RegExp; patternHint?: string; oneOf?: readonly string[] }
+interface StrOpts {
+  maxLen?: number; minLen?: number; pattern?: RegExp; patternHint?: string; oneOf?: readonly string[];
+  /** A name the engine stores (database, account): engineNameProblem() applies. */
+  engineName?: boolean;
+}
 interface IntOpts { min?: number; max?: number }
 
 export class ParamReader {
@@ -146,6 +150,8 @@ function checkStr(name: string, s: string, opts: StrOpts): string {
   if (opts.minLen !== undefined && s.length < opts.minLen) throw invalidParam(name, `must be at least ${opts.minLen} characters`);
   if (opts.maxLen !== undefined && s.length > opts.maxLen) throw invalidParam(name, `must be at most ${opts.maxLen} characters`);
   if (opts.oneOf && !opts.oneOf.includes(s)) throw invalidParam(name, `must be one of ${opts.oneOf.join(', ')}`);
+  const engineWhy = opts.engineName ? engineNameProblem(s) : undefined;
+  if (engineWhy) throw invalidParam(name, engineWhy);
   if (opts.pattern && !opts.pattern.test(s)) throw invalidParam(name, opts.patternHint ?? `does not match ${opts.pattern}`);
   return s;
 }
@@ -159,4 +165,24 @@ function checkInt(name: string, v: ParamValue, opts: IntOpts): number {
   if (opts.min !== undefined && n < opts.min) throw invalidParam(name, `must be at least ${opts.min}`);
   if (opts.max !== undefined && n > opts.max) throw invalidParam(name, `must be at most ${opts.max}`);
   return n;
+}
+
+// --- names the engine stores ---------------------------------------------------------------------
+
+/**
+ * Why the engine cannot hold `s` as a database or account name, or undefined. The one place of
+ * this rule (docs/accounts.md): MariaDB 10.11 keeps these names in utf8mb3, at most 3 bytes per
+ * character, and refuses (error 1300) or mis-compares characters outside the Basic Multilingual
+ * Plane. Fields kept only in the store (InstanceName, Desc, Description) take the full range.
+ */
+export function engineNameProblem(s: string): string | undefined {
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (cp > 0xffff) {
+      return `contains ${ch} (${u}), a character outside the Basic Multilingual Plane; MariaDB 10.11 stores database and account names in utf8mb3 and refuses 4-byte characters such as emoji`;
+    }
+    if (cp >= 0xd800 && cp <= 0xdfff) return `contains a lone surrogate (${u}), which is not a character`;
+  }
+  return undefined;
 }

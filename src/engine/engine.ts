@@ -53,6 +53,18 @@ export interface AccountSpec {
   type: 'Super' | 'Normal';
 }
 
+/**
+ * A change ran without an error, but reading it back from the server shows it is not in effect
+ * (the account, grant or variable is not what was asked for). Every method of the Engine that
+ * changes accounts, grants or variables reads its effect back and throws this rather than resolve.
+ */
+export class EngineEffectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineEffectError';
+  }
+}
+
 export interface Engine {
   readonly kind: string;
   /** Version of the installed server, e.g. "10.11.19". */
@@ -67,8 +79,13 @@ export interface Engine {
   /** Resolves when the server answers a query with these credentials, rejects after timeoutMs. */
   waitReady(t: Target, timeoutMs: number): Promise<void>;
   ping(t: Target, timeoutMs?: number): Promise<boolean>;
-  /** Creates or updates the account (idempotent) with the privileges of its type. */
+  /**
+   * Creates or updates the account (idempotent) with the privileges of its type. Resolves only
+   * once the account read back has that password hash (and, for Super, those privileges);
+   * otherwise EngineEffectError.
+   */
   ensureAccount(t: Target, a: AccountSpec): Promise<void>;
+  /** Drops the account (idempotent). Resolves only once the account is read back as gone; otherwise EngineEffectError. */
   dropAccount(t: Target, name: string): Promise<void>;
   serverVersion(t: Target): Promise<string>;
   /**
@@ -87,17 +104,21 @@ export interface Engine {
    * such user. One connection for all names.
    */
   listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>>;
-  /** Whether a database (schema) of this exact name exists. */
+  /** Whether a database (schema) of this exact name exists (case and all: names are case-sensitive on Linux). */
   databaseExists(t: Target, db: string): Promise<boolean>;
   /**
    * Makes the privileges of `name`@'%' on `db`.* exactly `privileges`: grants what is missing
    * first, then revokes the rest, so the account never passes through having none. Idempotent.
-   * `db` is a literal name: wildcard characters in it are escaped.
+   * `db` is a literal name: wildcard characters in it are escaped. Resolves only once SHOW GRANTS
+   * read back shows exactly `privileges` on `db`.*; otherwise EngineEffectError.
    */
   grantDatabase(t: Target, name: string, db: string, privileges: readonly string[]): Promise<void>;
-  /** Revokes every privilege of `name`@'%' on `db`.*. Idempotent: no grant there is not an error. */
+  /**
+   * Revokes every privilege of `name`@'%' on `db`.*. Idempotent: no grant there is not an error.
+   * Resolves only once SHOW GRANTS read back shows nothing on `db`.*; otherwise EngineEffectError.
+   */
   revokeDatabase(t: Target, name: string, db: string): Promise<void>;
-  /** Grants or revokes one global privilege (ON *.*) of `name`@'%'. Idempotent. */
+  /** Grants or revokes one global privilege (ON *.*) of `name`@'%'. Idempotent. Read back like grantDatabase. */
   setGlobalPrivilege(t: Target, name: string, privilege: string, granted: boolean): Promise<void>;
 
   // --- engine parameters (run on every node) ---
@@ -106,7 +127,10 @@ export interface Engine {
   readonly parameters: ParameterCatalog;
   /** SHOW GLOBAL VARIABLES for these names (values as the server reports them); missing names are left out. */
   readVariables(t: Target, names: readonly string[]): Promise<Record<string, string>>;
-  /** SET GLOBAL name = value, for a value that `parameters.check` accepted. */
+  /**
+   * SET GLOBAL name = value, for a value that `parameters.check` accepted. Resolves only once
+   * SHOW GLOBAL VARIABLES reports the same value (`parameters.same`); otherwise EngineEffectError.
+   */
   setGlobal(t: Target, name: string, value: string): Promise<void>;
 
   // --- replication (HA and read-only instances) ---

@@ -46,15 +46,17 @@ export interface Outcome {
   name: string;
   valid: boolean;
   message: string;
+  /** Where the value is not in effect ('' when valid). */
+  where: string;
 }
 
 /** A change is valid when every node reports the new value; otherwise the message says where it is not. */
 export function decideOutcomes(changes: readonly ParameterChange[], live: readonly NodeValues[], same: ParameterCatalog['same']): Outcome[] {
   return changes.map((c) => {
     const off = live.filter((n) => !runs(n, c, same));
-    if (live.length > 0 && off.length === 0) return { name: c.name, valid: true, message: HISTORY_MESSAGE.valid };
-    const where = off.map((n) => `node ${n.nodeId} runs ${n.values[c.name] ?? '(unknown)'}`).join('; ');
-    return { name: c.name, valid: false, message: `${HISTORY_MESSAGE.invalid}: ${where || 'no node answered'}` };
+    if (live.length > 0 && off.length === 0) return { name: c.name, valid: true, message: HISTORY_MESSAGE.valid, where: '' };
+    const where = off.map((n) => `node ${n.nodeId} runs ${n.values[c.name] ?? '(unknown)'}`).join('; ') || 'no node answered';
+    return { name: c.name, valid: false, message: `${HISTORY_MESSAGE.invalid}: ${where}`, where };
   });
 }
 

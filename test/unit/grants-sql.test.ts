@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  dbGrantIdent, DB_LEVEL_PRIVILEGES, grantDatabaseSql, parseGrantLine, parseShowGrants, planDatabasePrivileges, revokeDatabaseSql,
+  dbGrantIdent, DB_LEVEL_PRIVILEGES, grantDatabaseSql, planDatabasePrivileges, revokeDatabaseSql,
   setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql, unescapeDbPattern, databaseExistsSql,
 } from '../../src/engine/mariadb/sql.js';
+import { parseGrantLine, parseShowGrants } from '../../src/engine/mariadb/grants.js';
 import { PRIVILEGE_LEVELS } from '../../src/accounts/privileges.js';
 
 const RW = PRIVILEGE_LEVELS.ReadWrite;

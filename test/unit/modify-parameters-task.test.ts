@@ -177,14 +177,19 @@ test('a crash before verify leaves the change pending, never valid', async () =>
   assert.deepEqual([row!.state, row!.status_message], ['pending', '修改中']);
 });
 
-test('a node that ignores the value: the change is recorded as not in effect, with where', async () => {
+test('a node that ignores the value: the task fails, the whole change is undone, and the history says where', async () => {
   const f = await fixture([{ name: 'wait_timeout', value: '600' }, { name: 'long_query_time', value: '3' }]);
   f.w.ignoreSet.add('wait_timeout');
-  assert.equal(await runAll(f), undefined);
+  const err = await runAll(f);
+  assert.match(err?.message ?? '', /^not in effect after the change: wait_timeout: node n1 runs 28800; node n2 runs 28800$/);
   const h = await historyOf(f);
   assert.equal(h.wait_timeout!.state, 'invalid');
-  assert.match(h.wait_timeout!.status_message, /^未生效: node n1 runs 28800; node n2 runs 28800$/);
-  assert.equal(h.long_query_time!.state, 'valid');
+  assert.match(h.wait_timeout!.status_message, /^未生效: not in effect after the change: wait_timeout: node n1 runs 28800; node n2 runs 28800$/);
+  // The change that did take effect is undone with the rest: a task is all or nothing.
+  assert.equal(h.long_query_time!.state, 'invalid');
+  for (const n of f.w.nodes.values()) assert.equal(n.vars.long_query_time, '1', `${n.id} long_query_time set back`);
+  assert.deepEqual(await f.store.parameters.values('i1'), {});
+  assert.equal((await statusOf(f)).status, 'RUNNING');
 });
 
 test('a node that does not start with the new config: everything is undone and recorded as not in effect', async () => {

@@ -8,7 +8,8 @@ import {
   allCreate, CUSTOM_LEVEL, databasePrivileges, levelOf, PRIVILEGE_LEVEL_NAMES, PRIVILEGE_LEVELS, privilegeDetail,
 } from '../../src/accounts/privileges.js';
 import { internalAccountProblem } from '../../src/accounts/policy.js';
-import { DB_LEVEL_PRIVILEGES, parseShowGrants } from '../../src/engine/mariadb/sql.js';
+import { DB_LEVEL_PRIVILEGES } from '../../src/engine/mariadb/sql.js';
+import { parseShowGrants } from '../../src/engine/mariadb/grants.js';
 import type { AccountGrants } from '../../src/engine/engine.js';
 
 /** Spec §4.11, copied from the document: what DescribeDbPrivileges must show. */

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dropAccountSql, ensureAccountSql, initSql, quoteIdent, quoteString, SUPER_WITHHELD, userRef } from '../../src/engine/mariadb/sql.js';
+import { PIN_SESSION_SQL } from '../../src/engine/mariadb/session.js';
 
 const QUOTE_STRING_CASES: Array<{ name: string; in: string; out: string }> = [
   { name: 'plain', in: 'abc', out: "'abc'" },
@@ -137,15 +138,17 @@ for (const c of DROP_CASES) {
   });
 }
 
-test('initSql: SET sql_log_bin = 0 comes first, so nothing of it replicates', () => {
+test('initSql: the session is pinned first, then SET sql_log_bin = 0, so nothing of it replicates', () => {
   const lines = initSql('openrds_admin', HASH).split('\n');
-  assert.equal(lines[0], 'SET sql_log_bin = 0;');
+  assert.equal(lines[0], `${PIN_SESSION_SQL};`);
+  assert.equal(lines[1], 'SET sql_log_bin = 0;');
 });
 
 test('initSql: exact statements', () => {
   assert.equal(
     initSql('openrds_admin', HASH),
     [
+      `${PIN_SESSION_SQL};`,
       'SET sql_log_bin = 0;',
       `CREATE USER IF NOT EXISTS 'openrds_admin'@'%' IDENTIFIED BY PASSWORD '${HASH}';`,
       `ALTER USER 'openrds_admin'@'%' IDENTIFIED BY PASSWORD '${HASH}';`,

@@ -1,18 +1,20 @@
-/** MariaDB adapter of the Engine port. mysql2 is used only here and in client.ts. */
+/** MariaDB adapter of the Engine port. mysql2 is used only in client.ts (every connection, pinned) and, for its types, monitor.ts. */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EngineEffectError } from '../engine.js';
 import type {
   AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target,
 } from '../engine.js';
 import { backupToolCommand, parseBackupPosition } from './backup-tools.js';
-import { withConnection } from './client.js';
+import { withConnection, type Conn } from './client.js';
+import { accountProblem, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
 import { installDbArgs, renderMyCnf } from './mycnf.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
 import { MARIADB_PARAMETERS } from './parameters.js';
 import {
-  databaseExistsSql, parseShowGrants, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
+  databaseExistsSql, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
 } from './sql.js';
 import { changeMasterSql, heartbeatSql, dropAccountSql, ensureAccountSql, initSql, quoteString } from './sql.js';
 
@@ -98,11 +100,16 @@ export class MariaDbEngine implements Engine {
   async ensureAccount(t: Target, a: AccountSpec): Promise<void> {
     await withConnection(t, async (c) => {
       for (const s of ensureAccountSql(a.name, a.passwordHash, a.type)) await c.query(s);
+      const lines = await showGrants(c, a.name);
+      effect(accountProblem(lines && parseShowGrants(lines), lines && passwordHashOf(lines), a));
     });
   }
 
   async dropAccount(t: Target, name: string): Promise<void> {
-    await withConnection(t, async (c) => { await c.query(dropAccountSql(name)); });
+    await withConnection(t, async (c) => {
+      await c.query(dropAccountSql(name));
+      if (await showGrants(c, name)) effect(`account ${name} still exists after DROP USER`);
+    });
   }
 
   async statusCounters(t: Target, timeoutMs: number): Promise<StatusCounters> {
@@ -229,15 +236,7 @@ export class MariaDbEngine implements Engine {
   async listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>> {
     return withConnection(t, async (c) => {
       const out = new Map<string, AccountGrants | undefined>();
-      for (const name of names) {
-        try {
-          const [rows] = await c.query(showGrantsSql(name));
-          out.set(name, parseShowGrants((rows as Array<Record<string, string>>).map((r) => String(Object.values(r)[0]))));
-        } catch (e) {
-          if ((e as { errno?: number }).errno !== ER_NONEXISTING_GRANT) throw e;
-          out.set(name, undefined);
-        }
-      }
+      for (const name of names) out.set(name, await readGrants(c, name));
       return out;
     });
   }
@@ -245,7 +244,8 @@ export class MariaDbEngine implements Engine {
   async databaseExists(t: Target, db: string): Promise<boolean> {
     return withConnection(t, async (c) => {
       const [rows] = await c.query(databaseExistsSql(db));
-      return (rows as unknown[]).length > 0;
+      // The comparison in SQL follows the column's case-insensitive collation; names are not.
+      return (rows as Array<{ name: string }>).some((r) => String(r.name) === db);
     });
   }
 
@@ -257,18 +257,22 @@ export class MariaDbEngine implements Engine {
     await this.planAndRun(t, name, db, []);
   }
 
-  /** Reads the current grant on db.* and runs the statements that make it `target`. */
+  /** Reads the current grant on db.*, runs the statements that make it `target`, and reads it back. */
   private async planAndRun(t: Target, name: string, db: string, target: readonly string[]): Promise<void> {
     await withConnection(t, async (c) => {
-      const [rows] = await c.query(showGrantsSql(name));
-      const g = parseShowGrants((rows as Array<Record<string, string>>).map((r) => String(Object.values(r)[0])));
+      const g = await readGrants(c, name);
+      if (!g) throw new Error(`account ${name} does not exist on the database`);
       const current = g.objects.find((o) => o.db === db && o.table === '*')?.privileges;
       for (const s of planDatabasePrivileges(name, db, current, target)) await c.query(s);
+      effect(databaseGrantProblem(await readGrants(c, name), name, db, target));
     });
   }
 
   async setGlobalPrivilege(t: Target, name: string, privilege: string, granted: boolean): Promise<void> {
-    await withConnection(t, async (c) => { await c.query(setGlobalPrivilegeSql(name, privilege, granted)); });
+    await withConnection(t, async (c) => {
+      await c.query(setGlobalPrivilegeSql(name, privilege, granted));
+      effect(globalPrivilegeProblem(await readGrants(c, name), name, privilege, granted));
+    });
   }
 
   // --- engine parameters ---
@@ -282,9 +286,37 @@ export class MariaDbEngine implements Engine {
   }
 
   async setGlobal(t: Target, name: string, value: string): Promise<void> {
-    await withConnection(t, async (c) => { await c.query(setGlobalSql(name, value)); });
+    await withConnection(t, async (c) => {
+      await c.query(setGlobalSql(name, value));
+      const [rows] = await c.query(showVariablesSql([name]));
+      const live = (rows as Array<{ Value: string }>)[0]?.Value;
+      if (live === undefined || !this.parameters.same(name, String(live), value)) {
+        effect(`${name} reads ${live === undefined ? 'nothing' : JSON.stringify(String(live))} after SET GLOBAL ${name} = ${JSON.stringify(value)}`);
+      }
+    });
   }
 }
 
 /** MariaDB error 1141: no such grant (SHOW GRANTS for a user that does not exist). */
 const ER_NONEXISTING_GRANT = 1141;
+
+/** The SHOW GRANTS lines of `name`@'%', or undefined when there is no such user. */
+async function showGrants(c: Conn, name: string): Promise<string[] | undefined> {
+  try {
+    const [rows] = await c.query(showGrantsSql(name));
+    return (rows as Array<Record<string, string>>).map((r) => String(Object.values(r)[0]));
+  } catch (e) {
+    if ((e as { errno?: number }).errno === ER_NONEXISTING_GRANT) return undefined;
+    throw e;
+  }
+}
+
+async function readGrants(c: Conn, name: string): Promise<AccountGrants | undefined> {
+  const lines = await showGrants(c, name);
+  return lines && parseShowGrants(lines);
+}
+
+/** Throws EngineEffectError when a read-back found a problem. */
+function effect(problem: string | undefined): void {
+  if (problem) throw new EngineEffectError(`the change did not take effect: ${problem}`);
+}

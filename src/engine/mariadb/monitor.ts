@@ -5,8 +5,9 @@
  * node every 10 s keeps one connection per node open.
  */
 import { createHash } from 'node:crypto';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { StatusCounters, Target } from '../engine.js';
+import { openConnection } from './client.js';
 
 export const STATUS_COUNTERS_SQL =
   "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', 'Threads_connected', 'Slow_queries', 'Bytes_received', 'Bytes_sent')";
@@ -109,10 +110,7 @@ export class MonitorConnections {
 
   private open(key: string, t: Target, timeoutMs: number): Entry {
     const entry: Entry = { key, closed: false, used: false, lastUsedAt: Date.now(), conn: undefined as unknown as Promise<mysql.Connection> };
-    entry.conn = mysql.createConnection({
-      host: t.host, port: t.port, user: t.user, password: t.password,
-      connectTimeout: timeoutMs, multipleStatements: false, supportBigNumbers: true,
-    }).then((c) => {
+    entry.conn = openConnection(t, timeoutMs).then((c) => { // a pinned session, as every internal one
       // An idle connection whose server went away emits 'error': without a listener that would crash serve.
       c.on('error', () => this.drop(entry));
       if (entry.closed) c.destroy();

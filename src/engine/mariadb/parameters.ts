@@ -41,11 +41,11 @@ const ON_OFF = { kind: 'enum', values: ['ON', 'OFF'] } as const;
 export const SQL_MODES = [
   'REAL_AS_FLOAT', 'PIPES_AS_CONCAT', 'ANSI_QUOTES', 'IGNORE_SPACE', 'IGNORE_BAD_TABLE_OPTIONS', 'ONLY_FULL_GROUP_BY',
   'NO_UNSIGNED_SUBTRACTION', 'NO_DIR_IN_CREATE', 'NO_KEY_OPTIONS', 'NO_TABLE_OPTIONS', 'NO_FIELD_OPTIONS',
-  'NO_AUTO_VALUE_ON_ZERO', 'STRICT_TRANS_TABLES', 'STRICT_ALL_TABLES', 'NO_ZERO_IN_DATE', 'NO_ZERO_DATE',
+  'NO_AUTO_VALUE_ON_ZERO', 'NO_BACKSLASH_ESCAPES', 'STRICT_TRANS_TABLES', 'STRICT_ALL_TABLES', 'NO_ZERO_IN_DATE', 'NO_ZERO_DATE',
   'ALLOW_INVALID_DATES', 'ERROR_FOR_DIVISION_BY_ZERO', 'NO_AUTO_CREATE_USER', 'HIGH_NOT_PRECEDENCE',
   'NO_ENGINE_SUBSTITUTION', 'PAD_CHAR_TO_FULL_LENGTH', 'EMPTY_STRING_IS_NULL', 'SIMULTANEOUS_ASSIGNMENT',
   'TIME_ROUND_FRACTIONAL',
-] as const; // NO_BACKSLASH_ESCAPES is left out: it would change how the control plane's own SQL is read.
+] as const; // NO_BACKSLASH_ESCAPES is allowed: internal sessions pin their own sql_mode (session.ts, docs/parameters.md).
 
 /** innodb_buffer_pool_size may take at most 80 % of the spec's RAM, in 128 MiB steps. */
 const bufferPoolMax = (s: SpecLike) => Math.max(128, Math.floor((s.ramGb * 1024 * 0.8) / 128) * 128) * MB;

@@ -1,4 +1,8 @@
-/** Pure SQL builders for MariaDB administration. Identifiers and strings are escaped here, once. */
+/**
+ * Pure SQL builders for MariaDB administration. Identifiers and strings are escaped here, once.
+ * The escaping assumes the pinned session of session.ts (no NO_BACKSLASH_ESCAPES, no ANSI_QUOTES).
+ */
+import { PIN_SESSION_SQL } from './session.js';
 
 export function quoteString(s: string): string {
   return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0') + "'";
@@ -19,12 +23,26 @@ export const SUPER_WITHHELD = [
 ] as const;
 
 /**
+ * What a Super account holds on MariaDB 10.11 after GRANT ALL and the REVOKE of SUPER_WITHHELD
+ * (SHOW GRANTS of a real server), GRANT OPTION aside. The read-back after ensureAccount asks for
+ * at least these: a later server version may add privileges to ALL.
+ */
+export const SUPER_GLOBAL_PRIVILEGES = [
+  'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'DROP', 'RELOAD', 'PROCESS', 'REFERENCES', 'INDEX', 'ALTER', 'SHOW DATABASES',
+  'CREATE TEMPORARY TABLES', 'LOCK TABLES', 'EXECUTE', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'CREATE VIEW', 'SHOW VIEW',
+  'CREATE ROUTINE', 'ALTER ROUTINE', 'CREATE USER', 'EVENT', 'TRIGGER', 'CREATE TABLESPACE', 'DELETE HISTORY', 'SET USER',
+] as const;
+
+/**
  * Run at every start with binlogging off, so it never creates GTIDs of its own (which would be
  * errant transactions on a standby): (re)creates the internal admin and replication accounts.
+ * The init file runs under the global sql_mode of my.cnf (which users may set), so its session
+ * is pinned first, like every internal connection.
  */
 export function initSql(adminUser: string, adminHash: string, repl?: { user: string; hash: string }): string {
   const u = userRef(adminUser, '%');
   const lines = [
+    `${PIN_SESSION_SQL};`,
     'SET sql_log_bin = 0;',
     `CREATE USER IF NOT EXISTS ${u} IDENTIFIED BY PASSWORD ${quoteString(adminHash)};`,
     `ALTER USER ${u} IDENTIFIED BY PASSWORD ${quoteString(adminHash)};`,
@@ -144,97 +162,6 @@ export function showGrantsSql(name: string): string {
 
 export function databaseExistsSql(db: string): string {
   return `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${quoteString(db)}`;
-}
-
-/** The grants of SHOW GRANTS output lines, by object. Lines it does not understand are skipped. */
-export function parseShowGrants(lines: readonly string[]): { global: string[]; objects: Array<{ db: string; table: string; privileges: string[] }> } {
-  const global = new Set<string>();
-  const objects = new Map<string, { db: string; table: string; privileges: string[] }>();
-  for (const line of lines) {
-    const g = parseGrantLine(line);
-    if (!g) continue;
-    if (g.db === '*') {
-      for (const p of g.privileges) if (p !== 'USAGE') global.add(p);
-      continue;
-    }
-    const key = `${g.db}\u0000${g.table}`;
-    const o = objects.get(key) ?? { db: g.db, table: g.table, privileges: [] };
-    for (const p of g.privileges) if (p !== 'USAGE' && !o.privileges.includes(p)) o.privileges.push(p);
-    if (o.privileges.length) objects.set(key, o);
-  }
-  return { global: [...global], objects: [...objects.values()] };
-}
-
-/** One `GRANT privs ON db.table TO user …` line; undefined for role, proxy and routine grants. */
-export function parseGrantLine(line: string): { privileges: string[]; db: string; table: string } | undefined {
-  const s = line.trim();
-  if (!s.startsWith('GRANT ')) return undefined;
-  const on = findTopLevel(s, ' ON ', 6);
-  if (on < 0) return undefined; // GRANT role TO user
-  const privileges = splitTopLevel(s.slice(6, on), ',').map((p) => p.trim().replace(/\s+/g, ' ')).filter(Boolean)
-    .map((p) => (p.includes('(') ? p : p.toUpperCase()));
-  if (privileges.includes('PROXY')) return undefined;
-  let i = on + 4;
-  if (/^(PROCEDURE|FUNCTION|PACKAGE)\s/i.test(s.slice(i))) return undefined;
-  const a = readIdent(s, i);
-  if (!a || s[a.end] !== '.') return undefined;
-  const b = readIdent(s, a.end + 1);
-  if (!b || !s.startsWith(' TO ', b.end)) return undefined;
-  i = b.end;
-  const tail = s.slice(i).replace(/'(?:[^'\\]|\\.)*'|`(?:[^`]|``)*`/g, "''");
-  if (/\sWITH\s.*\bGRANT OPTION\b/i.test(tail)) privileges.push('GRANT OPTION');
-  if (a.star) return b.star ? { privileges, db: '*', table: '*' } : undefined;
-  return { privileges, db: unescapeDbPattern(a.name), table: b.star ? '*' : b.name };
-}
-
-/** `*`, a backquoted identifier or a bare one, starting at `i`. */
-function readIdent(s: string, i: number): { name: string; star: boolean; end: number } | undefined {
-  if (s[i] === '*') return { name: '*', star: true, end: i + 1 };
-  if (s[i] === '`') {
-    let name = '';
-    for (let j = i + 1; j < s.length; j++) {
-      if (s[j] === '`') {
-        if (s[j + 1] === '`') { name += '`'; j++; continue; }
-        return { name, star: false, end: j + 1 };
-      }
-      name += s[j];
-    }
-    return undefined;
-  }
-  const m = /^[A-Za-z0-9_$\\]+/.exec(s.slice(i));
-  return m ? { name: m[0], star: false, end: i + m[0].length } : undefined;
-}
-
-/** Index of `needle` outside quotes, backquotes and parentheses, from `from`; -1 if absent. */
-function findTopLevel(s: string, needle: string, from: number): number {
-  let depth = 0;
-  let quote = '';
-  for (let i = from; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === '\\' && quote === "'") i++;
-      else if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '`' || c === "'") quote = c;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (depth === 0 && s.startsWith(needle, i)) return i;
-  }
-  return -1;
-}
-
-function splitTopLevel(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let from = 0;
-  for (;;) {
-    const i = findTopLevel(s, sep, from);
-    if (i < 0) break;
-    out.push(s.slice(from, i));
-    from = i + sep.length;
-  }
-  out.push(s.slice(from));
-  return out;
 }
 
 // --- engine parameters (docs/parameters.md) ------------------------------------------------------

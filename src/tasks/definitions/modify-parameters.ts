@@ -9,6 +9,8 @@
  * 4. restart-nodes: nodes still running an old value of a restart-only parameter are restarted,
  *    one by one, non-primary first (restartNodesInOrder).
  * 5. verify: read every changed value back from every node; a row becomes `valid` only then.
+ *    A value some node does not run fails the task (NonRetryableError), so the undo below runs:
+ *    the task never finishes with a change that is not in effect.
  * 6. mark-running.
  * A crash anywhere leaves rows `pending` until `verify` has read the values back, so a change is
  * never shown as in effect before it is. On a final failure the old values are put back (store,
@@ -118,10 +120,12 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
         const { svc } = ctx;
         const nodes = await runningNodes(svc, inst.uuid);
         const live = await liveValues(svc, inst, nodes, ctx.params.changes.map((c) => c.name));
-        for (const o of decideOutcomes(ctx.params.changes, live, svc.engine.parameters.same)) {
-          await svc.store.parameters.updateHistory(ctx.task.id, o.name, {
-            state: o.valid ? HistoryState.valid : HistoryState.invalid, status_message: o.message.slice(0, 1000),
-          });
+        const outcomes = decideOutcomes(ctx.params.changes, live, svc.engine.parameters.same);
+        // A change not in effect everywhere fails the task: onError undoes all of it and records why.
+        const off = outcomes.filter((o) => !o.valid);
+        if (off.length) throw new NonRetryableError(`not in effect after the change: ${off.map((o) => `${o.name}: ${o.where}`).join('; ')}`);
+        for (const o of outcomes) {
+          await svc.store.parameters.updateHistory(ctx.task.id, o.name, { state: HistoryState.valid, status_message: o.message.slice(0, 1000) });
         }
       },
     },
