@@ -177,6 +177,12 @@ export class LocalProvisioner implements Provisioner {
     // The copy is made next to the datadir (same filesystem, so the final rename is atomic), and
     // the old datadir goes first: the copy replaces it anyway, and the volume must hold the copy.
     const work = join(dirname(dst.datadir), 'clone');
+    // A copy interrupted by a crash of the control plane may still be running (its mariadb-backup
+    // outlives serve): end it before its folder is wiped, so the redone copy is the only writer.
+    for (const orphan of findProcesses(`--target-dir=${work}`)) {
+      signal(orphan.pid, 'SIGKILL');
+      await waitExit(orphan.pid, 5000);
+    }
     rmSync(work, { recursive: true, force: true });
     rmSync(dst.datadir, { recursive: true, force: true });
     // Credentials in a 0600 option file, never on the command line (visible in ps).
