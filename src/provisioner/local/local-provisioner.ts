@@ -19,6 +19,7 @@ import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
+import { parseListeners } from './listeners.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
 const INIT_MARKER = '.openrds-initialized';
@@ -165,6 +166,18 @@ export class LocalProvisioner implements Provisioner {
       const nodeId = arg?.slice(prefix.length).split('/')[0];
       return nodeId ? [{ nodeId, pid }] : [];
     });
+  }
+
+  async addressesInUse(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch { /* no IPv6 here */ }
+      for (const ip of parseListeners(text, v6)) out.add(ip);
+    }
+    return out;
   }
 
   async cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }> {
