@@ -10,7 +10,7 @@ function wordToIp(hex: string): string {
 
 /**
  * The IPv4 addresses that a socket in LISTEN state is bound to, from the text of /proc/net/tcp
- * (`v6` false) or /proc/net/tcp6 (only IPv4-mapped `::ffff:a.b.c.d` addresses count). Wildcards
+ * (`v6` false) or /proc/net/tcp6 (only IPv4-mapped `::ffff:a.b.c.d` addresses count; each 32-bit word is printed in host order, so the mapping word reads FFFF0000). Wildcards
  * (0.0.0.0, ::) are left out: they take no particular address.
  */
 export function parseListeners(text: string, v6: boolean): string[] {
@@ -21,7 +21,7 @@ export function parseListeners(text: string, v6: boolean): string[] {
     const local = f[1]!.split(':')[0]!;
     let ip: string | undefined;
     if (!v6 && /^[0-9A-Fa-f]{8}$/.test(local)) ip = wordToIp(local);
-    else if (v6 && /^0{16}[0-9A-Fa-f]{16}$/.test(local) && local.slice(16, 24).toUpperCase() === '0000FFFF') ip = wordToIp(local.slice(24));
+    else if (v6 && /^0{16}[0-9A-Fa-f]{16}$/.test(local) && local.slice(16, 24).toUpperCase() === 'FFFF0000') ip = wordToIp(local.slice(24));
     if (ip && ip !== '0.0.0.0') out.push(ip);
   }
   return out;
