@@ -39,7 +39,7 @@ export interface PairFacts {
   endpointTarget: string | undefined;
   /** The disk guard holds the instance read-only (src/reconciler/disk-guard.ts): the primary stays read-only. */
   diskReadOnly: boolean;
-  /** Nodes started just now (a resumed step had stopped them). */
+  /** Nodes started or waited for just now (a resumed step had stopped or restarted them). */
   started: readonly string[];
 }
 
@@ -84,8 +84,11 @@ export async function ensureNodesInService(svc: Services, inst: Instance, log: L
   const nodes = (await svc.store.listNodes(inst.uuid)).filter((n) => n.desired === 'running');
   const started: string[] = [];
   for (const n of nodes) {
-    if ((await svc.provisioner.inspect(n.id)).alive) continue;
-    log.warn({ node: n.id }, 'resuming: a node that should run is down (stopped by an interrupted attempt); starting it');
+    // Down (stopped by the interrupted attempt), or up but not answering yet (started by it just
+    // before the crash, still in crash recovery): start or adopt it, and wait until it answers.
+    const alive = (await svc.provisioner.inspect(n.id)).alive;
+    if (alive && await svc.engine.ping(adminTarget(svc, inst, n), 1000)) continue;
+    log.warn({ node: n.id, alive }, 'resuming: a node that should run does not answer (an interrupted attempt stopped or restarted it); waiting for it');
     await ensureNodeReady(svc, inst, n);
     started.push(n.id);
   }
