@@ -106,7 +106,12 @@ async function checkPair(w: Writers, killedAt: number): Promise<NodeInfo[]> {
   return nodes;
 }
 
-for (const killAt of ['standby down', 'switchover'] as const) {
+/**
+ * Kill points: the standby's process gone (stopped for its restart); the primary read-only
+ * (demoted, not handed over); the standby writable (promoted: the store, the endpoint and the old
+ * primary's replication may not have followed yet).
+ */
+for (const killAt of ['standby down', 'switchover', 'promoted'] as const) {
   test(`kill -9 of serve inside restart-nodes of an HA parameter change (${killAt}): FINISH, back_log applied on every node`, async () => {
     await healthy();
     const nodes0 = homeNodes(s.home);
@@ -124,13 +129,17 @@ for (const killAt of ['standby down', 'switchover'] as const) {
       await gone(standby.pid, 'the standby');
       downAtKill = !dbPids(s.home).has(standby.id);
     } else {
-      const pc = await mysql.createConnection({ host: primary.ip, port: 3306, user: 'root', password: PW });
+      // Demoted: the primary shows read_only ON; promoted: the (restarted) standby shows it OFF.
+      const watched = killAt === 'switchover' ? primary : standby;
+      const want = killAt === 'switchover' ? 1 : 0;
+      await gone(standby.pid, 'the standby'); // its restart comes first
       for (const t0 = Date.now(); ; await sleep(5)) {
-        const [[row]] = await pc.query('SELECT @@read_only AS ro') as any;
-        if (Number(row.ro) === 1) break;
-        assert.ok(Date.now() - t0 < 180_000, 'the switchover never demoted the primary');
+        const row = await mysql.createConnection({ host: watched.ip, port: 3306, user: 'root', password: PW, connectTimeout: 1000 })
+          .then(async (c) => { const [[r]] = await c.query('SELECT @@read_only AS ro') as any; c.destroy(); return r; })
+          .catch(() => undefined);
+        if (row && Number(row.ro) === want) break;
+        assert.ok(Date.now() - t0 < 180_000, `the switchover never reached "${killAt}"`);
       }
-      pc.destroy();
     }
     const killedAt = Date.now();
     await s.kill9();
