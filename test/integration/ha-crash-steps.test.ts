@@ -133,13 +133,19 @@ for (const killAt of ['standby down', 'switchover', 'promoted'] as const) {
       const watched = killAt === 'switchover' ? primary : standby;
       const want = killAt === 'switchover' ? 1 : 0;
       await gone(standby.pid, 'the standby'); // its restart comes first
-      for (const t0 = Date.now(); ; await sleep(5)) {
-        const row = await mysql.createConnection({ host: watched.ip, port: 3306, user: 'root', password: PW, connectTimeout: 1000 })
-          .then(async (c) => { const [[r]] = await c.query('SELECT @@read_only AS ro') as any; c.destroy(); return r; })
-          .catch(() => undefined);
-        if (row && Number(row.ro) === want) break;
+      let c: mysql.Connection | undefined;
+      for (const t0 = Date.now(); ; await sleep(2)) {
+        try {
+          c ??= await mysql.createConnection({ host: watched.ip, port: 3306, user: 'root', password: PW, connectTimeout: 1000 });
+          const [[row]] = await c.query('SELECT @@read_only AS ro') as any;
+          if (Number(row.ro) === want) break;
+        } catch {
+          c?.destroy();
+          c = undefined; // still restarting
+        }
         assert.ok(Date.now() - t0 < 180_000, `the switchover never reached "${killAt}"`);
       }
+      c?.destroy();
     }
     const killedAt = Date.now();
     await s.kill9();
