@@ -150,13 +150,19 @@ for (const killAt of ['standby down', 'switchover', 'promoted'] as const) {
     const killedAt = Date.now();
     await s.kill9();
     if (killAt === 'standby down') downAtKill &&= !dbPids(s.home).has(standby.id);
+    const resumedFrom = s.logs().length;
     await s.restart();
 
     const task = await taskEnd(r.taskId);
     assert.equal(task.Status, 'FINISH', `task ${task.Status}: ${JSON.stringify(task)}`);
     const nodes = await checkPair(w, killedAt);
     for (const n of nodes) assert.equal(await variable(n.ip, 'back_log'), value, `back_log on node ${n.id}`);
-    console.log(`# parameter restart killed at ${killAt}${killAt === 'standby down' ? ` (standby process down when serve died: ${downAtKill})` : ''}: FINISH, ${w.acked.length} writes, none lost`);
+    // What the resumed step found and repaired (src/instances/resume-nodes.ts), for the record.
+    const resumed = s.logs().slice(resumedFrom);
+    const repaired = [...resumed.matchAll(/"plan":(\[[^\]]*\])/g)].map((m) => JSON.parse(m[1]!).map((a: { kind: string }) => a.kind).join('+'));
+    const waited = (resumed.match(/"msg":"resuming: a node that should run does not answer/g) ?? []).length;
+    console.log(`# parameter restart killed at ${killAt}${killAt === 'standby down' ? ` (standby process down when serve died: ${downAtKill})` : ''}: `
+      + `resumed step started/waited for ${waited} node(s), pair repair [${repaired.join('; ') || 'none'}]; FINISH, ${w.acked.length} writes, none lost`);
   });
 }
 
