@@ -44,7 +44,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   program.command('halt')
-    .description('stop every database process of this home (data is kept; `serve` restarts them)')
+    .description('stop every database process of this home and remove its endpoint rules (data is kept; `serve` restarts and restores both)')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .option('--kill', 'SIGKILL instead of a clean shutdown')
     .option('--unmount', 'also unmount the data volumes (before removing the home, or to move it)')
