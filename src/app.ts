@@ -20,6 +20,7 @@ import { metricsRoute, PromMetrics } from './metrics/prometheus.js';
 import { RetentionJob } from './metrics/retention.js';
 import { HaMonitor } from './ha/ha-monitor.js';
 import { NftEndpoints } from './endpoints/nftables/nft-endpoints.js';
+import { restoreEndpoints } from './ha/restore-endpoints.js';
 import { systemClock, type Services } from './services.js';
 import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
 import { TaskRunner } from './tasks/runner.js';
@@ -64,6 +65,9 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   // Single-node control plane: any lease left in the store is from a previous life of this home.
   const resumed = await store.expireAllLeases();
   if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
+
+  const endpoints = await restoreEndpoints(svc, log);
+  if (endpoints) log.info({ endpoints, table: svc.endpoints.kind }, 'HA endpoints restored from the store');
 
   const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }));
   const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }));

@@ -13,6 +13,7 @@ import { findPipe, pickFreeIp, vdcServesRegion } from '../network/network.js';
 import { nativePasswordHash, randomId } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import { IpExhaustedError } from '../store/store.js';
+import { hostUsedAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 
 export const TIME_ZONES = [
@@ -101,7 +102,8 @@ export const createDbInstance: ActionDef = {
     });
     let created;
     try {
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used));
+      const hostUsed = await hostUsedAddresses(svc);
+      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, hostUsed));
     } catch (e) {
       if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
       throw e;

@@ -9,6 +9,7 @@ import { findDisk } from '../catalog/catalog.js';
 import { InstanceStatus } from '../instances/status.js';
 import { pickFreeIp, findPipe } from '../network/network.js';
 import { IpExhaustedError } from '../store/store.js';
+import { hostUsedAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { INSTANCE_NAME, nodeRows, readServicePort } from './create-db-instance.js';
 import { allowedReadOnlySpecs, MAX_READ_ONLY_AMOUNT, readOnlyParent } from './read-only.js';
@@ -59,7 +60,8 @@ export const createReadOnlyDbInstance: ActionDef = {
     });
     let created;
     try {
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used));
+      const hostUsed = await hostUsedAddresses(svc);
+      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, hostUsed));
     } catch (e) {
       if (e instanceof IpExhaustedError) throw invalidParam('InstanceUuid', `the primary's network ${primary.pipe_id} has no free address left`);
       throw e;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
 import { openHomeStore } from '../home.js';
 import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
+import { NftEndpoints } from '../endpoints/nftables/nft-endpoints.js';
 import { createKey } from '../tenants/keys.js';
 
 export function registerAdminCommands(program: Command): void {
@@ -43,7 +44,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   program.command('halt')
-    .description('stop every database process of this home (data is kept; `serve` restarts them)')
+    .description('stop every database process of this home and remove its endpoint rules (data is kept; `serve` restarts and restores both)')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .option('--kill', 'SIGKILL instead of a clean shutdown')
     .option('--unmount', 'also unmount the data volumes (before removing the home, or to move it)')
@@ -57,6 +58,10 @@ export function registerAdminCommands(program: Command): void {
         process.stdout.write(`stopped node ${r.nodeId} (pid ${r.pid})\n`);
       }
       if (!running.length) process.stdout.write('no database process runs under this home\n');
+      // The home's endpoint rules go too: left in the kernel they would take their addresses from
+      // every other home on this host. `serve` makes them again from the store at its start.
+      await new NftEndpoints(cfg.home).destroyAll();
+      process.stdout.write('removed the endpoint rules of this home (serve restores them)\n');
       if (o.unmount) {
         if (o.kill) await new Promise((r) => setTimeout(r, 500)); // let the killed servers close their files
         for (const id of await prov.releaseStoppedVolumes()) process.stdout.write(`unmounted the data volume of node ${id}\n`);

@@ -47,6 +47,11 @@ export interface Config {
     binDir: string;
     /** Stop timeout before SIGKILL. */
     stopTimeoutMs: number;
+    /**
+     * How long a started node may take to answer on its address before the step fails for good
+     * (ensureNodeReady, docs/state-machines.md "Readiness bound"). Default 60 s.
+     */
+    readyTimeoutMs: number;
   };
 }
 
@@ -102,7 +107,7 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
     ha: { ...DEFAULT_HA_CONFIG, ...(fromFile.ha ?? {}) },
     backups: { ...DEFAULT_BACKUP_CONFIG, ...(fromFile.backups ?? {}) },
     storage: { ...DEFAULT_STORAGE, ...(fromFile.storage ?? {}) },
-    engine: { binDir: '', stopTimeoutMs: 30000, ...(fromFile.engine ?? {}) },
+    engine: { binDir: '', stopTimeoutMs: 30000, readyTimeoutMs: 60_000, ...(fromFile.engine ?? {}) },
     metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, prometheusToken: '', ...(fromFile.metrics ?? {}) },
   };
   const m = cfg.metrics;

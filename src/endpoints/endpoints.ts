@@ -20,7 +20,13 @@ export interface Endpoints {
    * kernel at most this long ago will do (the adapter's own changes are always included); 0 reads now.
    */
   list(opts?: { maxAgeMs?: number }): Promise<Array<{ front: Address; target: Address }>>;
-  /** Removes everything this adapter installed (tests, uninstall). */
+  /**
+   * Addresses that endpoints of other owners on the same hosts take (another openrds home's
+   * rules), as fronts or targets: an instance given one of them would be reached through their
+   * rule, not its own server. The address allocator skips them (src/network/host-addresses.ts).
+   */
+  foreign(): Promise<Address[]>;
+  /** Removes everything this adapter installed (`openrds halt`, tests, uninstall). */
   destroyAll(): Promise<void>;
 }
 

@@ -50,8 +50,23 @@ export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Pick<Instanc
   return { host: node.ip, port: node.port, user: ADMIN_USER, password: adminPassword(svc, inst) };
 }
 
-/** Starts (or adopts) a node and waits until it answers as the admin. Idempotent. */
-export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = 120_000): Promise<void> {
+/**
+ * A node that runs but does not answer on its address within the readiness bound. Waiting again
+ * would not help (the same process is adopted and asked again), so the step fails for good at
+ * once (nonRetryable, as the task runner reads it) and the task's compensation shows the reason.
+ * The usual cause is an address that something else on the host takes: another program, or a
+ * NAT rule of another openrds home (the allocator skips the ones it can see).
+ */
+export class NodeNotReadyError extends Error {
+  readonly nonRetryable = true;
+}
+
+/**
+ * Starts (or adopts) a node and waits until it answers as the admin. Idempotent. `timeoutMs`
+ * (default engine.readyTimeoutMs) bounds the wait: a node still running but silent then is a
+ * NodeNotReadyError; a node that exited is a plain (retryable) error with its log's last lines.
+ */
+export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
   const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
@@ -63,7 +78,10 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
     if (!now.alive) {
       throw new Error(`node ${node.id} exited while starting: ${await svc.provisioner.logTail(node.id)}`);
     }
-    if (Date.now() > deadline) throw new Error(`node ${node.id} not ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      throw new NodeNotReadyError(`node ${node.id} runs but does not answer on ${node.ip}:${node.port} after ${Math.round(timeoutMs / 1000)} s; `
+        + 'something else on the host may take that address (another program, or a NAT rule of another openrds home)');
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   await svc.store.updateNode(node.id, { pid: rt.pid ?? null, last_seen_at: svc.clock.now() });

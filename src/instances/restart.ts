@@ -53,7 +53,7 @@ async function pauseSemiSync(svc: Services, inst: Instance): Promise<void> {
 }
 
 /** A restarted standby resumes replication by itself; wait for it, and for semi-sync to be back. */
-async function waitReplicating(svc: Services, inst: Instance, node: Node): Promise<void> {
+export async function waitReplicating(svc: Services, inst: Instance, node: Node): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, node)).catch(() => undefined);

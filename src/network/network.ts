@@ -40,12 +40,16 @@ export function hostRange(cidr: string): { first: number; last: number } {
   return { first: base + 2, last: base + size - 2 };
 }
 
-/** Lowest address of the pipe not in `used`, or undefined when the pipe is full. */
-export function pickFreeIp(cidr: string, used: ReadonlySet<string>): string | undefined {
+/**
+ * Lowest address of the pipe in neither `used` (the store's instances and nodes) nor `hostUsed`
+ * (what the hosts use outside the store: listeners, other homes' endpoints; host-addresses.ts),
+ * or undefined when the pipe is full.
+ */
+export function pickFreeIp(cidr: string, used: ReadonlySet<string>, hostUsed: ReadonlySet<string> = new Set()): string | undefined {
   const { first, last } = hostRange(cidr);
   for (let n = first; n <= last; n++) {
     const ip = intToIp(n);
-    if (!used.has(ip)) return ip;
+    if (!used.has(ip) && !hostUsed.has(ip)) return ip;
   }
   return undefined;
 }

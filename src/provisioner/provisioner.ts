@@ -93,6 +93,12 @@ export interface Provisioner {
   /** Every node this provisioner knows to be running under its home (for operators and cleanup). */
   listRunning(): Promise<Array<{ nodeId: string; pid: number }>>;
   /**
+   * IPv4 addresses that something on the hosts where nodes run already listens on (bound to that
+   * address, not a wildcard), whoever owns it: another openrds home, another program. A node given
+   * one could not take it. The address allocator skips them (src/network/host-addresses.ts).
+   */
+  addressesInUse(): Promise<Set<string>>;
+  /**
    * Resource usage of the node's server, or undefined when it is not running. Cheap enough to
    * call for every node every few seconds. `diskBytes` may be up to `diskMaxAgeMs` old: measuring
    * it walks the datadir (about 200 files, ~1 ms), so callers choose how fresh they need it.

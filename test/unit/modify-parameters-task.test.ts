@@ -106,7 +106,7 @@ async function fixture(changes: ModifyParametersParams['changes'], stored: Recor
     for (const n of w.nodes.values()) Object.assign(n.vars, stored);
   }
   const svc = {
-    config: { engine: { stopTimeoutMs: 10 }, ha: { semiSyncTimeoutMs: 10_000 } }, store, engine: fakeEngine(w), provisioner: fakeProvisioner(w), masterKey: Buffer.alloc(32),
+    config: { engine: { stopTimeoutMs: 10, readyTimeoutMs: 60_000 }, ha: { semiSyncTimeoutMs: 10_000 } }, store, engine: fakeEngine(w), provisioner: fakeProvisioner(w), masterKey: Buffer.alloc(32),
     clock: { now: () => now + 5000 }, log: pino({ level: 'silent' }), engineVersion: '10.11.0', kickTasks() {},
   } as unknown as Services;
   const task = { ...newTaskRow({ tenantId: 't1', instanceUuid: 'i1', type: 'ModifyDBParameter', now, params: { changes } }) } as any;

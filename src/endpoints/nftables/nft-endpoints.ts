@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Address, Endpoints } from '../endpoints.js';
 import { addrKey } from '../endpoints.js';
-import { parseMap, pointScript, removeScript, tableScript } from './nft-rules.js';
+import { parseForeignAddresses, parseMap, pointScript, removeScript, tableScript } from './nft-rules.js';
 
 /** How old a cached map may be for a repoint (a stale one costs one failed transaction, then a fresh read). */
 const CACHE_MS = 5000;
@@ -116,6 +116,12 @@ export class NftEndpoints implements Endpoints {
       if (cur) await nft(['-f', '-'], removeScript(this.table, front));
       this.remember(front, undefined);
     });
+  }
+
+  async foreign(): Promise<Address[]> {
+    // No nft, or no permission: nothing can be learnt here; the listeners are still checked.
+    const json = await nft(['-j', 'list', 'ruleset']).catch(() => '');
+    return json ? parseForeignAddresses(json, this.table) : [];
   }
 
   destroyAll(): Promise<void> {

@@ -48,3 +48,22 @@ export function parseMap(json: string): Array<{ front: Address; target: Address 
   }
   return out;
 }
+
+/**
+ * Parses `nft -j list ruleset` into the addresses of every endpoint map of a table named
+ * `openrds_*` other than `ownTable` (fronts and targets): another home's endpoints.
+ */
+export function parseForeignAddresses(json: string, ownTable: string): Address[] {
+  const doc = JSON.parse(json) as { nftables?: Array<{ map?: { table?: string; name?: string; elem?: unknown[] } }> };
+  const out: Address[] = [];
+  for (const x of doc.nftables ?? []) {
+    const m = x.map;
+    if (!m || m.name !== 'endpoints' || !m.table?.startsWith('openrds_') || m.table === ownTable) continue;
+    for (const e of m.elem ?? []) {
+      for (const side of e as Array<{ concat?: [string, number] }>) {
+        if (side?.concat) out.push({ ip: side.concat[0], port: Number(side.concat[1]) });
+      }
+    }
+  }
+  return out;
+}

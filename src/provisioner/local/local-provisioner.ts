@@ -19,6 +19,7 @@ import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
+import { parseListeners } from './listeners.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
 const INIT_MARKER = '.openrds-initialized';
@@ -167,6 +168,18 @@ export class LocalProvisioner implements Provisioner {
     });
   }
 
+  async addressesInUse(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch { /* no IPv6 here */ }
+      for (const ip of parseListeners(text, v6)) out.add(ip);
+    }
+    return out;
+  }
+
   async cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }> {
     const destNodeId = dest.nodeId;
     const src = this.paths(sourceNodeId);
@@ -177,6 +190,12 @@ export class LocalProvisioner implements Provisioner {
     // The copy is made next to the datadir (same filesystem, so the final rename is atomic), and
     // the old datadir goes first: the copy replaces it anyway, and the volume must hold the copy.
     const work = join(dirname(dst.datadir), 'clone');
+    // A copy interrupted by a crash of the control plane may still be running (its mariadb-backup
+    // outlives serve): end it before its folder is wiped, so the redone copy is the only writer.
+    for (const orphan of findProcesses(`--target-dir=${work}`)) {
+      signal(orphan.pid, 'SIGKILL');
+      await waitExit(orphan.pid, 5000);
+    }
     rmSync(work, { recursive: true, force: true });
     rmSync(dst.datadir, { recursive: true, force: true });
     // Credentials in a 0600 option file, never on the command line (visible in ps).

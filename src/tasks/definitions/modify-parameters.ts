@@ -7,7 +7,9 @@
  * 2. persist: the new values go into the store, from which every node's my.cnf is rendered.
  * 3. apply-dynamic: on every node, re-render my.cnf and SET GLOBAL the dynamic parameters.
  * 4. restart-nodes: nodes still running an old value of a restart-only parameter are restarted,
- *    one by one, non-primary first (restartNodesInOrder).
+ *    one by one, non-primary first (restartNodesInOrder). It begins with ensureNodesInService():
+ *    resumed after a crash, it first brings back the node its earlier attempt stopped (and an
+ *    interrupted switchover's pair), then restarts only the nodes that still show an old value.
  * 5. verify: read every changed value back from every node; a row becomes `valid` only then.
  *    A value some node does not run fails the task (NonRetryableError), so the undo below runs:
  *    the task never finishes with a change that is not in effect.
@@ -25,6 +27,7 @@ import {
   decideOutcomes, decideRestarts, HISTORY_MESSAGE, previousValues, splitChanges, type NodeValues, type ParameterChange,
 } from '../../instances/parameter-plan.js';
 import { restartNodesInOrder } from '../../instances/restart.js';
+import { ensureNodesInService } from '../../instances/resume-nodes.js';
 import { InstanceStatus } from '../../instances/status.js';
 import type { Services } from '../../services.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
@@ -106,6 +109,7 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
         const { svc } = ctx;
         const { restart } = splitChanges(ctx.params.changes, svc.engine.parameters);
         if (restart.length === 0) return;
+        await ensureNodesInService(svc, inst, ctx.log); // a resumed attempt may have left a node stopped or the pair mid-switchover
         const nodes = await runningNodes(svc, inst.uuid);
         const live = await liveValues(svc, inst, nodes, restart.map((c) => c.name));
         const ids = decideRestarts(restart, live, svc.engine.parameters.same);

@@ -9,8 +9,9 @@
  *    CPU quota and a larger memory limit at once, disk growth online (Provisioner.ensureRunning).
  * 3. restart-nodes: only for a CPU/RAM change. Nodes whose engine still shows another spec's
  *    settings (decideSpecRestarts) restart one by one: basic in place; HA standby first, then a
- *    controlled switchover, then the old primary (restartNodesInOrder). A resumed task skips the
- *    nodes already restarted.
+ *    controlled switchover, then the old primary (restartNodesInOrder). A resumed task first
+ *    brings back what its interrupted attempt stopped or half-switched (ensureNodesInService),
+ *    then skips the nodes already restarted.
  * 4. verify: every node shows the new settings.
  * 5. mark-running.
  * On a final failure the old CPU/RAM go back into the store and nodes not running them restart
@@ -20,6 +21,7 @@
 import { memoryPlan } from '../../engine/mariadb/mycnf.js';
 import { adminTarget, ensureNodeReady, refreshNodeConfig } from '../../instances/nodes.js';
 import { restartNodesInOrder } from '../../instances/restart.js';
+import { ensureNodesInService } from '../../instances/resume-nodes.js';
 import { decideSpecRestarts, SPEC_VARIABLES, type SpecPlan, type SpecTarget } from '../../instances/spec-plan.js';
 import { InstanceStatus } from '../../instances/status.js';
 import type { Services } from '../../services.js';
@@ -88,6 +90,7 @@ export const modifySpecTask: TaskDefinition<ModifySpecParams> = {
       async run(ctx) {
         if (!ctx.params.specChanged) return;
         const inst = await instanceOf(ctx);
+        await ensureNodesInService(ctx.svc, inst, ctx.log); // a resumed attempt may have left a node stopped or the pair mid-switchover
         const nodes = await nodesToRestart(ctx.svc, inst, await runningNodes(ctx.svc, inst.uuid), ctx.params.after);
         ctx.log.info({ nodes: nodes.map((n) => n.id) }, 'restarting nodes with the new spec');
         await restartNodesInOrder(ctx.svc, inst, nodes);
