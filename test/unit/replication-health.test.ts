@@ -6,6 +6,7 @@ import { classifyReplica, isFollowing, needsRepair, ReplicationState as S, type 
 import {
   lagBucket, LAG_WRITE_MIN_MS, parseReplicationRecord, readRecord, REFRESH_MS, shouldWrite, STALE_MS, toRecord, type ReplicationRecord,
 } from '../../src/ha/replication-record.js';
+import { replicationFields } from '../../src/actions/present.js';
 
 // ---- fluent builder: a SHOW SLAVE STATUS row of a healthy replica of 10.0.0.1:3306 -----------
 
@@ -169,4 +170,18 @@ test('parseReplicationRecord: null, garbage and wrong shapes are "no record"', (
   for (const s of [null, undefined, '', 'nope', '[]', '{"state":1}', '{"state":"REPLICATING"}']) assert.equal(parseReplicationRecord(s), undefined, String(s));
   const r = toRecord('n2', healthy(), T0);
   assert.deepEqual(parseReplicationRecord(JSON.stringify(r)), r);
+});
+
+test('replicationFields: HA primaries and read-only instances carry them, basic instances do not; times are API strings', () => {
+  const row = (over: Record<string, unknown>) => ({ architecture: 1, parent_uuid: null, replication: null, ...over }) as any;
+  assert.deepEqual(replicationFields(row({ architecture: 0 }), T0), {});
+  const never = replicationFields(row({}), T0) as any;
+  assert.equal(never.ReplicationState, S.UNKNOWN);
+  assert.equal(never.ReplicationObservedTime, '');
+  const r = JSON.stringify(toRecord('n9', healthy(1), Date.UTC(2026, 0, 2, 3, 4, 5)));
+  const ro = replicationFields(row({ architecture: 0, parent_uuid: 'p', replication: r }), Date.UTC(2026, 0, 2, 3, 4, 10)) as any;
+  assert.equal(ro.ReplicationState, S.REPLICATING);
+  assert.equal(ro.ReplicationSecondsBehind, 1);
+  assert.equal(ro.ReplicationObservedTime, '2026-01-02 03:04:05');
+  assert.equal(ro.ReplicationNodeId, 'n9');
 });
