@@ -95,8 +95,3 @@ export function classifyReplica(rs: ReplicaStatus | undefined | null, expected?:
 export function isFollowing(h: ReplicationHealth): boolean {
   return h.state === ReplicationState.REPLICATING || h.state === ReplicationState.CONNECTING;
 }
-
-/** Replication will not heal by waiting: a thread error, a stop, or the wrong source. */
-export function needsRepair(h: ReplicationHealth): boolean {
-  return h.state === ReplicationState.BROKEN || h.state === ReplicationState.STOPPED || h.state === ReplicationState.OTHER_SOURCE;
-}

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaStatus } from '../../src/engine/engine.js';
-import { classifyReplica, isFollowing, needsRepair, ReplicationState as S, type ExpectedSource, type ReplicationHealth } from '../../src/ha/replication-health.js';
+import { classifyReplica, isFollowing, ReplicationState as S, type ExpectedSource, type ReplicationHealth } from '../../src/ha/replication-health.js';
 import {
   lagBucket, LAG_WRITE_MIN_MS, parseReplicationRecord, readRecord, REFRESH_MS, shouldWrite, STALE_MS, toRecord, type ReplicationRecord,
 } from '../../src/ha/replication-record.js';
@@ -86,10 +86,9 @@ for (const c of CASES) {
   });
 }
 
-test('isFollowing: REPLICATING and CONNECTING; needsRepair: OTHER_SOURCE, STOPPED, BROKEN (UNKNOWN and NOT_CONFIGURED are neither)', () => {
+test('isFollowing: REPLICATING and CONNECTING only', () => {
   const h = (state: S): ReplicationHealth => ({ state, reason: 'x', ioRunning: null, sqlRunning: null, secondsBehind: null });
   assert.deepEqual(Object.values(S).filter((st) => isFollowing(h(st))), [S.REPLICATING, S.CONNECTING]);
-  assert.deepEqual(Object.values(S).filter((st) => needsRepair(h(st))), [S.OTHER_SOURCE, S.STOPPED, S.BROKEN]);
 });
 
 // ---- when the record is written ----------------------------------------------------------------
