@@ -19,6 +19,7 @@ import { MetricsCollector } from './metrics/collector.js';
 import { metricsRoute, PromMetrics } from './metrics/prometheus.js';
 import { RetentionJob } from './metrics/retention.js';
 import { HaMonitor } from './ha/ha-monitor.js';
+import { ReplicationReporter } from './ha/replication-reporter.js';
 import { NftEndpoints } from './endpoints/nftables/nft-endpoints.js';
 import { restoreEndpoints } from './ha/restore-endpoints.js';
 import { systemClock, type Services } from './services.js';
@@ -69,10 +70,11 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const endpoints = await restoreEndpoints(svc, log);
   if (endpoints) log.info({ endpoints, table: svc.endpoints.kind }, 'HA endpoints restored from the store');
 
-  const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }));
-  const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }));
+  const replication = new ReplicationReporter(store, () => svc.clock.now());
+  const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }), replication);
+  const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }), replication);
   const diskGuard = new DiskGuard(svc, log.child({ part: 'disk-guard' }));
-  const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys() });
+  const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys(), replication: () => replication.current() });
   const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
   const app = buildServer(svc, ACTIONS, prom.apiHooks);

@@ -31,7 +31,7 @@ export const describeDbInstances: ActionDef = {
       const roGroups = [];
       for (const ro of children) roGroups.push(presentRoGroup(ro, await progressOf(svc, ro)));
       // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits").
-      data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups), LimitsEnforced: svc.provisioner.limitsEnforced, DiskLimitEnforced: svc.provisioner.volumes });
+      data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups, svc.clock.now()), LimitsEnforced: svc.provisioner.limitsEnforced, DiskLimitEnforced: svc.provisioner.volumes });
     }
     return { data };
   },

@@ -5,6 +5,7 @@ import { STATUS_STR, type InstanceStatus } from '../instances/status.js';
 import type { Vdc } from '../network/network.js';
 import type { Instance } from '../store/store.js';
 import { parseHaState } from '../ha/ha-state.js';
+import { parseReplicationRecord, readRecord } from '../ha/replication-record.js';
 
 /** API time strings: `YYYY-MM-DD HH:MM:SS`, always UTC (docs/api.md). */
 export function apiTime(ms: number | null | undefined): string {
@@ -47,6 +48,17 @@ function haFields(i: Instance) {
   };
 }
 
+/**
+ * openrds extensions for HA primaries (their standby) and read-only instances (their node): the
+ * replication state as last recorded by the control plane (docs/api.md, docs/ha.md
+ * "Replication health"); basic instances have none.
+ */
+export function replicationFields(i: Instance, now: number) {
+  if (Number(i.architecture) !== 1 && !i.parent_uuid) return {};
+  const f = readRecord(parseReplicationRecord(i.replication), now);
+  return { ...f, ReplicationObservedTime: apiTime(f.ReplicationObservedTime) };
+}
+
 /** A read-only instance as an item of its primary's RoGroups (spec §4.4); every field non-null. */
 export function presentRoGroup(i: Instance, progress: number) {
   return {
@@ -67,7 +79,7 @@ export function presentRoGroup(i: Instance, progress: number) {
   };
 }
 
-export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, roGroups: unknown[] = []) {
+export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, roGroups: unknown[] = [], now = Date.now()) {
   const arch = architecture(c, i.architecture);
   const region = findRegion(c, i.region_id);
   const vdc = vdcs.find((v) => v.VdcId === i.vdc_id);
@@ -110,5 +122,6 @@ export function presentInstance(c: Catalog, vdcs: readonly Vdc[], i: Instance, r
     CloneServices: [],
     RoGroups: roGroups,
     ...haFields(i),
+    ...replicationFields(i, now),
   };
 }

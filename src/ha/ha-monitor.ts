@@ -2,7 +2,8 @@
  * The HA monitor: every `ha.checkIntervalMs` (250 ms) it gathers the state of every idle HA
  * instance (primary process and answers, semi-sync, standby replication, endpoint target),
  * decides with decideHa(), and acts: a Failover task, a RecoverNode task (restart in place),
- * a RepairStandby task, or repointing the endpoint. See docs/ha.md.
+ * a RepairStandby task, or repointing the endpoint. The standby's replication health is
+ * classified once (replication-health.ts) and reported to the ReplicationReporter. See docs/ha.md.
  */
 import type { Logger } from 'pino';
 import { PeriodicLoop } from '../common/periodic-loop.js';
@@ -14,6 +15,8 @@ import { TaskConflictError, type Instance } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideHa, type HaSnapshot } from './decide-ha.js';
 import { parseHaState } from './ha-state.js';
+import { classifyReplica, isFollowing } from './replication-health.js';
+import type { ReplicationReporter } from './replication-reporter.js';
 
 interface Memory {
   silentSince?: number;
@@ -34,7 +37,8 @@ const SEMI_SYNC_RETRY_MS = 3000;
 
 export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
-  constructor(private readonly svc: Services, log: Logger) {
+  /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
+  constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('HA monitor', log);
   }
 
@@ -73,10 +77,9 @@ export class HaMonitor extends PeriodicLoop {
     if (standby) {
       const alive = (await svc.provisioner.inspect(standby.id)).alive;
       const rs = alive ? await svc.engine.replicaStatus(adminTarget(svc, inst, standby)).catch(() => null) : null;
-      const replicating = !!rs && rs.sqlRunning === 'Yes' && (rs.ioRunning === 'Yes' || rs.ioRunning === 'Connecting')
-        && rs.lastSqlErrno === 0 && (rs.lastIoErrno === 0 || rs.lastIoErrno === 2003)
-        && rs.masterHost === primary.ip && rs.masterPort === primary.port;
-      sb = { nodeId: standby.id, alive, answering: rs !== null, replicating };
+      const health = classifyReplica(rs, primary, alive ? 'the standby did not answer' : 'the standby is not running');
+      sb = { nodeId: standby.id, alive, answering: rs !== null, replicating: isFollowing(health) };
+      await this.replication?.observe(inst, standby, health).catch((err) => this.log.warn({ err, instance: inst.uuid }, 'could not record the replication state'));
     }
     if (pAnswering && semi) {
       mem.lastGood = { at: now, standbyReplicating: !!sb?.replicating, semiSyncOn: semi.masterOn };

@@ -12,6 +12,7 @@ import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
 import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from './promotion.js';
+import { classifyReplica, isFollowing } from './replication-health.js';
 
 export async function switchover(svc: Services, inst: Instance, log: Logger, catchUpTimeoutS = 30): Promise<{ from: string; to: string }> {
   const nodes = await svc.store.listNodes(inst.uuid);
@@ -21,7 +22,7 @@ export async function switchover(svc: Services, inst: Instance, log: Logger, cat
   const ft = adminTarget(svc, inst, from);
   const tt = adminTarget(svc, inst, to);
   const rs = await svc.engine.replicaStatus(tt);
-  if (!rs || rs.sqlRunning !== 'Yes' || rs.masterHost !== from.ip) throw new Error('the standby is not replicating from the primary; no switchover');
+  if (!isFollowing(classifyReplica(rs, from))) throw new Error('the standby is not replicating from the primary; no switchover');
   // The standby should be caught up before writes pause: wait for the primary's position first.
   await svc.engine.waitGtid(tt, (await svc.engine.gtidState(ft)).binlogPos, catchUpTimeoutS);
   const t0 = Date.now();

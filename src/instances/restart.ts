@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { switchover } from '../ha/switchover.js';
 import { adminTarget, ensureNodeReady, primaryNode, topologyOf } from './nodes.js';
+import { classifyReplica, ReplicationState } from '../ha/replication-health.js';
 
 /** Pure: the order in which nodes restart: every non-primary node first (in node order), the primary last. */
 export function restartOrder<N extends Pick<Node, 'role'>>(nodes: readonly N[]): N[] {
@@ -57,7 +58,7 @@ export async function waitReplicating(svc: Services, inst: Instance, node: Node)
   const deadline = Date.now() + 30_000;
   for (;;) {
     const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, node)).catch(() => undefined);
-    if (rs && rs.ioRunning === 'Yes' && rs.sqlRunning === 'Yes') break;
+    if (classifyReplica(rs).state === ReplicationState.REPLICATING) break;
     if (Date.now() > deadline) throw new Error(`node ${node.id} does not replicate after its restart`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -10,6 +10,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ApiHooks } from '../api/server.js';
 import type { MetricKey } from './definitions.js';
 import type { RoundObserver, RoundReport } from './collector.js';
+import { ReplicationState } from '../ha/replication-health.js';
+import type { NodeReplication } from '../ha/replication-reporter.js';
 
 const NODE_LABELS = ['instance_uuid', 'instance_name', 'node', 'role'] as const;
 type NodeLabels = Record<(typeof NODE_LABELS)[number], string>;
@@ -28,6 +30,8 @@ export interface PromOptions {
   countTasksByStatus(): Promise<Record<string, number>>;
   /** Action names that may appear as a label; others count as "other" (labels must stay bounded). */
   knownActions: Iterable<string>;
+  /** The latest replication observation of each HA standby and read-only node (ReplicationReporter.current). */
+  replication?(): NodeReplication[];
   /** Node.js process metrics (CPU, memory, event loop lag). Default true. */
   processMetrics?: boolean;
 }
@@ -79,6 +83,7 @@ export class PromMetrics implements RoundObserver {
         for (const [status, n] of Object.entries(await opts.countTasksByStatus())) this.set({ status }, n);
       },
     });
+    if (opts.replication) replicationGauges(opts.replication, registers);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -112,6 +117,38 @@ export class PromMetrics implements RoundObserver {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * Replication of every HA standby and read-only node, read at scrape time from the loops' latest
+ * observations (every 0.25 s / 1 s), not from the bucketed store record. A value MariaDB does not
+ * know (Seconds_Behind_Master NULL, a node that could not be asked) has no sample.
+ */
+function replicationGauges(current: () => NodeReplication[], registers: Registry[]): void {
+  const labelsOf = (r: NodeReplication): NodeLabels => ({ instance_uuid: r.instance.uuid, instance_name: r.instance.name, node: r.node.id, role: r.node.role });
+  const flag = (name: string, help: string, pick: (r: NodeReplication) => boolean | number | null) => new Gauge({
+    name, help, labelNames: NODE_LABELS, registers,
+    collect() {
+      this.reset();
+      for (const r of current()) {
+        const v = pick(r);
+        if (v !== null) this.set(labelsOf(r), Number(v));
+      }
+    },
+  });
+  flag('openrds_replica_seconds_behind_source', 'Seconds_Behind_Master of the standby / read-only node (no sample when MariaDB does not know it: a thread stopped, IO not connected)', (r) => r.health.secondsBehind);
+  flag('openrds_replica_io_running', '1 when the replica IO thread runs (connected to its source), 0 when it is stopped or (re)connecting', (r) => r.health.ioRunning);
+  flag('openrds_replica_sql_running', '1 when the replica SQL thread (the applier) runs, 0 when it is stopped', (r) => r.health.sqlRunning);
+  new Gauge({
+    name: 'openrds_replica_state', help: 'Replication state of the node (docs/ha.md "Replication health"): 1 for the current state, 0 for the others',
+    labelNames: [...NODE_LABELS, 'state'], registers,
+    collect() {
+      this.reset();
+      for (const r of current()) {
+        for (const st of Object.values(ReplicationState)) this.set({ ...labelsOf(r), state: st }, r.health.state === st ? 1 : 0);
+      }
+    },
+  });
 }
 
 /** GET /metrics, unauthenticated (docs/operator-guide.md: keep the API port on a trusted network). */

@@ -13,9 +13,12 @@ import type { Services } from '../services.js';
 import { TaskConflictError, type Node } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideRecoveries, type InstanceObservation } from './decide.js';
+import { classifyReplica, isFollowing } from '../ha/replication-health.js';
+import type { ReplicationReporter } from '../ha/replication-reporter.js';
 
 export class NodeWatchdog extends PeriodicLoop {
-  constructor(private readonly svc: Services, log: Logger) {
+  /** `replication`: where read-only observations go (DescribeDBInstances, /metrics). */
+  constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('watchdog', log);
   }
 
@@ -86,17 +89,20 @@ export class NodeWatchdog extends PeriodicLoop {
       if (!parent || !primary || !node || busy.has(parent.uuid)) continue;
       try {
         const t = adminTarget(this.svc, ro, node);
-        const rs = await engine.replicaStatus(t);
-        const pointed = !!rs && rs.masterHost === primary.ip && rs.masterPort === primary.port;
-        if (pointed && rs.sqlRunning === 'Yes') {
+        const rs = await engine.replicaStatus(t).catch(() => null);
+        const health = classifyReplica(rs, primary, 'the read-only node did not answer');
+        await this.replication?.observe(ro, node, health).catch((err) => this.log.warn({ err, instance: ro.uuid }, 'could not record the replication state'));
+        if (rs === null) continue; // down or hung: the recovery above restarts it
+        if (isFollowing(health)) {
           this.followRetry.delete(ro.uuid);
           continue;
         }
+        const pointed = health.pointed === true;
         const retry = this.followRetry.get(ro.uuid);
         if (pointed && retry && now < retry.at) continue; // failing at the right source: back off
         const delayMs = Math.min(60_000, (retry?.delayMs ?? 1000) * 2);
         this.followRetry.set(ro.uuid, { at: now + delayMs, delayMs });
-        this.log.warn({ instance: ro.uuid, primary: primary.id, was: rs?.masterHost, sqlError: rs?.lastSqlError || undefined, ioError: rs?.lastIoError || undefined, nextRetryMs: delayMs },
+        this.log.warn({ instance: ro.uuid, primary: primary.id, was: rs?.masterHost, state: health.state, reason: health.reason, nextRetryMs: delayMs },
           pointed ? 'read-only instance stopped replicating; restarting replication' : 'read-only instance does not follow the primary; repointing it');
         await engine.startReplication(t, replTarget(this.svc, parent, primary), 'slave_pos');
       } catch (err) {

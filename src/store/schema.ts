@@ -48,6 +48,8 @@ export interface InstanceTable {
   disk_read_only: Generated<number>;
   /** The fullest node's used share of its disk in percent, as last measured; null before. */
   disk_used_pct: number | null;
+  /** Last recorded replication observation, JSON (src/ha/replication-record.ts); null before the first. */
+  replication: Generated<string | null>;
 }
 
 export interface NodeTable {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeOutcome, RoundReport } from '../../src/metrics/collector.js';
 import { PromMetrics } from '../../src/metrics/prometheus.js';
+import { ReplicationReporter } from '../../src/ha/replication-reporter.js';
+import { classifyReplica } from '../../src/ha/replication-health.js';
 
 const node = (uuid: string, id: string, role: string, values?: NodeOutcome['values']): NodeOutcome =>
   ({ instance: { uuid, name: `name-${uuid}` }, node: { id, role }, reporting: role !== 'standby', values, error: values ? undefined : 'timeout' });
@@ -104,4 +106,36 @@ test('GET /metrics with metrics.prometheusToken: 401 without or with a wrong bea
     else assert.match(r.body, /Authorization: Bearer/);
     await app.close();
   }
+});
+
+test('replication gauges: one series per observed node, labelled like the node gauges; unknown values have no sample', async () => {
+  let now = 1_700_000_000_000;
+  const written: string[] = [];
+  const rep = new ReplicationReporter({ updateInstance: async (uuid) => { written.push(uuid); } }, () => now);
+  const p = new PromMetrics({ countTasksByStatus: async () => ({}), knownActions: [], processMetrics: false, replication: () => rep.current() });
+  const base = { ioRunning: 'Yes', sqlRunning: 'Yes', masterHost: 'h', masterPort: 1, lastIoErrno: 0, lastIoError: '', lastSqlErrno: 0, lastSqlError: '', gtidIoPos: '', secondsBehind: 7 };
+  await rep.observe({ uuid: 'i1', name: 'ha' }, { id: 'n2', role: 'standby' }, classifyReplica(base));
+  await rep.observe({ uuid: 'i2', name: 'ro' }, { id: 'n3', role: 'replica' }, classifyReplica({ ...base, sqlRunning: 'No', lastSqlErrno: 1062, secondsBehind: null }));
+  let t = (await p.render()).body;
+  const l1 = { instance_uuid: 'i1', instance_name: 'ha', node: 'n2', role: 'standby' };
+  const l2 = { instance_uuid: 'i2', instance_name: 'ro', node: 'n3', role: 'replica' };
+  assert.equal(sample(t, 'openrds_replica_seconds_behind_source', l1), 7);
+  assert.equal(sample(t, 'openrds_replica_io_running', l1), 1);
+  assert.equal(sample(t, 'openrds_replica_sql_running', l1), 1);
+  assert.equal(sample(t, 'openrds_replica_state', { ...l1, state: 'REPLICATING' }), 1);
+  assert.equal(sample(t, 'openrds_replica_state', { ...l1, state: 'BROKEN' }), 0);
+  assert.equal(sample(t, 'openrds_replica_seconds_behind_source', l2), undefined, 'lag unknown: no sample');
+  assert.equal(sample(t, 'openrds_replica_sql_running', l2), 0);
+  assert.equal(sample(t, 'openrds_replica_state', { ...l2, state: 'BROKEN' }), 1);
+  assert.deepEqual(written, ['i1', 'i2'], 'the first observation of each is recorded');
+  // After a failover the other node is the standby: one series per instance, the newest node.
+  await rep.observe({ uuid: 'i1', name: 'ha' }, { id: 'n1', role: 'standby' }, classifyReplica(base));
+  t = (await p.render()).body;
+  assert.equal(sample(t, 'openrds_replica_io_running', { node: 'n2' }), undefined);
+  assert.equal(sample(t, 'openrds_replica_io_running', { node: 'n1' }), 1);
+  // Nobody looked for a while (a task runs on the instance): the series go away.
+  now += 10_001;
+  t = (await p.render()).body;
+  assert.equal(sample(t, 'openrds_replica_io_running', { node: 'n1' }), undefined);
+  assert.equal(sample(t, 'openrds_replica_state', { node: 'n3', state: 'BROKEN' }), undefined);
 });

@@ -9,6 +9,7 @@ import { m004Ha } from './004-ha.js';
 import { m002Metrics } from './002-metrics.js';
 import { m005Backups } from './005-backups.js';
 import { m006DiskGuard } from './006-disk-guard.js';
+import { m008Replication } from './008-replication.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_metrics': m002Metrics,
   '005_backups': m005Backups,
   '006_disk_guard': m006DiskGuard,
+  '008_replication': m008Replication,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -20,6 +20,7 @@ import { adminTarget } from '../../instances/nodes.js';
 import type { Backup } from '../../store/backups-repo.js';
 import type { Instance, Node } from '../../store/store.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
+import { classifyReplica, isFollowing } from '../../ha/replication-health.js';
 
 type Ctx = StepContext<BackupTaskParams>;
 
@@ -69,7 +70,7 @@ async function candidates(ctx: Ctx, inst: Instance): Promise<{ nodes: Node[]; li
     let replicating: boolean | undefined;
     if (alive && n.role === 'standby') {
       const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, n)).catch(() => undefined);
-      replicating = !!rs && rs.sqlRunning === 'Yes' && rs.lastSqlErrno === 0;
+      replicating = isFollowing(classifyReplica(rs));
     }
     list.push({ nodeId: n.id, role: n.role, alive, replicating });
   }

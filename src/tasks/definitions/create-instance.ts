@@ -8,6 +8,7 @@ import { adminTarget, ensureNodeReady, primaryNode, replTarget, topologyOf } fro
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
+import { classifyReplica, isFollowing } from '../../ha/replication-health.js';
 
 async function instanceOf(ctx: StepContext<any>) {
   const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
@@ -37,7 +38,7 @@ export const createInstanceTask: TaskDefinition = {
         for (const sb of nodes.filter((n) => n.role === 'standby')) {
           const t = adminTarget(ctx.svc, inst, sb);
           const rs = await ctx.svc.engine.replicaStatus(t);
-          if (rs && rs.masterHost === primary.ip && rs.masterPort === primary.port && rs.sqlRunning === 'Yes') continue;
+          if (isFollowing(classifyReplica(rs, primary))) continue;
           await ctx.svc.engine.startReplication(t, replTarget(ctx.svc, inst, primary), 'slave_pos');
         }
       },

@@ -11,6 +11,7 @@ import { InstanceStatus } from '../../instances/status.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
+import { classifyReplica, isFollowing, ReplicationState } from '../../ha/replication-health.js';
 
 async function load(ctx: StepContext) {
   const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
@@ -38,7 +39,7 @@ export const createReadOnlyTask: TaskDefinition = {
         let source = primary;
         if (standby) {
           const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, parent, standby)).catch(() => undefined);
-          if (rs && rs.sqlRunning === 'Yes') source = standby;
+          if (isFollowing(classifyReplica(rs, primary))) source = standby;
         }
         const { gtid } = await ctx.svc.provisioner.cloneFrom(source.id, adminTarget(ctx.svc, parent, source), { nodeId: node.id, diskGb: inst.disk_gb });
         ctx.state.gtid = gtid;
@@ -59,7 +60,7 @@ export const createReadOnlyTask: TaskDefinition = {
         const { inst, parent, node, primary } = await load(ctx);
         const t = adminTarget(ctx.svc, inst, node);
         const rs = await ctx.svc.engine.replicaStatus(t);
-        if (rs && rs.masterHost === primary.ip && rs.sqlRunning === 'Yes') return;
+        if (isFollowing(classifyReplica(rs, primary))) return;
         // First time: seed the position from the copy; after a crash it is already in gtid_slave_pos.
         await ctx.svc.engine.startReplication(t, replTarget(ctx.svc, parent, primary), 'slave_pos', rs ? undefined : String(ctx.state.gtid ?? ''));
       },
@@ -71,8 +72,9 @@ export const createReadOnlyTask: TaskDefinition = {
         const deadline = Date.now() + 60_000;
         for (;;) {
           const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, inst, node));
-          if (rs && rs.ioRunning === 'Yes' && rs.sqlRunning === 'Yes') break;
-          if (rs && (rs.lastSqlErrno || (rs.lastIoErrno && rs.lastIoErrno !== 2003))) throw new Error(`replication failed: ${rs.lastIoError || rs.lastSqlError}`);
+          const h = classifyReplica(rs);
+          if (h.state === ReplicationState.REPLICATING) break;
+          if (h.state === ReplicationState.BROKEN) throw new Error(`replication failed: ${h.reason}`);
           if (Date.now() > deadline) throw new Error('replication did not start within 60 s');
           await sleep(100);
         }

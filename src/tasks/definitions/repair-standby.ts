@@ -16,6 +16,7 @@ import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../ins
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
+import { classifyReplica, ReplicationState } from '../../ha/replication-health.js';
 
 export interface RepairStandbyParams {
   nodeId: string;
@@ -38,9 +39,9 @@ async function replicatingFromPrimary(ctx: StepContext<RepairStandbyParams>, wai
   const deadline = Date.now() + waitMs;
   for (;;) {
     const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, inst, standby)).catch(() => undefined);
-    const ok = rs && rs.masterHost === primary.ip && rs.masterPort === primary.port && rs.sqlRunning === 'Yes' && rs.ioRunning === 'Yes' && rs.lastIoErrno === 0 && rs.lastSqlErrno === 0;
-    if (ok) return true;
-    if (Date.now() > deadline || (rs && (rs.lastIoErrno !== 0 && rs.lastIoErrno !== 2003 || rs.lastSqlErrno !== 0))) return false;
+    const h = classifyReplica(rs, primary);
+    if (h.state === ReplicationState.REPLICATING) return true;
+    if (Date.now() > deadline || h.state === ReplicationState.BROKEN) return false;
     await sleep(100);
   }
 }
@@ -68,7 +69,7 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
         const promotedAt = parseHaState(inst.ha_state).promotedAt;
         const errant = promotedAt === undefined ? [] : errantTransactions(mine, parseGtidPos(promotedAt));
         const rs = await ctx.svc.engine.replicaStatus(t);
-        if (errant.length || (rs && (rs.lastSqlErrno !== 0 || (rs.lastIoErrno !== 0 && rs.lastIoErrno !== 2003)))) {
+        if (errant.length || classifyReplica(rs).state === ReplicationState.BROKEN) {
           ctx.log.warn({ node: standby.id, errant, ioError: rs?.lastIoError, sqlError: rs?.lastSqlError }, 'standby diverged; rebuilding it from a copy');
           ctx.state.rebuild = true;
           return;
