@@ -4,10 +4,15 @@
  * treat `_`, `%`, `!` and `\` literally and ignore case, the one-active-task rule, and claiming.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
 import { parseStoreUrl, redactUrl } from '../../src/store/open-store.js';
 import { TaskConflictError, type Store } from '../../src/store/store.js';
 import { newTaskRow } from '../../src/tasks/new-task.js';
+import { scratchPostgres } from '../support/postgres.js';
 import { STORE_BACKENDS, type FreshStore } from '../support/stores.js';
 
 describe('parseStoreUrl', () => {
@@ -40,6 +45,37 @@ describe('parseStoreUrl', () => {
     assert.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
     assert.equal(redactUrl('postgres://h/db'), 'postgres://h/db');
   });
+});
+
+describe('store URL precedence: --store, then OPENRDS_STORE_URL, then store.url in the config file', () => {
+  const FLAG = 'postgres://flag/db';
+  const ENV = 'postgres://env/db';
+  const FILE = 'postgres://file/db';
+  const cases: Array<[string, { flag?: string; env?: string; file?: string }, string]> = [
+    ['nothing set: empty (the home SQLite file)', {}, ''],
+    ['file only', { file: FILE }, FILE],
+    ['env beats file', { env: ENV, file: FILE }, ENV],
+    ['flag beats env and file', { flag: FLAG, env: ENV, file: FILE }, FLAG],
+    ['flag alone', { flag: FLAG }, FLAG],
+    ['an empty flag still wins (back to SQLite)', { flag: '', env: ENV, file: FILE }, ''],
+    ['an empty env var still wins over the file', { env: '', file: FILE }, ''],
+  ];
+  for (const [name, c, want] of cases) {
+    test(name, () => {
+      const home = mkdtempSync(join(tmpdir(), 'openrds-cfg-'));
+      const saved = process.env.OPENRDS_STORE_URL;
+      try {
+        if (c.file !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify({ store: { url: c.file } }));
+        if (c.env === undefined) delete process.env.OPENRDS_STORE_URL;
+        else process.env.OPENRDS_STORE_URL = c.env;
+        assert.equal(loadConfig({ home, store: c.flag }).store.url, want);
+      } finally {
+        if (saved === undefined) delete process.env.OPENRDS_STORE_URL;
+        else process.env.OPENRDS_STORE_URL = saved;
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 const NOW = 1_733_000_000_000; // epoch ms beyond 2^31: an int8 on PostgreSQL
@@ -182,6 +218,26 @@ for (const backend of STORE_BACKENDS) {
       } finally {
         await other.close();
       }
+    });
+
+    // Last: it restarts the file's cluster under every store of this process.
+    if (backend.name === 'postgres') test('a crash and restart of PostgreSQL: no process crash, the pool reconnects', async () => {
+      await store.countKeys(); // a pooled idle connection the crash will cut
+      (await scratchPostgres()).restart();
+      let failures = 0;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          assert.equal(await store.countKeys(), 0);
+          break;
+        } catch (e) {
+          failures++;
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      assert.ok(failures <= 10, `${failures} failed queries before the pool recovered`);
+      assert.equal((await store.claimTasks('after-restart', NOW + 120_000, 1000, 100)).length, 40, 'and writes work');
     });
   });
 }

@@ -36,9 +36,12 @@ export const numberTypes: pg.CustomTypesConfig = {
 
 export async function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, types: numberTypes, max: opts.maxConnections ?? 10 });
-  // An idle connection the server dropped (a PostgreSQL restart) must not crash the process: the
-  // pool discards it, and the next query opens a new one or fails with its own error.
+  // A connection the server dropped (a PostgreSQL restart) must not crash the process. pg emits
+  // 'error' on it when no query is running: the pool's own listener covers idle connections, this
+  // one also connections checked out between two queries (kysely's). The pool discards a broken
+  // connection when it comes back; the next query opens a new one or fails with its own error.
   pool.on('error', () => {});
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const store = new Store(db, postgresBackend);
   try {
