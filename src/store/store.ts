@@ -279,6 +279,16 @@ export class Store {
 
   /** Inserts the account; false if the name exists or (for Super) a Super already exists. */
   async insertAccount(a: Insertable<AccountTable>): Promise<'ok' | 'exists' | 'super-exists'> {
+    try {
+      return await this.insertAccountOnce(a);
+    } catch (e) {
+      // Two concurrent inserts of one name (possible on PostgreSQL, whose transactions overlap): the primary key decides.
+      if (this.backend.isUniqueViolation(e)) return 'exists';
+      throw e;
+    }
+  }
+
+  private async insertAccountOnce(a: Insertable<AccountTable>): Promise<'ok' | 'exists' | 'super-exists'> {
     return this.db.transaction().execute(async (trx) => {
       const same = await trx.selectFrom('accounts').select('name').where('instance_uuid', '=', a.instance_uuid).where('name', '=', a.name).executeTakeFirst();
       if (same) return 'exists';

@@ -182,6 +182,22 @@ for (const backend of STORE_BACKENDS) {
       assert.equal((await store.getInstance('t1', 'tc-1'))?.status, 'MODIFYING');
     });
 
+    test('concurrent inserts of one account name: one ok, the rest exists', async () => {
+      const other = await f.another();
+      try {
+        const acct = (k: number) => ({ instance_uuid: 'acct-1', name: 'app', type: 'Normal', description: `#${k}`, password_hash: '*X', status: 'available', created_at: NOW });
+        // SQLite: one writer process; a second connection's read-then-write transaction would get
+        // SQLITE_BUSY (BEGIN DEFERRED), so there the inserts overlap on one connection.
+        const second = backend.name === 'postgres' ? other : store;
+        const results = await Promise.all([0, 1, 2, 3, 4, 5].map((k) => (k % 2 ? second : store).insertAccount(acct(k))));
+        assert.deepEqual(results.filter((r) => r === 'ok').length, 1, results.join());
+        assert.deepEqual(results.filter((r) => r === 'exists').length, 5, results.join());
+        assert.equal((await store.listAccounts('acct-1')).length, 1);
+      } finally {
+        await other.close();
+      }
+    });
+
     test('claiming: oldest first, one owner per task until its lease runs out', async () => {
       await store.db.deleteFrom('tasks').execute();
       const rows = [2, 0, 1].map((k) => newTaskRow({ tenantId: 't1', instanceUuid: `cl-${k}`, type: 'X', now: NOW + k }));
