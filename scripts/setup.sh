@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what openrds needs on a fresh Debian 12 machine, only what is missing:
-# MariaDB (server, backup, client), zstd and xfsprogs through apt, then the npm dependencies.
+# MariaDB (server, backup, client), zstd, xfsprogs and PostgreSQL through apt, then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -13,9 +13,19 @@ command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need_apt+=(conntrack)
 # Disk limits: a loop-mounted XFS image per node, grown online with xfs_growfs (docs/storage.md).
 [ -x /usr/sbin/mkfs.xfs ] || [ -x /sbin/mkfs.xfs ] || need_apt+=(xfsprogs)
+# PostgreSQL: the store's tests start scratch clusters of their own (test/support/postgres.ts) on
+# free ports; `serve` uses one only when given a store URL. The package's default cluster `main`
+# would be a system service on 5432 that nothing here needs, so a fresh install does not create it
+# (an existing installation and its clusters are left as they are).
+pg_new=0
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { need_apt+=(postgresql); pg_new=1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if [ "$pg_new" = 1 ]; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/openrds.conf >/dev/null
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the type check (tsc --noEmit), unit tests (pure logic), then integration
-# tests (real MariaDB, real HTTP server on loopback, real SQLite). Integration files run
+# tests (real MariaDB, real HTTP server on loopback, real SQLite and PostgreSQL). Integration files run
 # OPENRDS_TEST_CONCURRENCY at a time (default 3): each file has its own home, its own random
 # 127.a.b.0/24, its own nftables table, volumes and cgroups, so they share no kernel state.
 set -uo pipefail
@@ -23,6 +23,8 @@ if [ ${#integ[@]} -gt 0 ]; then node "${node_opts[@]}" --test-concurrency="$jobs
 # Leave nothing running: any database or server a failed test left behind under a test home.
 pkill -9 -f -- "--defaults-file=${prefix}" 2>/dev/null || true
 pkill -9 -f -- "serve --home ${prefix}" 2>/dev/null || true
+# Scratch PostgreSQL clusters (test/support/postgres.ts) of a test process that was killed.
+pkill -9 -f -- "postgres -D ${prefix}" 2>/dev/null || true
 for t in $(nft list tables 2>/dev/null | awk '/openrds_/ {print $3}'); do
   nft list table ip "$t" 2>/dev/null | grep -q "comment \"${prefix}" && nft delete table ip "$t"
 done

@@ -37,7 +37,7 @@ export interface RunningApp {
 
 export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds' })): Promise<RunningApp> {
   const paths = homePaths(cfg.home);
-  const store = await openHomeStore(cfg.home);
+  const store = await openHomeStore(cfg.home, cfg.store.url);
   takeLock(paths.lock);
   const engine = new MariaDbEngine(cfg.engine.binDir);
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateMasterKey } from './security/secrets.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore, parseStoreUrl } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export const homePaths = (home: string) => ({
@@ -12,9 +12,10 @@ export const homePaths = (home: string) => ({
   nodes: join(home, 'nodes'),
 });
 
-export async function openHomeStore(home: string): Promise<Store> {
+/** The home's store: its SQLite file, or the store URL's database when one is set (Config.store). */
+export async function openHomeStore(home: string, storeUrl = ''): Promise<Store> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  return openSqliteStore(homePaths(home).db);
+  return openStore(parseStoreUrl(storeUrl, homePaths(home).db));
 }
 
 export function openMasterKey(home: string): Buffer {

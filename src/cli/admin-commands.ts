@@ -13,10 +13,11 @@ export function registerAdminCommands(program: Command): void {
     .description('create an access key for a tenant (the tenant is created if new)')
     .requiredOption('--tenant <name>', 'tenant name')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL, default the home\'s SQLite file)')
     .option('--json', 'print {"AccessKeyId","AccessKeySecret"} as JSON')
     .action(async (o) => {
-      const cfg = loadConfig({ home: o.home });
-      const store = await openHomeStore(cfg.home);
+      const cfg = loadConfig({ home: o.home, store: o.store });
+      const store = await openHomeStore(cfg.home, cfg.store.url);
       try {
         const k = await createKey(store, o.tenant);
         if (o.json) process.stdout.write(JSON.stringify({ AccessKeyId: k.AccessKeyId, AccessKeySecret: k.AccessKeySecret }) + '\n');

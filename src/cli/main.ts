@@ -16,7 +16,8 @@ program.command('serve')
   .option('--home <dir>', 'home directory (env OPENRDS_HOME, default ./data)')
   .option('--listen <host:port>', 'API address (env OPENRDS_LISTEN, default 127.0.0.1:8080)')
   .option('--config <file>', 'config file (env OPENRDS_CONFIG, default <home>/config.json)')
-  .action(async (o) => serve(loadConfig({ home: o.home, listen: o.listen, configFile: o.config })));
+  .option('--store <url>', 'metadata store: postgres://… (env OPENRDS_STORE_URL, config store.url; default <home>/openrds.db)')
+  .action(async (o) => serve(loadConfig({ home: o.home, listen: o.listen, configFile: o.config, store: o.store })));
 
 registerAdminCommands(program);
 registerClientCommands(program);

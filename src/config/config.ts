@@ -13,6 +13,11 @@ import { DEFAULT_BACKUP_CONFIG, validateBackupConfig, type BackupConfig } from '
 export interface Config {
   home: string;
   listen: { host: string; port: number };
+  /**
+   * The metadata store (src/store/open-store.ts): empty = the SQLite file <home>/openrds.db,
+   * or postgres://… . From --store, else OPENRDS_STORE_URL, else `store.url` in the file.
+   */
+  store: { url: string };
   catalog: Catalog;
   networks: Vdc[];
   auth: {
@@ -92,13 +97,14 @@ export function parseListen(s: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-export function loadConfig(opts: { home?: string; listen?: string; configFile?: string }): Config {
+export function loadConfig(opts: { home?: string; listen?: string; configFile?: string; store?: string }): Config {
   const home = resolve(opts.home ?? process.env.OPENRDS_HOME ?? './data');
   const file = opts.configFile ?? process.env.OPENRDS_CONFIG ?? join(home, 'config.json');
   const fromFile: Partial<Config> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const cfg: Config = {
     home,
     listen: parseListen(opts.listen ?? process.env.OPENRDS_LISTEN ?? '127.0.0.1:8080'),
+    store: { url: opts.store ?? process.env.OPENRDS_STORE_URL ?? fromFile.store?.url ?? '' },
     catalog: { ...DEFAULT_CATALOG, ...(fromFile.catalog ?? {}) },
     networks: fromFile.networks ?? DEFAULT_NETWORKS,
     auth: { maxSkewSeconds: 900, ...(fromFile.auth ?? {}) },

@@ -151,8 +151,8 @@ export class Store {
     }
     let q = this.db.selectFrom('instances').selectAll().where('tenant_id', '=', tenantId).where('deleted_at', 'is', null);
     if (f.uuid !== undefined) q = q.where('uuid', '=', f.uuid);
-    if (f.name !== undefined) q = q.where('name', 'like', `%${escapeLike(f.name)}%`, );
-    if (f.ip !== undefined) q = q.where('ip', 'like', `%${escapeLike(f.ip)}%`);
+    if (f.name !== undefined) q = q.where(containsIgnoringCase('name', f.name));
+    if (f.ip !== undefined) q = q.where(containsIgnoringCase('ip', f.ip));
     if (f.parentUuid !== undefined) q = f.parentUuid === null ? q.where('parent_uuid', 'is', null) : q.where('parent_uuid', '=', f.parentUuid);
     return q.orderBy('created_at', 'asc').orderBy('uuid').execute();
   }
@@ -279,6 +279,16 @@ export class Store {
 
   /** Inserts the account; false if the name exists or (for Super) a Super already exists. */
   async insertAccount(a: Insertable<AccountTable>): Promise<'ok' | 'exists' | 'super-exists'> {
+    try {
+      return await this.insertAccountOnce(a);
+    } catch (e) {
+      // Two concurrent inserts of one name (possible on PostgreSQL, whose transactions overlap): the primary key decides.
+      if (this.backend.isUniqueViolation(e)) return 'exists';
+      throw e;
+    }
+  }
+
+  private async insertAccountOnce(a: Insertable<AccountTable>): Promise<'ok' | 'exists' | 'super-exists'> {
     return this.db.transaction().execute(async (trx) => {
       const same = await trx.selectFrom('accounts').select('name').where('instance_uuid', '=', a.instance_uuid).where('name', '=', a.name).executeTakeFirst();
       if (same) return 'exists';
@@ -335,20 +345,24 @@ export class Store {
   }
 
   /**
-   * Claims up to `limit` tasks that are NEW or whose lease ran out, for `owner` until now+leaseMs.
-   * Each claimed row is updated with a compare-and-set on its old lease so two owners cannot both win.
+   * Claims up to `limit` tasks that are NEW or whose lease ran out, for `owner` until now+leaseMs,
+   * oldest first. PostgreSQL (`skipLocked`): one transaction locks the candidates FOR UPDATE SKIP
+   * LOCKED, so concurrent claimers take disjoint rows without waiting. SQLite serialises writers:
+   * each candidate is updated with a compare-and-set on its old lease so two owners cannot both win.
    */
   async claimTasks(owner: string, now: number, leaseMs: number, limit: number): Promise<Task[]> {
-    const candidates = await this.db.selectFrom('tasks').select(['id', 'lease_owner', 'lease_until'])
-      .where((eb) => eb.or([
-        eb('status', '=', 'NEW'),
-        eb.and([eb('status', '=', 'DOING'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]),
-      ]))
-      .orderBy('created_at').limit(limit).execute();
+    const lease = { status: 'DOING', lease_owner: owner, lease_until: now + leaseMs, updated_at: now };
+    if (this.backend.skipLocked) {
+      const rows = await this.db.transaction().execute(async (trx) => {
+        const ids = (await claimableTasks(trx, now, limit).forUpdate().skipLocked().execute()).map((c) => c.id);
+        return ids.length ? trx.updateTable('tasks').set(lease).where('id', 'in', ids).returningAll().execute() : [];
+      });
+      return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    const candidates = await claimableTasks(this.db, now, limit).execute();
     const claimed: Task[] = [];
     for (const c of candidates) {
-      let q = this.db.updateTable('tasks')
-        .set({ status: 'DOING', lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
+      let q = this.db.updateTable('tasks').set(lease)
         .where('id', '=', c.id)
         .where('status', 'in', ACTIVE_TASK_STATUSES);
       q = c.lease_until === null ? q.where('lease_until', 'is', null) : q.where('lease_until', '=', c.lease_until);
@@ -384,6 +398,24 @@ export class Store {
   }
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+/** Tasks a claimer may take at `now`: NEW, or DOING with a lease that ran out (a dead owner's). */
+function claimableTasks(db: Kysely<Database>, now: number, limit: number) {
+  return db.selectFrom('tasks').select(['id', 'lease_owner', 'lease_until'])
+    .where((eb) => eb.or([
+      eb('status', '=', 'NEW'),
+      eb.and([eb('status', '=', 'DOING'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]),
+    ]))
+    .orderBy('created_at').orderBy('id').limit(limit);
+}
+
+/**
+ * `column` contains `text`, ASCII letters in any case, every character literal (`_`, `%` and `\`
+ * too): the DescribeDBInstances name and IP filters. The same SQL on both backends: LIKE needs an
+ * ESCAPE clause on SQLite (it has no default escape), and lower() on both sides makes PostgreSQL's
+ * case-sensitive LIKE match as SQLite's does. `!` as the escape keeps backslashes plain text
+ * whatever standard_conforming_strings says.
+ */
+export function containsIgnoringCase(column: 'name' | 'ip', text: string) {
+  const pattern = `%${text.replace(/[!%_]/g, (c) => '!' + c)}%`;
+  return sql<boolean>`lower(${sql.ref(column)}) LIKE lower(${pattern}) ESCAPE '!'`;
 }

@@ -22,6 +22,8 @@ export const HA_1C2G = 17060;
 
 export interface ServerHandle {
   home: string;
+  /** The store URL serve was given (`--store`), empty for the home's SQLite file. */
+  store: string;
   url: string;
   creds: Creds;
   client: TestClient;
@@ -37,12 +39,14 @@ export interface ServerHandle {
   cleanup(): Promise<void>;
 }
 
-export function newKey(home: string, tenant: string): Creds {
-  const out = execFileSync(BIN, ['keys', 'create', '--tenant', tenant, '--json', '--home', home], { encoding: 'utf8' });
+export function newKey(home: string, tenant: string, store = ''): Creds {
+  const out = execFileSync(BIN, ['keys', 'create', '--tenant', tenant, '--json', '--home', home, ...(store ? ['--store', store] : [])], { encoding: 'utf8' });
   return JSON.parse(out);
 }
 
-export async function startServer(opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<ServerHandle> {
+/** `opts.store`: a store URL for `serve --store` and `keys create --store` (test/support/postgres.ts). */
+export async function startServer(opts: { config?: Record<string, unknown>; env?: Record<string, string>; store?: string } = {}): Promise<ServerHandle> {
+  const store = opts.store ?? '';
   const home = join('/tmp', `openrds-test-${process.env.OPENRDS_TEST_RUN ?? 'x'}-${process.pid}-${randomInt(1e9)}`);
   mkdirSync(home, { recursive: true });
   const a = randomInt(20, 250);
@@ -56,7 +60,7 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
   let port = 0;
   let proc!: ChildProcess;
   const launch = async () => {
-    proc = spawn(BIN, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    proc = spawn(BIN, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`, ...(store ? ['--store', store] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     const from = logBuf.length; // match only this launch's output
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start:\n${logBuf}`)), 120_000);
@@ -76,10 +80,10 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
     return url;
   };
   const url = await launch();
-  const creds = newKey(home, 'tenant-a');
+  const creds = newKey(home, 'tenant-a', store);
   const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
   const h: ServerHandle = {
-    home, url, creds, client: new TestClient(url, creds), get proc() { return proc; },
+    home, store, url, creds, client: new TestClient(url, creds), get proc() { return proc; },
     logs: () => logBuf,
     async kill9() { proc.kill('SIGKILL'); await exited(proc); },
     async stop() { proc.kill('SIGTERM'); await exited(proc); },

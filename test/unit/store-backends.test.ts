@@ -1,0 +1,259 @@
+/**
+ * The store on both backends (a real SQLite file and a real scratch PostgreSQL): store URLs,
+ * migrations run twice, numeric columns come back as numbers, the DescribeDBInstances filters
+ * treat `_`, `%`, `!` and `\` literally and ignore case, the one-active-task rule, and claiming.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { parseStoreUrl, redactUrl } from '../../src/store/open-store.js';
+import { TaskConflictError, type Store } from '../../src/store/store.js';
+import { newTaskRow } from '../../src/tasks/new-task.js';
+import { scratchPostgres } from '../support/postgres.js';
+import { STORE_BACKENDS, type FreshStore } from '../support/stores.js';
+
+describe('parseStoreUrl', () => {
+  const HOME_DB = '/home/x/openrds.db';
+  const cases: Array<[string, string, ReturnType<typeof parseStoreUrl> | RegExp]> = [
+    ['empty is the home file', '', { backend: 'sqlite', file: HOME_DB }],
+    ['blank is the home file', '  ', { backend: 'sqlite', file: HOME_DB }],
+    ['sqlite alone is the home file', 'sqlite', { backend: 'sqlite', file: HOME_DB }],
+    ['sqlite with an absolute path', 'sqlite:/var/lib/o.db', { backend: 'sqlite', file: '/var/lib/o.db' }],
+    ['sqlite with a relative path resolves it', 'sqlite:o.db', { backend: 'sqlite', file: `${process.cwd()}/o.db` }],
+    ['sqlite: without a path', 'sqlite:', /needs a file path/],
+    ['postgres URL', 'postgres://u:p@h:5433/db', { backend: 'postgres', url: 'postgres://u:p@h:5433/db' }],
+    ['postgresql URL', 'postgresql://h/db?sslmode=disable', { backend: 'postgres', url: 'postgresql://h/db?sslmode=disable' }],
+    ['upper-case scheme', 'POSTGRES://h/db', { backend: 'postgres', url: 'POSTGRES://h/db' }],
+    ['postgres without a host', 'postgres://', /must be postgres/],
+    ['mysql URL', 'mysql://h/db', /must be postgres/],
+    ['a bare path', '/var/lib/o.db', /must be postgres/],
+    ['the error hides the password', 'pgsql://u:secret@h/db', /u:\*\*\*@h/],
+  ];
+  for (const [name, url, want] of cases) {
+    test(name, () => {
+      if (want instanceof RegExp) {
+        assert.throws(() => parseStoreUrl(url, HOME_DB), want);
+        if (url.includes('secret')) assert.throws(() => parseStoreUrl(url, HOME_DB), (e: Error) => !e.message.includes('secret'));
+      } else assert.deepEqual(parseStoreUrl(url, HOME_DB), want);
+    });
+  }
+  test('redactUrl', () => {
+    assert.equal(redactUrl('postgres://u:p%40ss@h:1/db'), 'postgres://u:***@h:1/db');
+    assert.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
+    assert.equal(redactUrl('postgres://h/db'), 'postgres://h/db');
+  });
+});
+
+describe('store URL precedence: --store, then OPENRDS_STORE_URL, then store.url in the config file', () => {
+  const FLAG = 'postgres://flag/db';
+  const ENV = 'postgres://env/db';
+  const FILE = 'postgres://file/db';
+  const cases: Array<[string, { flag?: string; env?: string; file?: string }, string]> = [
+    ['nothing set: empty (the home SQLite file)', {}, ''],
+    ['file only', { file: FILE }, FILE],
+    ['env beats file', { env: ENV, file: FILE }, ENV],
+    ['flag beats env and file', { flag: FLAG, env: ENV, file: FILE }, FLAG],
+    ['flag alone', { flag: FLAG }, FLAG],
+    ['an empty flag still wins (back to SQLite)', { flag: '', env: ENV, file: FILE }, ''],
+    ['an empty env var still wins over the file', { env: '', file: FILE }, ''],
+  ];
+  for (const [name, c, want] of cases) {
+    test(name, () => {
+      const home = mkdtempSync(join(tmpdir(), 'openrds-cfg-'));
+      const saved = process.env.OPENRDS_STORE_URL;
+      try {
+        if (c.file !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify({ store: { url: c.file } }));
+        if (c.env === undefined) delete process.env.OPENRDS_STORE_URL;
+        else process.env.OPENRDS_STORE_URL = c.env;
+        assert.equal(loadConfig({ home, store: c.flag }).store.url, want);
+      } finally {
+        if (saved === undefined) delete process.env.OPENRDS_STORE_URL;
+        else process.env.OPENRDS_STORE_URL = saved;
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+const NOW = 1_733_000_000_000; // epoch ms beyond 2^31: an int8 on PostgreSQL
+
+function instanceRow(uuid: string, name: string, ip: string, over: Record<string, unknown> = {}) {
+  return {
+    uuid, tenant_id: 't1', name, region_id: 'r', vdc_id: 'v', pipe_id: 'p', paas_goods_id: 27060, architecture: 0, cpu: 1, ram_gb: 2,
+    disk_type: 'ssd_disk', disk_gb: 100, ip, port: 3306, time_zone: '+08:00', status: 'RUNNING', status_detail: '', version: '10.11',
+    parent_uuid: null, created_at: NOW, updated_at: NOW, deleted_at: null, ...over,
+  };
+}
+
+for (const backend of STORE_BACKENDS) {
+  describe(`store on ${backend.name}`, () => {
+    let f: FreshStore;
+    let store: Store;
+    before(async () => {
+      f = await backend.fresh();
+      store = f.store;
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('migrations run again (another store, then the same one) and change nothing', async () => {
+      const before = await store.db.selectFrom('kysely_migration' as any).select('name' as any).orderBy('name' as any).execute();
+      assert.ok(before.length >= 6);
+      const other = await f.another(); // opening migrates
+      await other.migrate();
+      await other.close();
+      await store.migrate();
+      const after = await store.db.selectFrom('kysely_migration' as any).select('name' as any).orderBy('name' as any).execute();
+      assert.deepEqual(after, before);
+      assert.equal(await store.countKeys(), 0);
+    });
+
+    test('numeric columns are numbers: bigint, integer, real, double, count(*) and sums', async () => {
+      await store.db.insertInto('instances').values({ ...instanceRow('num-1', 'n', '10.9.0.1'), disk_used_pct: 95.5 }).execute();
+      const inst = await store.getInstance('t1', 'num-1');
+      assert.ok(inst);
+      for (const k of ['paas_goods_id', 'architecture', 'cpu', 'ram_gb', 'disk_gb', 'port', 'created_at', 'updated_at', 'disk_read_only', 'disk_used_pct'] as const) {
+        assert.equal(typeof inst[k], 'number', `${k} is ${typeof inst[k]}`);
+      }
+      assert.equal(inst.created_at, NOW);
+      assert.equal(inst.disk_used_pct, 95.5);
+      const big = 5 * 1024 ** 4; // 5 TiB in bytes: needs int8
+      await store.db.insertInto('backups').values({
+        id: 'b-num', tenant_id: 't1', instance_uuid: 'num-1', type: 'physical-backup', mode: 'manual', strategy: 'instance', db_list: '[]',
+        description: '', status: 'finished', status_detail: '', task_id: 'x', file: 'f', size_bytes: big, sha256: '', gtid: '',
+        binlog_file: '', binlog_pos: 2 ** 40, source_node: '', source_role: '', slot_at: null, created_at: NOW, started_at: NOW,
+        finished_at: NOW + 1, updated_at: NOW,
+      }).execute();
+      const b = await store.backups.get('b-num');
+      assert.deepEqual([b?.size_bytes, b?.binlog_pos, b?.finished_at, b?.slot_at], [big, 2 ** 40, NOW + 1, null]);
+      const agg = await store.db.selectFrom('backups').select((e) => [e.fn.countAll().as('n'), e.fn.sum('size_bytes').as('s'), e.fn.max('created_at').as('m')]).executeTakeFirstOrThrow();
+      assert.deepEqual(agg, { n: 1, s: big, m: NOW }, 'count(*) is int8, sum(bigint) numeric on PostgreSQL');
+      await store.insertTask(newTaskRow({ tenantId: 't1', instanceUuid: 'num-1', type: 'X', now: NOW }));
+      assert.deepEqual(await store.countTasksByStatus(), { NEW: 1 });
+      const ids = await store.metrics.seriesIds(['num-1'], NOW);
+      assert.equal(typeof ids.get('num-1'), 'number');
+    });
+
+    describe('name and IP filters: substrings, literal wildcards, any case', () => {
+      const NAMES = ['a_b', 'axb', 'a%b', 'aXXb', 'a\\b', 'a\\\\b', 'a!b', 'Shop-DB', 'shop_db', 'SHOPPING', '100%', 'plain'];
+      const IPS = ['10.1.0.1', '10.1.0.12', '10.1.1.0', '10.1.10.1'];
+      before(async () => {
+        for (const [i, name] of NAMES.entries()) {
+          await store.db.insertInto('instances').values(instanceRow(`like-${i}`, name, IPS[i % IPS.length]!, { tenant_id: 'tl', pipe_id: `p${i}` })).execute();
+        }
+        await store.db.insertInto('instances').values(instanceRow('like-gone', 'a_b', '10.1.0.1', { tenant_id: 'tl', pipe_id: 'px', deleted_at: NOW })).execute();
+      });
+      const names = (rows: Array<{ name: string }>) => rows.map((r) => r.name).sort();
+      const reference = (q: string) => NAMES.filter((n) => n.toLowerCase().includes(q.toLowerCase())).sort();
+      for (const q of ['_', '%', '\\', '\\\\', '!', 'a_b', 'a%b', 'a\\b', 'a!b', '_b', 'shop', 'SHOP', 'ShOp-d', 'op_d', '0%', 'x', 'zzz', '']) {
+        test(`name contains ${JSON.stringify(q)}`, async () => {
+          const got = names(await store.listInstances('tl', { name: q }));
+          assert.deepEqual(got, reference(q));
+          if (q === '_') assert.deepEqual(got, ['a_b', 'shop_db']);
+        });
+      }
+      for (const q of ['10.1.0.1', '0.1', '.1', '1.1', '_', '%']) {
+        test(`ip contains ${JSON.stringify(q)}`, async () => {
+          const got = (await store.listInstances('tl', { ip: q })).map((r) => r.ip).sort();
+          const want = NAMES.map((_, i) => IPS[i % IPS.length]!).filter((ip) => ip.includes(q)).sort();
+          assert.deepEqual(got, want);
+        });
+      }
+      test('name and ip together, another tenant sees nothing', async () => {
+        assert.deepEqual(names(await store.listInstances('tl', { name: 'a', ip: '10.1.0.12' })), NAMES.filter((n, i) => n.toLowerCase().includes('a') && IPS[i % 4] === '10.1.0.12').sort());
+        assert.deepEqual(await store.listInstances('other', { name: 'a' }), []);
+      });
+    });
+
+    test('one unfinished task per instance: TaskConflictError from insertTask and startTask, free again once finished', async () => {
+      await store.db.insertInto('instances').values(instanceRow('tc-1', 'tc', '10.2.0.1', { pipe_id: 'ptc' })).execute();
+      const first = newTaskRow({ tenantId: 't1', instanceUuid: 'tc-1', type: 'A', now: NOW });
+      await store.insertTask(first);
+      await assert.rejects(store.insertTask(newTaskRow({ tenantId: 't1', instanceUuid: 'tc-1', type: 'B', now: NOW })), TaskConflictError);
+      await assert.rejects(store.startTask(newTaskRow({ tenantId: 't1', instanceUuid: 'tc-1', type: 'C', now: NOW }), { status: 'MODIFYING' }), TaskConflictError);
+      assert.equal((await store.getInstance('t1', 'tc-1'))?.status, 'RUNNING', 'the failed startTask changed nothing');
+      await store.db.updateTable('tasks').set({ status: 'FINISH', finished_at: NOW }).where('id', '=', first.id!).execute();
+      await store.startTask(newTaskRow({ tenantId: 't1', instanceUuid: 'tc-1', type: 'D', now: NOW }), { status: 'MODIFYING' });
+      assert.equal((await store.activeTask('tc-1'))?.type, 'D');
+      assert.equal((await store.getInstance('t1', 'tc-1'))?.status, 'MODIFYING');
+    });
+
+    test('concurrent inserts of one account name: one ok, the rest exists', async () => {
+      const other = await f.another();
+      try {
+        const acct = (k: number) => ({ instance_uuid: 'acct-1', name: 'app', type: 'Normal', description: `#${k}`, password_hash: '*X', status: 'available', created_at: NOW });
+        // SQLite: one writer process; a second connection's read-then-write transaction would get
+        // SQLITE_BUSY (BEGIN DEFERRED), so there the inserts overlap on one connection.
+        const second = backend.name === 'postgres' ? other : store;
+        const results = await Promise.all([0, 1, 2, 3, 4, 5].map((k) => (k % 2 ? second : store).insertAccount(acct(k))));
+        assert.deepEqual(results.filter((r) => r === 'ok').length, 1, results.join());
+        assert.deepEqual(results.filter((r) => r === 'exists').length, 5, results.join());
+        assert.equal((await store.listAccounts('acct-1')).length, 1);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('claiming: oldest first, one owner per task until its lease runs out', async () => {
+      await store.db.deleteFrom('tasks').execute();
+      const rows = [2, 0, 1].map((k) => newTaskRow({ tenantId: 't1', instanceUuid: `cl-${k}`, type: 'X', now: NOW + k }));
+      for (const r of rows) await store.insertTask(r);
+      const a = await store.claimTasks('owner-a', NOW + 10, 1000, 10);
+      assert.deepEqual(a.map((t) => t.instance_uuid), ['cl-0', 'cl-1', 'cl-2']);
+      assert.ok(a.every((t) => t.status === 'DOING' && t.lease_owner === 'owner-a' && t.lease_until === NOW + 1010));
+      assert.deepEqual(await store.claimTasks('owner-b', NOW + 500, 1000, 10), [], 'leases still held');
+      const limited = await store.claimTasks('owner-b', NOW + 2000, 1000, 2);
+      assert.deepEqual(limited.map((t) => t.instance_uuid), ['cl-0', 'cl-1'], 'expired leases, limit respected');
+      assert.equal(await store.renewLease(limited[0]!.id, 'owner-a', NOW + 9999), false, 'the old owner lost it');
+      assert.equal(await store.renewLease(limited[0]!.id, 'owner-b', NOW + 9999), true);
+      assert.equal(await store.saveTaskProgress(a[2]!.id, 'owner-a', { step: 1 }), true, 'cl-2 is still owner-a\'s');
+    });
+
+    test('concurrent claimers on two connections take disjoint tasks and miss none', async () => {
+      await store.db.deleteFrom('tasks').execute();
+      const N = 40;
+      for (let i = 0; i < N; i++) await store.insertTask(newTaskRow({ tenantId: 't1', instanceUuid: `cc-${i}`, type: 'X', now: NOW + i }));
+      const other = await f.another();
+      try {
+        const got: string[][] = [[], []];
+        const claimers = [store, other].map(async (s, k) => {
+          for (let round = 0; round < 30; round++) {
+            for (const t of await s.claimTasks(`owner-${k}`, NOW + 100, 60_000, 3)) got[k]!.push(t.id);
+          }
+        });
+        await Promise.all(claimers);
+        const all = [...got[0]!, ...got[1]!];
+        assert.equal(new Set(all).size, all.length, 'no task claimed twice');
+        assert.equal(all.length, N, 'every task claimed');
+        const owners = await store.db.selectFrom('tasks').select(['id', 'lease_owner']).execute();
+        for (const o of owners) assert.equal(o.lease_owner, got[0]!.includes(o.id) ? 'owner-0' : 'owner-1');
+      } finally {
+        await other.close();
+      }
+    });
+
+    // Last: it restarts the file's cluster under every store of this process.
+    if (backend.name === 'postgres') test('a crash and restart of PostgreSQL: no process crash, the pool reconnects', async () => {
+      await store.countKeys(); // a pooled idle connection the crash will cut
+      (await scratchPostgres()).restart();
+      let failures = 0;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          assert.equal(await store.countKeys(), 0);
+          break;
+        } catch (e) {
+          failures++;
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      assert.ok(failures <= 10, `${failures} failed queries before the pool recovered`);
+      assert.equal((await store.claimTasks('after-restart', NOW + 120_000, 1000, 100)).length, 40, 'and writes work');
+    });
+  });
+}
