@@ -7,6 +7,8 @@ import type { Store } from './store/store.js';
 
 export const homePaths = (home: string) => ({
   db: join(home, 'openrds.db'),
+  /** Used request nonces (replay check), apart from openrds.db so they never empty its read cache. */
+  nonces: join(home, 'nonces.db'),
   masterKey: join(home, 'secrets', 'master.key'),
   lock: join(home, 'serve.lock'),
   nodes: join(home, 'nodes'),
@@ -14,7 +16,8 @@ export const homePaths = (home: string) => ({
 
 export async function openHomeStore(home: string): Promise<Store> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  return openSqliteStore(homePaths(home).db);
+  const p = homePaths(home);
+  return openSqliteStore(p.db, p.nonces);
 }
 
 export function openMasterKey(home: string): Buffer {
