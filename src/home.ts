@@ -7,6 +7,8 @@ import type { Store } from './store/store.js';
 
 export const homePaths = (home: string) => ({
   db: join(home, 'openrds.db'),
+  /** Used request nonces (replay check), apart from openrds.db so they never empty its read cache. */
+  nonces: join(home, 'nonces.db'),
   masterKey: join(home, 'secrets', 'master.key'),
   lock: join(home, 'serve.lock'),
   nodes: join(home, 'nodes'),
@@ -15,7 +17,10 @@ export const homePaths = (home: string) => ({
 /** The home's store: its SQLite file, or the store URL's database when one is set (Config.store). */
 export async function openHomeStore(home: string, storeUrl = ''): Promise<Store> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  return openStore(parseStoreUrl(storeUrl, homePaths(home).db));
+  const p = homePaths(home);
+  const loc = parseStoreUrl(storeUrl, p.db);
+  // The home's own SQLite store keeps its nonces beside it in nonces.db (docs/operator-guide.md).
+  return openStore(loc.backend === 'sqlite' && loc.file === p.db ? { ...loc, noncesFile: p.nonces } : loc);
 }
 
 export function openMasterKey(home: string): Buffer {

@@ -3,7 +3,7 @@
  * and where its grants live. Accounts and grants are changed on the primary only: they reach
  * the standby and the replicas through the binlog, like any other write.
  */
-import { ApiError, inUse, invalidParam, notFound } from '../api/errors.js';
+import { ApiError, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { EngineEffectError, type Target } from '../engine/engine.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -38,11 +38,26 @@ export async function userAccount(svc: Services, inst: Instance, name: string): 
   return a;
 }
 
-/** The admin connection to the instance's primary, where accounts and grants are changed. */
+/**
+ * The admin connection to the instance's primary, where accounts and grants are changed. A
+ * read-only instance has none of its own: UnsupportedOperation, pointing at its primary.
+ */
 export async function primaryTarget(svc: Services, inst: Instance): Promise<Target> {
+  if (inst.parent_uuid) throw unsupported(`instance ${inst.uuid} is read-only; change it on its primary ${inst.parent_uuid}, the change replicates here`);
   const p = primaryNode(await svc.store.listNodes(inst.uuid));
   if (!p) throw inUse(`instance ${inst.uuid} has no primary right now; retry when its Status is RUNNING`);
   return adminTarget(svc, inst, p);
+}
+
+/**
+ * Where reads of the instance's own state go (grants, variables): the primary, or for a
+ * read-only instance its own node, which holds what it replicated.
+ */
+export async function readTarget(svc: Services, inst: Instance): Promise<Target> {
+  if (!inst.parent_uuid) return primaryTarget(svc, inst);
+  const node = (await svc.store.listNodes(inst.uuid))[0];
+  if (!node) throw inUse(`instance ${inst.uuid} has no node right now; retry when its Status is RUNNING`);
+  return adminTarget(svc, inst, node);
 }
 
 /**
@@ -54,6 +69,7 @@ export async function readFromEngine<T>(inst: Instance, fn: () => Promise<T>): P
   try {
     return await fn();
   } catch (e) {
+    if (e instanceof ApiError) throw e; // an expected refusal keeps its own code
     if (inst.status !== InstanceStatus.RUNNING) {
       throw inUse(`instance ${inst.uuid} is ${inst.status} and its database does not answer; retry when its Status is RUNNING`);
     }

@@ -17,7 +17,7 @@ export const createBackup: ActionDef = {
   async handler({ svc, tenantId, log }, p) {
     const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
     const type = p.str('BackupType', { required: true, oneOf: [BackupType.physical, BackupType.logical] }) as BackupType;
-    const description = p.str('Desc', { maxLen: 256, pattern: /^[^\u0000-\u001f\u007f]*$/u, patternHint: 'must be at most 256 characters without control characters' }) ?? '';
+    const description = p.text('Desc', { maxLen: 256 }) ?? '';
     const strategyParam = p.str('BackupStrategy', { oneOf: [BackupStrategy.instance, BackupStrategy.db] }) as BackupStrategy | undefined;
     const dbs = p.strList('DBList', { item: DB_NAME_PARAM, maxItems: 100 }) ?? [];
     const strategy = strategyParam ?? (dbs.length ? BackupStrategy.db : BackupStrategy.instance);

@@ -23,8 +23,8 @@ export const TIME_ZONES = [
 ] as const;
 
 export const MAX_AMOUNT = 3;
-/** Printable text, no control characters. */
-export const INSTANCE_NAME = { minLen: 1, maxLen: 64, pattern: /^[^\u0000-\u001f\u007f]+$/u, patternHint: 'must not contain control characters' };
+/** InstanceName: free text (src/api/validate.ts freeTextProblem), 1–64 characters. */
+export const INSTANCE_NAME = { minLen: 1, maxLen: 64 };
 
 export function readServicePort(p: ParamReader): number {
   const port = p.int('ServicePort', { min: 1024, max: 65535 }) ?? 3306;
@@ -65,7 +65,7 @@ export const createDbInstance: ActionDef = {
     if (!vdc) throw invalidParam('VdcId', `unknown VDC ${vdcId}; \`openrds networks list\` shows them`);
     if (!vdcServesRegion(vdc, regionId)) throw invalidParam('VdcId', `VDC ${vdcId} is not in region ${regionId}`);
     if (!pipe) throw invalidParam('BasePipeId', `VDC ${vdcId} has no network ${pipeId}`);
-    const name = p.str('InstanceName', { required: true, ...INSTANCE_NAME });
+    const name = p.text('InstanceName', { required: true, ...INSTANCE_NAME });
     const goodsId = p.int('PaasGoodsId', { required: true });
     const spec = findSpec(c, goodsId);
     if (!spec) throw invalidParam('PaasGoodsId', `unknown PaasGoodsId ${goodsId}; DescribeAvailableDBConfig lists them`);

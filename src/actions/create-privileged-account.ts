@@ -22,7 +22,7 @@ export const createPrivilegedAccount: ActionDef = {
     const pwWhy = passwordProblem(password);
     if (pwWhy) throw invalidParam('Password', pwWhy);
     const type = p.str('AccountType', { required: true, oneOf: ['Super', 'Normal'] as const }) as 'Super' | 'Normal';
-    const description = p.str('Description', { maxLen: 256 }) ?? '';
+    const description = p.text('Description', { maxLen: 256 }) ?? '';
 
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);

@@ -18,7 +18,7 @@ export const createReadOnlyDbInstance: ActionDef = {
   name: 'CreateReadOnlyDBInstance',
   async handler({ svc, tenantId, log }, p) {
     const primaryUuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
-    const name = p.str('InstanceName', { required: true, ...INSTANCE_NAME });
+    const name = p.text('InstanceName', { required: true, ...INSTANCE_NAME });
     const goodsId = p.int('PaasGoodsId', { required: true });
     const diskType = p.str('DiskType', { required: true, oneOf: svc.config.catalog.disks.map((d) => d.DiskValue) });
     const diskGb = p.int('DiskValue', { required: true });

@@ -6,7 +6,7 @@
 import type { ActionDef } from '../api/action.js';
 import { notFound } from '../api/errors.js';
 import { AccountStatus } from '../accounts/accounts.js';
-import { primaryTarget, readFromEngine } from '../accounts/lookup.js';
+import { readFromEngine, readTarget } from '../accounts/lookup.js';
 import { internalAccountProblem } from '../accounts/policy.js';
 import { allCreate, databasePrivileges } from '../accounts/privileges.js';
 
@@ -18,7 +18,7 @@ export const describeDbAccount: ActionDef = {
     if (!inst) throw notFound('instance', uuid);
     const accounts = (await svc.store.listAccounts(uuid)).filter((a) => !internalAccountProblem(a.name, true));
     if (accounts.length === 0) return { data: [] };
-    const grants = await readFromEngine(inst, async () => svc.engine.listGrants(await primaryTarget(svc, inst), accounts.map((a) => a.name)));
+    const grants = await readFromEngine(inst, async () => svc.engine.listGrants(await readTarget(svc, inst), accounts.map((a) => a.name)));
     return {
       data: accounts.map((a) => {
         const g = grants.get(a.name);

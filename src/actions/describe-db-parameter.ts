@@ -5,7 +5,7 @@
  */
 import type { ActionDef } from '../api/action.js';
 import { notFound } from '../api/errors.js';
-import { primaryTarget, readFromEngine } from '../accounts/lookup.js';
+import { readFromEngine, readTarget } from '../accounts/lookup.js';
 
 export const describeDbParameter: ActionDef = {
   name: 'DescribeDBParameter',
@@ -15,7 +15,7 @@ export const describeDbParameter: ActionDef = {
     if (!inst) throw notFound('instance', uuid);
     const catalog = svc.engine.parameters;
     const list = catalog.list();
-    const live = await readFromEngine(inst, async () => svc.engine.readVariables(await primaryTarget(svc, inst), list.map((x) => x.name)));
+    const live = await readFromEngine(inst, async () => svc.engine.readVariables(await readTarget(svc, inst), list.map((x) => x.name)));
     const spec = { cpu: inst.cpu, ramGb: inst.ram_gb, diskType: inst.disk_type };
     return {
       data: {

@@ -1,6 +1,7 @@
 /**
  * Request authentication (spec §1.5): every check in one place, each failure a registry code.
- * Order: required params → method → timestamp format and skew → key → signature → nonce.
+ * Order: required params → signature method → SignatureVersion and Version → timestamp format and
+ * skew → key → signature → nonce (docs/errors.md has the table).
  * The nonce is recorded only after the signature matched, so forged requests cannot burn nonces.
  */
 import { ApiError } from './errors.js';
@@ -10,26 +11,22 @@ export interface KeyLookup {
   (accessKeyId: string): Promise<{ tenantId: string; secret: string } | undefined>;
 }
 
-/** Remembers nonces for the replay window. In-memory: one control-plane process owns the API. */
-export class NonceCache {
-  private readonly seen = new Map<string, number>();
-  private lastSweep = 0;
-  constructor(private readonly windowMs: number, private readonly max = 1_000_000) {}
-
-  /** False when the nonce was already used inside the window. */
-  use(key: string, now: number): boolean {
-    if (now - this.lastSweep > 10_000 || this.seen.size > this.max) this.sweep(now);
-    const exp = this.seen.get(key);
-    if (exp !== undefined && exp > now) return false;
-    this.seen.set(key, now + this.windowMs);
-    return true;
-  }
-
-  private sweep(now: number): void {
-    this.lastSweep = now;
-    for (const [k, exp] of this.seen) if (exp <= now) this.seen.delete(k);
-  }
+/**
+ * Where used nonces are remembered for the replay window: the store (Store.useNonce), so that a
+ * captured request cannot run again after a restart. Must be atomic (one caller wins a nonce) and
+ * durable when it answers, because the action runs right after.
+ */
+export interface NonceLedger {
+  /** False when `keyId` already used `nonce` and the record has not expired at `now`. */
+  useNonce(keyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean>;
 }
+
+/**
+ * Common parameters with one known value (spec §1.2). Absent means that value; any other value is
+ * refused with InvalidParameter before the signature is checked, so a client written for another
+ * API or signing version learns it instead of getting answers it would misread (docs/api.md).
+ */
+export const FIXED_COMMON_PARAMS = { SignatureVersion: '1.0', Version: '2019-08-08' } as const;
 
 export interface AuthInput {
   method: string;
@@ -40,7 +37,7 @@ export interface AuthInput {
 export async function authenticate(
   input: AuthInput,
   lookup: KeyLookup,
-  nonces: NonceCache,
+  nonces: NonceLedger,
   maxSkewMs: number,
   now: number,
 ): Promise<{ tenantId: string; accessKeyId: string }> {
@@ -52,6 +49,12 @@ export async function authenticate(
   const sigMethod = (first.get('SignatureMethod') || 'HMAC-SHA1') as SignatureMethod;
   if (!SIGNATURE_METHODS.includes(sigMethod)) {
     throw new ApiError('UnsupportedSignatureMethod', `SignatureMethod ${sigMethod} is not supported; use HMAC-SHA1 or HmacSHA256`);
+  }
+  for (const [name, value] of Object.entries(FIXED_COMMON_PARAMS)) {
+    const got = first.get(name);
+    if (got !== undefined && got !== value) {
+      throw new ApiError('InvalidParameter', `invalid parameter ${name}: openrds speaks only ${name} ${value} (got ${JSON.stringify(got.slice(0, 64))}); send ${value} or leave it out`);
+    }
   }
   const ts = parseTimestamp(first.get('Timestamp')!);
   if (!ts) throw new ApiError('InvalidTimestamp', 'Timestamp must be UTC in the form YYYY-MM-DDTHH:MM:SSZ');
@@ -66,7 +69,8 @@ export async function authenticate(
   if (!signaturesEqual(expected, first.get('Signature')!)) {
     throw new ApiError('SignatureDoesNotMatch', 'the Signature does not match; sign every query parameter except Signature with your AccessKeySecret as in spec §1.5');
   }
-  if (!nonces.use(`${accessKeyId}:${first.get('SignatureNonce')}`, now)) {
+  // Kept twice the skew: longer than any request with this timestamp can pass the skew check.
+  if (!(await nonces.useNonce(accessKeyId, first.get('SignatureNonce')!, now + 2 * maxSkewMs, now))) {
     throw new ApiError('SignatureNonceUsed', `SignatureNonce ${first.get('SignatureNonce')} was already used; send a new random nonce with every request`);
   }
   return { tenantId: key.tenantId, accessKeyId };

@@ -1,21 +1,34 @@
 /**
  * The HTTP API: one handler for every path of spec §1.1, dispatching on `Action`.
  * Responsibilities here: parse, authenticate, dispatch, wrap the envelope (§2.1), map errors.
+ * Every answer on the API paths is an envelope with a RequestId (envelope.ts), whoever refuses.
  */
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import type { ActionDef } from './action.js';
-import { authenticate, NonceCache } from './auth.js';
-import { ApiError, ERROR_CODES } from './errors.js';
+import { authenticate } from './auth.js';
+import { errorEnvelope, frameworkErrorCode, newRequestId, onClientError } from './envelope.js';
+import { ApiError, ERROR_CODES, type ErrorCode } from './errors.js';
 import { mergeParams } from './params.js';
 import { ParamReader } from './validate.js';
 
 export const API_PATHS = ['/', '/mysql', '/mysql/', '/paas/monitor', '/paas/monitor/', '/ccs', '/ccs/'];
+/** Only these run actions (spec §1.3); any other method gets MethodNotAllowed and runs nothing. */
+export const API_METHODS = ['GET', 'POST'] as const;
+const API_PATH_SET = new Set(API_PATHS);
 
 export interface ApiHooks {
   /** Called after every API request (metrics). */
   onRequestDone?(action: string, code: string, seconds: number): void;
+}
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
+
+function sendError(reply: FastifyReply, code: ErrorCode, message: string, requestId = newRequestId()): FastifyReply {
+  return reply.code(ERROR_CODES[code].status).send(errorEnvelope(code, message, requestId));
 }
 
 export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDef>, hooks: ApiHooks = {}): FastifyInstance {
@@ -24,12 +37,15 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
     // Per-request lines would cost throughput; the handler logs refusals, mutations and errors itself.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // HEAD of a GET route would run the action and drop the answer (issue 11): routes say their methods.
+    exposeHeadRoutes: false,
+    // Requests Node's parser refuses (headers over 16 KiB, NUL in a header…) never reach fastify.
+    clientErrorHandler: onClientError,
     // A malformed URL (bad percent-encoding) never reaches a route: answer it in the envelope too.
     frameworkErrors: (e: Error, _req: FastifyRequest, reply: FastifyReply) => {
-      reply.code(ERROR_CODES.InvalidParameter.status).send({ Code: 'InvalidParameter', Message: `invalid URL: ${e.message}`, Data: null, TaskId: '' });
+      sendError(reply, 'InvalidParameter', `invalid URL: ${e.message}`);
     },
   }) as unknown as FastifyInstance;
-  const nonces = new NonceCache(2 * svc.config.auth.maxSkewSeconds * 1000);
   const keyCache = new Map<string, { tenantId: string; secret: string; at: number }>();
   const lookup = async (id: string) => {
     const hit = keyCache.get(id);
@@ -50,7 +66,7 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const t0 = process.hrtime.bigint();
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const qs = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
     const query = [...new URLSearchParams(qs)];
     const actionName = query.find(([k]) => k === 'Action')?.[1] ?? '';
@@ -58,7 +74,8 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
     try {
       const action = actions.get(actionName);
       if (!actionName) throw new ApiError('InvalidAction', 'missing required parameter Action');
-      const auth = await authenticate({ method: req.method, query }, lookup, nonces, svc.config.auth.maxSkewSeconds * 1000, svc.clock.now());
+      // Records the nonce (durably, in the store) before anything below can run.
+      const auth = await authenticate({ method: req.method, query }, lookup, svc.store, svc.config.auth.maxSkewSeconds * 1000, svc.clock.now());
       if (!action) throw new ApiError('InvalidAction', `unknown Action ${actionName}; see docs/api.md for the supported actions`);
       const body = parseBody(req.body);
       const params = new ParamReader(mergeParams(query, body));
@@ -77,29 +94,36 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
       if (!err) svc.log.error({ err: e, requestId, action: actionName }, 'internal error');
       else if (err.status >= 500) svc.log.error({ err: e, requestId, action: actionName }, 'api error');
       else svc.log.debug({ requestId, action: actionName, code, msg: err.message }, 'request refused');
-      return reply.code(ERROR_CODES[code as keyof typeof ERROR_CODES].status).send({
-        Code: code,
-        Message: err ? err.message : `internal error (request ${requestId}); the server log has the details`,
-        Data: null,
-        TaskId: '',
-        RequestId: requestId,
-      });
+      return sendError(reply, code as ErrorCode, err ? err.message : `internal error (request ${requestId}); the server log has the details`, requestId);
     } finally {
       hooks.onRequestDone?.(actionName || 'none', code, Number(process.hrtime.bigint() - t0) / 1e9);
     }
   };
 
-  for (const url of API_PATHS) app.route({ method: ['GET', 'POST'], url, handler: handle });
+  // The Content-Type is ignored on the API paths (spec §1.3): a missing, empty or unparsable one
+  // must not make fastify refuse the body before the handler sees it.
+  const ignoreContentType = (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    delete req.raw.headers['content-type'];
+    done();
+  };
+  for (const url of API_PATHS) {
+    app.route({ method: [...API_METHODS], url, handler: handle, onRequest: ignoreContentType, exposeHeadRoute: false });
+  }
   app.get('/healthz', async () => ({ ok: true }));
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ Code: 'ResourceNotFound', Message: `no such path ${req.url.split('?')[0]}; the API is served at /mysql/, /paas/monitor/, /ccs/ and /`, Data: null, TaskId: '' });
+    const path = pathOf(req.url);
+    if (API_PATH_SET.has(path)) {
+      reply.header('allow', API_METHODS.join(', '));
+      return sendError(reply, 'MethodNotAllowed', `method ${req.method} is not allowed on ${path}; the API takes GET and POST (spec §1.3)`);
+    }
+    return sendError(reply, 'ResourceNotFound', `no such path ${path}; the API is served at /mysql/, /paas/monitor/, /ccs/ and /`);
   });
-  app.setErrorHandler((e: Error & { statusCode?: number }, _req, reply) => {
-    // Framework-level failures (body too large, malformed URL…): never a bare 500.
-    const status = e.statusCode ?? 500;
-    const code = status >= 500 ? 'InternalError' : 'InvalidParameter';
-    if (status >= 500) svc.log.error({ err: e }, 'framework error');
-    reply.code(ERROR_CODES[code].status).send({ Code: code, Message: e.message, Data: null, TaskId: '' });
+  app.setErrorHandler((e: Error & { statusCode?: number; code?: string }, req, reply) => {
+    // Framework-level failures (body too large, malformed URL…): never a bare 500, always the envelope.
+    const code = frameworkErrorCode(e);
+    const requestId = newRequestId();
+    if (ERROR_CODES[code].status >= 500) svc.log.error({ err: e, requestId, url: pathOf(req.url) }, 'framework error');
+    return sendError(reply, code, code === 'RequestTooLarge' ? 'the request body exceeds 1 MiB' : e.message, requestId);
   });
   return app;
 }

@@ -47,10 +47,16 @@ export function formatTimestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * Parses a CDS timestamp; undefined unless it names a real instant. Impossible dates and times
+ * (`2026-02-30`, `24:00:00`, `:60`) are refused, not rolled over: `Date` would quietly turn
+ * `02-30` into `03-02`, and the request would then fail as expired instead of malformed.
+ */
 export function parseTimestamp(s: string): Date | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(s)) return undefined;
   const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  if (Number.isNaN(d.getTime()) || formatTimestamp(d) !== s) return undefined;
+  return d;
 }
 
 export interface SignInput {

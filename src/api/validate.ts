@@ -12,6 +12,30 @@ interface StrOpts {
   engineName?: boolean;
 }
 interface IntOpts { min?: number; max?: number }
+/** A free-text field: lengths count characters (code points), so a 4-byte character counts once. */
+interface TextOpts { maxLen: number; minLen?: number }
+
+/**
+ * The one rule for free-text fields, the ones kept only in the store and shown back as given
+ * (InstanceName, backup Desc, account Description): any Unicode character of planes 0–16, 4-byte
+ * ones included, except control characters (C0, DEL, C1: NUL, tab, CR, LF…), the line and
+ * paragraph separators U+2028/U+2029 (they break lines like LF), and lone surrogates (not text;
+ * UTF-8 cannot store them, so the value read back would differ). docs/api.md "Free text".
+ */
+const FREE_TEXT_FORBIDDEN = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** Why `s` is not acceptable free text, or undefined. */
+export function freeTextProblem(s: string, opts: TextOpts): string | undefined {
+  const bad = FREE_TEXT_FORBIDDEN.exec(s);
+  if (bad) {
+    const cp = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `must not contain control characters, line breaks or lone surrogates (found U+${cp} at position ${bad.index})`;
+  }
+  const n = [...s].length;
+  if (opts.minLen !== undefined && n < opts.minLen) return `must be at least ${opts.minLen} characters`;
+  if (n > opts.maxLen) return `must be at most ${opts.maxLen} characters`;
+  return undefined;
+}
 
 export class ParamReader {
   constructor(private readonly p: Params) {}
@@ -35,6 +59,17 @@ export class ParamReader {
     }
     if (typeof v !== 'string' && typeof v !== 'number') throw invalidParam(name, 'must be a string');
     return checkStr(name, String(v), opts);
+  }
+
+  /** Free text (freeTextProblem); numbers are taken as their decimal text, as str() does. */
+  text(name: string, opts: TextOpts & { required: true }): string;
+  text(name: string, opts: TextOpts & { required?: false }): string | undefined;
+  text(name: string, opts: TextOpts & { required?: boolean }): string | undefined {
+    const v = this.str(name, { required: opts.required } as StrOpts & { required?: false });
+    if (v === undefined) return undefined;
+    const why = freeTextProblem(v, opts);
+    if (why) throw invalidParam(name, why);
+    return v;
   }
 
   int(name: string, opts?: IntOpts & { required: true }): number;
@@ -118,6 +153,9 @@ class PrefixedReader extends ParamReader {
   }
   override int(name: string, opts: any = {}): any {
     return this.wrap(() => super.int(name, opts));
+  }
+  override text(name: string, opts: any): any {
+    return this.wrap(() => super.text(name, opts));
   }
   override strList(name: string, opts: any = {}): any {
     return this.wrap(() => super.strList(name, opts));

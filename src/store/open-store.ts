@@ -12,7 +12,7 @@ import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-export type StoreLocation = { backend: 'sqlite'; file: string } | { backend: 'postgres'; url: string };
+export type StoreLocation = { backend: 'sqlite'; file: string; noncesFile?: string } | { backend: 'postgres'; url: string };
 
 /** Pure: the backend and where it is; throws on a URL of no known form. */
 export function parseStoreUrl(url: string, homeDb: string): StoreLocation {
@@ -34,7 +34,7 @@ export function redactUrl(url: string): string {
 
 export async function openStore(loc: StoreLocation): Promise<Store> {
   try {
-    return loc.backend === 'sqlite' ? await openSqliteStore(loc.file) : await openPostgresStore(loc.url);
+    return loc.backend === 'sqlite' ? await openSqliteStore(loc.file, loc.noncesFile) : await openPostgresStore(loc.url);
   } catch (e) {
     const where = loc.backend === 'sqlite' ? loc.file : redactUrl(loc.url);
     throw new Error(`cannot open the ${loc.backend} store ${where}: ${causes(e)}`, { cause: e });

@@ -228,3 +228,20 @@ export interface Database {
   accounts: AccountTable;
   tasks: TaskTable;
 }
+
+/**
+ * A used request nonce (spec §1.2 SignatureNonce), kept until the replay window has passed so that a
+ * captured request cannot run twice, not even after a restart. Lives in its own database
+ * (`NonceDatabase`): on SQLite its own file, so that recording a nonce on every request does not
+ * change the main database's change token and empty the instance-row cache (store.ts).
+ */
+export interface NonceTable {
+  key_id: string;
+  nonce: string;
+  /** Epoch ms after which the nonce may be forgotten (and used again). */
+  expires_at: number;
+}
+
+export interface NonceDatabase {
+  nonces: NonceTable;
+}

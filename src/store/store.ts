@@ -14,7 +14,8 @@ import { prepared } from './prepared.js';
 import { MetricsRepo } from './metrics-repo.js';
 import { ParametersRepo } from './parameters-repo.js';
 import { BackupsRepo } from './backups-repo.js';
-import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, TaskTable } from './schema.js';
+import { NoncesRepo } from './nonces-repo.js';
+import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, NonceDatabase, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;
 export type Node = Selectable<NodeTable>;
@@ -62,6 +63,8 @@ export class Store {
   readonly parameters: ParametersRepo;
   /** Backups and automatic backup policies (src/backups/). */
   readonly backups: BackupsRepo;
+  /** Used request nonces (the API's replay check); in `nonceDb`, apart from the change token. */
+  readonly nonces: NoncesRepo;
   private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
   /**
    * Instance rows read by uuid (the API's hot path: Terraform polls DescribeDBInstances by uuid), kept
@@ -70,13 +73,19 @@ export class Store {
   private readonly rowCache = new Map<string, Instance[]>();
   private rowCacheToken = '';
 
-  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend) {
+  /**
+   * `nonceDb` holds the nonce table. The backend gives it its own database when writes to `db` would
+   * move the change token (SQLite: a separate file), so recording a nonce on every request keeps the
+   * row cache; without one, the nonces live in `db`.
+   */
+  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend, private readonly nonceDb?: Kysely<NonceDatabase>) {
     const byUuid = prepared<Instance, [string, string]>(db, 2, (tenant, uuid) =>
       db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('tenant_id', '=', tenant).where('deleted_at', 'is', null));
     this.instanceByUuid = backend.changeToken ? (tenant, uuid) => this.cachedByUuid(byUuid, tenant, uuid) : byUuid;
     this.metrics = new MetricsRepo(db, (e) => backend.isUniqueViolation(e));
     this.parameters = new ParametersRepo(db);
     this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
+    this.nonces = new NoncesRepo(nonceDb ?? (db as unknown as Kysely<NonceDatabase>));
   }
 
   private async cachedByUuid(query: (tenant: string, uuid: string) => Promise<Instance[]>, tenant: string, uuid: string): Promise<Instance[]> {
@@ -99,10 +108,22 @@ export class Store {
     // Unordered: migrations developed side by side may land in any order on an existing store.
     const { error } = await new Migrator({ db: this.db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
     if (error) throw new Error('store migration failed', { cause: error });
+    await this.nonces.migrate();
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.nonceDb?.destroy();
+  }
+
+  // --- request nonces ---
+
+  /**
+   * Atomically records a request nonce of an access key until `expiresAt`; false when it is already
+   * recorded and not expired at `now` (a replay). Committed when it answers (NoncesRepo).
+   */
+  useNonce(keyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.nonces.useNonce(keyId, nonce, expiresAt, now);
   }
 
   // --- tenants and keys ---

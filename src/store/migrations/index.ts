@@ -9,6 +9,7 @@ import { m004Ha } from './004-ha.js';
 import { m002Metrics } from './002-metrics.js';
 import { m005Backups } from './005-backups.js';
 import { m006DiskGuard } from './006-disk-guard.js';
+import { m007Nonces } from './007-nonces.js';
 import { m008Replication } from './008-replication.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,5 +25,18 @@ const MIGRATIONS: Record<string, Migration> = {
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;
+  },
+};
+
+/**
+ * Migrations of the nonce database (schema.ts NonceDatabase), run by a migrator of their own with
+ * the bookkeeping tables below, so the nonce tables can live in their own file (SQLite) or in the
+ * main database without the two migrators seeing each other's history.
+ */
+export const NONCE_MIGRATION_TABLES = { migrationTableName: 'nonce_migration', migrationLockTableName: 'nonce_migration_lock' } as const;
+
+export const nonceMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { '007_nonces': m007Nonces };
   },
 };

@@ -2,7 +2,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Store, type StoreBackend } from '../store.js';
-import type { Database } from '../schema.js';
+import type { Database, NonceDatabase } from '../schema.js';
 
 export const sqliteBackend: StoreBackend = {
   name: 'sqlite',
@@ -49,18 +49,35 @@ function countWrites(st: BetterSqlite3.Statement, onWrite: () => void): void {
   }
 }
 
-export async function openSqliteStore(file: string): Promise<Store> {
+function openFile(file: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL'); // durable across process crashes; WAL fsyncs at checkpoints
   sqlite.pragma('busy_timeout = 10000');
+  return sqlite;
+}
+
+/** The nonce file beside a store file (`openrds.db` → `openrds.db-nonces`), unless given. */
+export function defaultNoncesFile(file: string): string {
+  return file === ':memory:' ? ':memory:' : `${file}-nonces`;
+}
+
+/**
+ * Opens the store in `file` and its nonce table in `noncesFile`. The nonces need a file of their
+ * own: PRAGMA data_version of the main file changes when any other connection commits to it, so
+ * even a second connection to the same file would empty the row cache on every request.
+ */
+export async function openSqliteStore(file: string, noncesFile = defaultNoncesFile(file)): Promise<Store> {
+  const sqlite = openFile(file);
   sqlite.pragma('foreign_keys = ON');
   // Change token for read caches (Store): our own writes bump `writes`; PRAGMA data_version changes
   // when another connection (a CLI command, another process) commits.
   let writes = 0;
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => { writes++; }) }) });
-  const store = new Store(db, { ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}` });
+  const nonceFile = openFile(noncesFile);
+  const nonceDb = new Kysely<NonceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(nonceFile, () => {}) }) });
+  const store = new Store(db, { ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}` }, nonceDb);
   await store.migrate();
   return store;
 }

@@ -1,0 +1,107 @@
+/**
+ * A hand-written Engine for tests that drive the API in process (app.inject): a small in-memory
+ * model of each server (accounts, grants, databases, variables), keyed by host:port. The pure
+ * methods (config rendering, the parameter catalog, backup commands) are the real MariaDB ones.
+ * Every I/O call is counted by name, so a test can assert that a refused request touched no server.
+ */
+import type {
+  AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus,
+  StatusCounters, Target,
+} from '../../src/engine/engine.js';
+import { MariaDbEngine } from '../../src/engine/mariadb/mariadb-engine.js';
+
+interface FakeServer {
+  accounts: Map<string, { grants: AccountGrants }>;
+  databases: Set<string>;
+  variables: Map<string, string>;
+  readOnly: boolean;
+}
+
+export class FakeEngine implements Engine {
+  readonly kind = 'fake-mariadb';
+  private readonly real = new MariaDbEngine('');
+  readonly parameters = this.real.parameters;
+  readonly servers = new Map<string, FakeServer>();
+  /** Every I/O call, by method name. */
+  readonly calls: string[] = [];
+
+  constructor(private readonly initialDatabases: readonly string[] = ['shop', 'app_db']) {}
+
+  private server(t: Target, call: string): FakeServer {
+    this.calls.push(call);
+    const key = `${t.host}:${t.port}`;
+    let s = this.servers.get(key);
+    if (!s) {
+      s = { accounts: new Map(), databases: new Set(this.initialDatabases), variables: new Map(), readOnly: false };
+      this.servers.set(key, s);
+    }
+    return s;
+  }
+
+  async installedVersion(): Promise<string> { return '10.11.0'; }
+  renderConfig(spec: NodeSpec, paths: NodePaths): string { return this.real.renderConfig(spec, paths); }
+  renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string {
+    return this.real.renderInitSql(adminUser, adminPasswordHash, repl);
+  }
+  async initDatadir(_paths: NodePaths, _spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void> { this.calls.push('initDatadir'); }
+  serverCommand(paths: NodePaths): { command: string; args: string[] } { return this.real.serverCommand(paths); }
+  async waitReady(t: Target, _timeoutMs: number): Promise<void> { this.server(t, 'waitReady'); }
+  async ping(t: Target, _timeoutMs?: number): Promise<boolean> { this.server(t, 'ping'); return true; }
+  async ensureAccount(t: Target, a: AccountSpec): Promise<void> {
+    const s = this.server(t, 'ensureAccount');
+    if (!s.accounts.has(a.name)) s.accounts.set(a.name, { grants: { global: a.type === 'Super' ? ['ALL PRIVILEGES'] : [], objects: [] } });
+  }
+  async dropAccount(t: Target, name: string): Promise<void> { this.server(t, 'dropAccount').accounts.delete(name); }
+  async serverVersion(t: Target): Promise<string> { this.server(t, 'serverVersion'); return '10.11.0-MariaDB'; }
+  async statusCounters(t: Target, _timeoutMs: number): Promise<StatusCounters> {
+    this.server(t, 'statusCounters');
+    return { uptime: 100, threadsConnected: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 };
+  }
+  closeMonitoring(_keep?: readonly Target[]): void {}
+  async listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>> {
+    const s = this.server(t, 'listGrants');
+    return new Map(names.map((n) => {
+      const a = s.accounts.get(n);
+      return [n, a && { global: [...a.grants.global], objects: a.grants.objects.map((o) => ({ ...o, privileges: [...o.privileges] })) }];
+    }));
+  }
+  async databaseExists(t: Target, db: string): Promise<boolean> { return this.server(t, 'databaseExists').databases.has(db); }
+  async grantDatabase(t: Target, name: string, db: string, privileges: readonly string[]): Promise<void> {
+    const a = this.server(t, 'grantDatabase').accounts.get(name);
+    if (!a) throw new Error(`fake engine: no account ${name}`);
+    a.grants.objects = [...a.grants.objects.filter((o) => o.db !== db), { db, table: '*', privileges: [...privileges] }];
+  }
+  async revokeDatabase(t: Target, name: string, db: string): Promise<void> {
+    const a = this.server(t, 'revokeDatabase').accounts.get(name);
+    if (a) a.grants.objects = a.grants.objects.filter((o) => o.db !== db);
+  }
+  async setGlobalPrivilege(t: Target, name: string, privilege: string, granted: boolean): Promise<void> {
+    const a = this.server(t, 'setGlobalPrivilege').accounts.get(name);
+    if (!a) throw new Error(`fake engine: no account ${name}`);
+    a.grants.global = a.grants.global.filter((p) => p !== privilege).concat(granted ? [privilege] : []);
+  }
+  async readVariables(t: Target, names: readonly string[]): Promise<Record<string, string>> {
+    const s = this.server(t, 'readVariables');
+    return Object.fromEntries(names.map((n) => [n, s.variables.get(n) ?? this.parameters.defaultValue(n, { cpu: 1, ramGb: 2, diskType: 'ssd_disk' })]));
+  }
+  async setGlobal(t: Target, name: string, value: string): Promise<void> { this.server(t, 'setGlobal').variables.set(name, value); }
+  async gtidState(t: Target): Promise<{ binlogPos: string; slavePos: string; currentPos: string }> {
+    this.server(t, 'gtidState');
+    return { binlogPos: '0-1-1', slavePos: '', currentPos: '0-1-1' };
+  }
+  async replicaStatus(t: Target, _timeoutMs?: number): Promise<ReplicaStatus | undefined> { this.server(t, 'replicaStatus'); return undefined; }
+  async semiSyncStatus(t: Target, _timeoutMs?: number): Promise<{ masterOn: boolean; clients: number; noTx: number; yesTx: number }> {
+    this.server(t, 'semiSyncStatus');
+    return { masterOn: true, clients: 1, noTx: 0, yesTx: 0 };
+  }
+  async startReplication(t: Target, _source: Target, _mode: 'slave_pos' | 'current_pos', _gtidSlavePos?: string): Promise<void> { this.server(t, 'startReplication'); }
+  async waitGtid(t: Target, _gtid: string, _timeoutS: number): Promise<boolean> { this.server(t, 'waitGtid'); return true; }
+  async promote(t: Target): Promise<void> { this.server(t, 'promote').readOnly = false; }
+  async enableSemiSync(t: Target): Promise<boolean> { this.server(t, 'enableSemiSync'); return true; }
+  async setReadOnly(t: Target, on: boolean): Promise<void> { this.server(t, 'setReadOnly').readOnly = on; }
+  async disableSemiSync(t: Target): Promise<void> { this.server(t, 'disableSemiSync'); }
+  async demote(t: Target): Promise<void> { this.server(t, 'demote').readOnly = true; }
+  backupCommand(req: BackupToolRequest): BackupToolCommand { return this.real.backupCommand(req); }
+  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition { return this.real.backupPosition(kind, toolLog, head); }
+  async gtidAt(t: Target, _binlogFile: string, _binlogPos: number): Promise<string> { this.server(t, 'gtidAt'); return ''; }
+}

@@ -1,0 +1,106 @@
+/**
+ * Store.useNonce on real SQLite files: the replay check's contract (atomic, durable, expiry), and
+ * that recording a nonce leaves the main database's change token alone, so the instance-row
+ * cache survives the nonce write every API request makes (issue 11, defect 5).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+
+let dir: string;
+let store: Store;
+const file = () => join(dir, 'openrds.db');
+const noncesFile = () => join(dir, 'nonces.db');
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'openrds-store-nonces-'));
+  store = await openSqliteStore(file(), noncesFile());
+});
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const CASES: Array<{ name: string; steps: Array<{ key?: string; nonce: string; at: number; ok: boolean }> }> = [
+  { name: 'fresh nonce', steps: [{ nonce: 'a', at: 0, ok: true }] },
+  { name: 'reuse inside the window', steps: [{ nonce: 'a', at: 0, ok: true }, { nonce: 'a', at: 999, ok: false }] },
+  { name: 'reuse once expired (the leftover row is taken over)', steps: [{ nonce: 'a', at: 0, ok: true }, { nonce: 'a', at: 1000, ok: true }] },
+  { name: 'different nonces', steps: [{ nonce: 'a', at: 0, ok: true }, { nonce: 'b', at: 1, ok: true }] },
+  { name: 'same nonce, other access key', steps: [{ nonce: 'a', at: 0, ok: true }, { key: 'K2', nonce: 'a', at: 1, ok: true }] },
+  { name: 'a refused reuse does not extend the window', steps: [{ nonce: 'a', at: 0, ok: true }, { nonce: 'a', at: 900, ok: false }, { nonce: 'a', at: 1000, ok: true }] },
+  { name: 'a taken-over row gets the new expiry', steps: [{ nonce: 'a', at: 0, ok: true }, { nonce: 'a', at: 1000, ok: true }, { nonce: 'a', at: 1999, ok: false }] },
+  { name: 'unicode and long nonces', steps: [{ nonce: '😀\u0000'.repeat(300), at: 0, ok: true }, { nonce: '😀\u0000'.repeat(300), at: 1, ok: false }] },
+];
+
+let run = 0;
+for (const c of CASES) {
+  test(`useNonce (lifetime 1000 ms): ${c.name}`, async () => {
+    // Each case in its own time range, so earlier cases' rows are expired and irrelevant.
+    const base = 1_000_000 * ++run;
+    const prefix = `case${run}`;
+    for (const s of c.steps) {
+      const got = await store.useNonce(s.key ?? 'K1', `${prefix}-${s.nonce}`, base + s.at + 1000, base + s.at);
+      assert.equal(got, s.ok, `${s.key ?? 'K1'}/${s.nonce} at ${s.at}`);
+    }
+  });
+}
+
+test('recording a nonce does not move the change token of the row cache', async () => {
+  const token = store.backend.changeToken!();
+  for (let i = 0; i < 20; i++) assert.equal(await store.useNonce('K1', `token-${i}`, 9e15, 1e15), true);
+  assert.equal(store.backend.changeToken!(), token);
+});
+
+test('why the nonces need their own file: a write by a second connection to the main file moves the token', async () => {
+  const token = store.backend.changeToken!();
+  const other = new BetterSqlite3(file());
+  other.exec('CREATE TABLE IF NOT EXISTS scratch (x INTEGER); INSERT INTO scratch VALUES (1)');
+  other.close();
+  assert.notEqual(store.backend.changeToken!(), token);
+});
+
+test('a recorded nonce survives closing and reopening the store (a restart)', async () => {
+  assert.equal(await store.useNonce('K1', 'restart-1', 9e15, 2e15), true);
+  await store.close();
+  store = await openSqliteStore(file(), noncesFile());
+  assert.equal(await store.useNonce('K1', 'restart-1', 9e15, 2e15 + 1), false);
+  assert.ok(existsSync(noncesFile()));
+});
+
+test('a recorded nonce survives a crash: another process sees it committed at once', async () => {
+  assert.equal(await store.useNonce('K1', 'crash-1', 9e15, 3e15), true);
+  // A fresh connection (as after kill -9, the WAL not checkpointed) must see the row.
+  const other = new BetterSqlite3(noncesFile(), { readonly: true });
+  const row = other.prepare('SELECT expires_at FROM nonces WHERE key_id = ? AND nonce = ?').get('K1', 'crash-1') as { expires_at: number } | undefined;
+  other.close();
+  assert.equal(row?.expires_at, 9e15);
+});
+
+test('two stores on the same files (two processes): exactly one wins a nonce', async () => {
+  const second = await openSqliteStore(file(), noncesFile());
+  try {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : second).useNonce('K1', 'race-1', 9e15, 4e15)));
+    assert.equal(results.filter(Boolean).length, 1);
+  } finally {
+    await second.close();
+  }
+});
+
+test('expired nonces are pruned on the way, at most once a second', async () => {
+  const t = 5e15;
+  for (let i = 0; i < 50; i++) await store.useNonce('K1', `prune-${i}`, t + 10, t);
+  const before = await store.nonces.count();
+  // Before expiry nothing of them goes; one second later (after expiry) they are gone.
+  await store.useNonce('K1', 'prune-probe-1', t + 5000, t + 5);
+  assert.ok((await store.nonces.count()) >= before);
+  await store.useNonce('K1', 'prune-probe-2', t + 5000, t + 2000);
+  const left = await store.db.selectFrom('instances').select('uuid').execute(); // main db untouched by pruning
+  assert.equal(left.length, 0);
+  const rows = await store.nonces.db.selectFrom('nonces').select('nonce').where('nonce', 'like', 'prune-%').execute();
+  assert.deepEqual(rows.map((r) => r.nonce).sort(), ['prune-probe-1', 'prune-probe-2']);
+});
