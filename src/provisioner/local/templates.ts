@@ -20,10 +20,10 @@ import {
 } from './template-plan.js';
 
 /**
- * Test hook: a build waits this long after the datadir is made and before its manifest is
- * written, logging `template build paused` first, so a test can kill -9 serve at that point.
+ * Test hook: while the file this names exists, a build waits after its datadir is made and before
+ * its manifest is written (logging `template build paused` once), so a test can kill -9 serve there.
  */
-const PAUSE_ENV = 'OPENRDS_TEMPLATE_BUILD_PAUSE_MS';
+const PAUSE_ENV = 'OPENRDS_TEMPLATE_BUILD_PAUSE_FILE';
 
 export interface TemplateLog {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -121,10 +121,10 @@ export class DatadirTemplates {
     mkdirSync(tmp);
     try {
       await this.engine.initDatadir({ datadir: join(tmp, 'data') });
-      const pause = Number(process.env[PAUSE_ENV] ?? 0);
-      if (pause > 0) {
-        this.log?.info({ template: key, dir: tmp, ms: pause }, 'template build paused');
-        await new Promise((r) => setTimeout(r, pause));
+      const pauseFile = process.env[PAUSE_ENV];
+      if (pauseFile && existsSync(pauseFile)) {
+        this.log?.info({ template: key, dir: tmp }, 'template build paused');
+        while (existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 100));
       }
       const files = listFiles(join(tmp, 'data'), true) as ManifestFile[];
       const bad = identityFiles(files.map((f) => f.path));
