@@ -5,10 +5,11 @@
  * create would trust, and that create still reaches RUNNING.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createParams, createRunning, startServer, type ServerHandle } from '../support/harness.js';
+import { BIN, createParams, createRunning, startServer, type ServerHandle } from '../support/harness.js';
 import { homeNodes, socketQuery } from '../support/ha.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,5 +154,21 @@ test('kill -9 of serve during a template build: nothing half-made is used, the c
   } finally {
     rmSync(pause, { force: true });
     await h.cleanup();
+  }
+});
+
+test('`openrds templates build` makes the template ahead of time, once', () => {
+  const home = mkdtempSync('/tmp/openrds-test-tpl-');
+  try {
+    const first = execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' });
+    assert.match(first, /^built: template [0-9a-f]{24} /);
+    const second = execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' });
+    assert.match(second, /^valid, kept: template [0-9a-f]{24} /);
+    const tpl = templates(home);
+    assert.equal(tpl.size, 1);
+    assert.equal(first.split(' ')[2], [...tpl.keys()][0]);
+    assert.equal(second.split(' ')[3], [...tpl.keys()][0]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });
