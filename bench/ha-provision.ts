@@ -4,7 +4,9 @@
  * max over 10; beside the basic (single-node, 27060) create-to-RUNNING in the same run,
  * interleaved (basic, HA, HA, basic, …) on the same serve. Each instance is deleted (and waited
  * for until it is gone) before the next create. Also: how long after RUNNING the HA pair reports
- * semi-sync ON (DescribeDBInstances.HaSemiSync).
+ * semi-sync ON (DescribeDBInstances.HaSemiSync). Also in the same run (issue 15), the raw baseline
+ * of an HA pair: two mariadb-install-db + mariadbd started side by side until both answer
+ * (bench/raw-baseline.ts). Target: HA median ≤ 0.6× the raw pair's median (templates).
  *
  *   npm run bench:ha-provision -- [--runs 10] [--json out.json] [--no-results] [--root OTHER_CHECKOUT] [--logs DIR]
  */
@@ -13,6 +15,7 @@ import {
   strArg, BASIC_1C2G, createParams, deleteAndWait, describe, flag, fmt, HA_1C2G, jsonOutArg, logLines, numArg, PW, sleep, startHaServe, writeHaResults, type HaServe,
 } from './ha-support.js';
 import { cleanupAll, machine, max, median, min, round, sourceRevision } from './support.js';
+import { rawIps, rawPairOnce, type RawResult } from './raw-baseline.js';
 
 const RUNS = numArg('runs', 10);
 const POLL_MS = 20;
@@ -67,6 +70,9 @@ async function main() {
   const compareRoot = strArg('compare');
   const s2 = compareRoot ? await startHaServe({}, compareRoot) : undefined;
   if (s2) process.stderr.write(`compare serve (${compareRoot}) ${s2.url} home ${s2.home} pipe ${s2.cidr}\n`);
+  const ips = (await rawIps(2, [s.cidr, ...(s2 ? [s2.cidr] : [])])) as [string, string];
+  process.stderr.write(`raw pair baseline on ${ips.join(' and ')}:3306\n`);
+  const raw2: RawResult[] = [];
   const haB: One[] = [];
   const ha: One[] = [];
   const basic: One[] = [];
@@ -75,22 +81,25 @@ async function main() {
   try {
     const a = await createOnce(s, BASIC_1C2G);
     const b = await createOnce(s, HA_1C2G);
-    warm.push(`basic ${round(a.totalMs)} ms, HA ${round(b.totalMs)} ms`);
+    const w = await rawPairOnce(ips);
+    warm.push(`basic ${round(a.totalMs)} ms (builds the datadir template), HA ${round(b.totalMs)} ms, raw pair ${round(w.totalMs)} ms`);
     process.stderr.write(`warm-up: ${warm[0]}\n`);
     if (s2) await createOnce(s2, HA_1C2G);
     for (let i = 0; i < RUNS; i++) {
       const seq: Array<'basic' | 'ha' | 'haB'> = s2
         ? ([['basic', 'ha', 'haB'], ['ha', 'haB', 'basic'], ['haB', 'basic', 'ha'], ['basic', 'haB', 'ha'], ['haB', 'ha', 'basic'], ['ha', 'basic', 'haB']] as const)[i % 6]!.slice()
         : i % 2 === 0 ? ['basic', 'ha'] : ['ha', 'basic'];
-      for (const side of seq) {
-        if (side === 'ha') ha.push(await createOnce(s, HA_1C2G));
+      (seq as string[]).splice(i % 3, 0, 'raw2'); // the raw pair first, in the middle or last in turn
+      for (const side of seq as string[]) {
+        if (side === 'raw2') raw2.push(await rawPairOnce(ips));
+        else if (side === 'ha') ha.push(await createOnce(s, HA_1C2G));
         else if (side === 'haB') haB.push(await createOnce(s2!, HA_1C2G));
         else basic.push(await createOnce(s, BASIC_1C2G));
       }
       if (s2) process.stderr.write(`  compare HA ${fmt(haB.at(-1)!.totalMs)} ${JSON.stringify(haB.at(-1)!.phases)}\n`);
       order.push(seq.join('→'));
       const h = ha.at(-1)!;
-      process.stderr.write(`run ${i + 1}/${RUNS}: basic ${fmt(basic.at(-1)!.totalMs)}, HA ${fmt(h.totalMs)} (semi-sync ON at ${h.semiSyncOnMs === undefined ? '?' : fmt(h.semiSyncOnMs)}) ${JSON.stringify(h.phases)}\n`);
+      process.stderr.write(`run ${i + 1}/${RUNS}: raw pair ${fmt(raw2.at(-1)!.totalMs)} (install ${fmt(raw2.at(-1)!.installMs)}), basic ${fmt(basic.at(-1)!.totalMs)}, HA ${fmt(h.totalMs)} (semi-sync ON at ${h.semiSyncOnMs === undefined ? '?' : fmt(h.semiSyncOnMs)}) ${JSON.stringify(h.phases)}\n`);
     }
   } finally {
     await s.shutdown();
@@ -124,10 +133,20 @@ async function main() {
     } : {}),
     ratioOfMedians: round(median(haT) / median(bT), 3),
     pairedRatios: haT.map((x, i) => round(x / bT[i]!, 3)),
+    rawPair: {
+      totalMs: raw2.map((r) => round(r.totalMs)), installMs: raw2.map((r) => round(r.installMs)),
+      median: round(median(raw2.map((r) => r.totalMs))), max: round(max(raw2.map((r) => r.totalMs))), min: round(min(raw2.map((r) => r.totalMs))),
+      medianInstall: round(median(raw2.map((r) => r.installMs))),
+    },
+    haToRawPair: round(median(haT) / median(raw2.map((r) => r.totalMs)), 3),
+    basicToRawPair: round(median(bT) / median(raw2.map((r) => r.totalMs)), 3),
+    target: 'HA median <= 0.6 x raw pair median',
+    met: median(haT) / median(raw2.map((r) => r.totalMs)) <= 0.6,
   };
   const out = jsonOutArg();
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`\nHA median ${result.ha.median} ms, raw pair median ${result.rawPair.median} ms: ratio ${result.haToRawPair} → target ${result.met ? 'MET' : 'MISSED'}\n`);
   if (!flag('no-results')) writeHaResults('ha-provision', markdown(result));
 }
 

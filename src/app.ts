@@ -45,7 +45,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
   await backupStorage.init();
   const svc: Services = {
-    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage), masterKey: openMasterKey(cfg.home),
+    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log), masterKey: openMasterKey(cfg.home),
     clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
     backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };

@@ -5,6 +5,7 @@ import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
 import { openHomeStore } from '../home.js';
 import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
 import { NftEndpoints } from '../endpoints/nftables/nft-endpoints.js';
+import { DatadirTemplates } from '../provisioner/local/templates.js';
 import { createKey } from '../tenants/keys.js';
 
 export function registerAdminCommands(program: Command): void {
@@ -67,5 +68,15 @@ export function registerAdminCommands(program: Command): void {
         if (o.kill) await new Promise((r) => setTimeout(r, 500)); // let the killed servers close their files
         for (const id of await prov.releaseStoppedVolumes()) process.stdout.write(`unmounted the data volume of node ${id}\n`);
       }
+    });
+
+  program.command('templates').description('datadir templates (docs/operator-guide.md "Datadir templates")')
+    .command('build')
+    .description('make the datadir template of the installed server ahead of the first create (idempotent; safe while serve runs)')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .action(async (o) => {
+      const cfg = loadConfig({ home: o.home });
+      const t = await new DatadirTemplates(cfg.home, new MariaDbEngine(cfg.engine.binDir)).ensure();
+      process.stdout.write(`${t.built ? 'built' : 'valid, kept'}: template ${t.key} (${t.datadir})\n`);
     });
 }

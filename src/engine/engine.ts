@@ -73,8 +73,19 @@ export interface Engine {
   renderConfig(spec: NodeSpec, paths: NodePaths): string;
   /** Pure: SQL run at every start (without binlogging) that (re)creates the internal admin and replication accounts. */
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string;
-  /** Creates an empty datadir. Not idempotent by itself: the caller wipes a half-made one first. */
-  initDatadir(paths: NodePaths, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void>;
+  /**
+   * Pure: the settings fixed when a datadir is made (page size, …), name → value. They depend on
+   * no node spec: a datadir made with them (and this version) fits every node, so the provisioner
+   * may make one template and copy it (docs/engine-config.md "Datadir templates"). Settings the
+   * server adapts at start-up (the redo log size) are not among them.
+   */
+  initSettings(): Readonly<Record<string, string>>;
+  /**
+   * Creates an empty datadir made with initSettings(); it holds no server identity (server id,
+   * accounts of the service: those come from the config and the init file at every start).
+   * Not idempotent by itself: the caller wipes a half-made one first.
+   */
+  initDatadir(paths: Pick<NodePaths, 'datadir'>): Promise<void>;
   serverCommand(paths: NodePaths): { command: string; args: string[] };
   /** Resolves when the server answers a query with these credentials, rejects after timeoutMs. */
   waitReady(t: Target, timeoutMs: number): Promise<void>;

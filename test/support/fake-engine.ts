@@ -43,7 +43,8 @@ export class FakeEngine implements Engine {
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string {
     return this.real.renderInitSql(adminUser, adminPasswordHash, repl);
   }
-  async initDatadir(_paths: NodePaths, _spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void> { this.calls.push('initDatadir'); }
+  initSettings(): Readonly<Record<string, string>> { return this.real.initSettings(); }
+  async initDatadir(_paths: Pick<NodePaths, 'datadir'>): Promise<void> { this.calls.push('initDatadir'); }
   serverCommand(paths: NodePaths): { command: string; args: string[] } { return this.real.serverCommand(paths); }
   async waitReady(t: Target, _timeoutMs: number): Promise<void> { this.server(t, 'waitReady'); }
   async ping(t: Target, _timeoutMs?: number): Promise<boolean> { this.server(t, 'ping'); return true; }

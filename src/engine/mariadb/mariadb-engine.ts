@@ -1,6 +1,6 @@
 /** MariaDB adapter of the Engine port. mysql2 is used only in client.ts (every connection, pinned) and, for its types, monitor.ts. */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EngineEffectError } from '../engine.js';
@@ -10,7 +10,7 @@ import type {
 import { backupToolCommand, parseBackupPosition } from './backup-tools.js';
 import { withConnection, type Conn } from './client.js';
 import { accountProblem, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
-import { installDbArgs, renderMyCnf } from './mycnf.js';
+import { initSettings, installDbArgs, renderMyCnf } from './mycnf.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
 import { MARIADB_PARAMETERS } from './parameters.js';
 import {
@@ -35,20 +35,24 @@ const SEMI_SYNC_STATUS_SQL =
 export class MariaDbEngine implements Engine {
   readonly kind = 'mariadb';
   readonly parameters = MARIADB_PARAMETERS;
-  private version?: string;
+  private version?: { stamp: string; version: string };
   private readonly monitors = new MonitorConnections();
   /** HA and replication probes (semi-sync and replica status, several times a second per node): kept open, closed after 30 s unused. */
   private readonly probes = new MonitorConnections(30_000);
   constructor(private readonly binDir = '') {}
 
+  /** Read again when the binary changes (a package upgrade under a running serve): datadir templates are keyed by it. */
   async installedVersion(): Promise<string> {
-    if (!this.version) {
-      const { stdout } = await run(findBinary('mariadbd', this.binDir), ['--version']);
+    const bin = findBinary('mariadbd', this.binDir);
+    const st = statSync(bin);
+    const stamp = `${bin} ${st.ino} ${st.size} ${st.mtimeMs}`;
+    if (!this.version || this.version.stamp !== stamp) {
+      const { stdout } = await run(bin, ['--version']);
       const m = /Ver\s+(\d+\.\d+\.\d+)/.exec(stdout);
       if (!m) throw new Error(`cannot read the version from: ${stdout}`);
-      this.version = m[1]!;
+      this.version = { stamp, version: m[1]! };
     }
-    return this.version;
+    return this.version.version;
   }
 
   renderConfig(spec: NodeSpec, paths: NodePaths): string {
@@ -59,10 +63,13 @@ export class MariaDbEngine implements Engine {
     return initSql(adminUser, adminHash, repl);
   }
 
-  async initDatadir(paths: NodePaths, spec?: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): Promise<void> {
-    const args = installDbArgs(spec ?? { cpu: 1, ramGb: 2, diskType: 'ssd_disk' }, paths);
+  initSettings(): Readonly<Record<string, string>> {
+    return initSettings();
+  }
+
+  async initDatadir(paths: Pick<NodePaths, 'datadir'>): Promise<void> {
     try {
-      await run(findBinary('mariadb-install-db', this.binDir), args, { timeout: 120_000 });
+      await run(findBinary('mariadb-install-db', this.binDir), installDbArgs(paths.datadir, initSettings()), { timeout: 120_000 });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string };
       throw new Error(`mariadb-install-db failed: ${(err.stderr || err.stdout || '').slice(-2000)}`, { cause: e });

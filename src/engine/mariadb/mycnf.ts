@@ -141,18 +141,29 @@ export function withOverrides(lines: readonly CnfLine[], overrides: Readonly<Rec
   return out;
 }
 
-/** Options for mariadb-install-db that must agree with the running config. */
-export function installDbArgs(spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>, paths: NodePaths): string[] {
-  const m = memoryPlan(spec);
-  return [
-    '--no-defaults',
-    `--datadir=${paths.datadir}`,
-    '--user=root',
-    '--auth-root-authentication-method=socket',
-    '--skip-test-db',
-    '--skip-name-resolve',
-    `--innodb-log-file-size=${m.logFileMb}M`,
-  ];
+/**
+ * The settings a fresh datadir is made with (mariadb-install-db options, datadir aside). None
+ * depends on the spec, so one datadir template serves every node of a server version
+ * (docs/engine-config.md "Datadir templates"). innodb_log_file_size is not fixed at
+ * initialisation in 10.11: the server resizes the redo log at start-up to its config's value
+ * (measured: "Resizing redo log from 8.000MiB to 256.000MiB" on the first start), so the datadir
+ * gets a small one, which is cheap to copy. innodb_page_size is the server's default (16k), and
+ * the config leaves it at that default too.
+ */
+export function initSettings(): Readonly<Record<string, string>> {
+  return {
+    user: 'root',
+    'auth-root-authentication-method': 'socket',
+    'skip-test-db': '',
+    'skip-name-resolve': '',
+    'innodb-page-size': '16k',
+    'innodb-log-file-size': '8M',
+  };
+}
+
+/** mariadb-install-db's command line for a datadir: `--no-defaults` first, then initSettings(). */
+export function installDbArgs(datadir: string, settings: Readonly<Record<string, string>> = initSettings()): string[] {
+  return ['--no-defaults', `--datadir=${datadir}`, ...Object.entries(settings).map(([k, v]) => (v === '' ? `--${k}` : `--${k}=${v}`))];
 }
 
 export const BYTES = { MB };

@@ -3,7 +3,8 @@
  * `<home>/nodes/<nodeId>/`. Processes outlive `openrds serve` and are adopted again by
  * matching their `--defaults-file` argument, so a restart of the control plane cuts nothing.
  * The datadir (binlogs included) lives on the node's volume, `<node>/disk/data`: a loop-mounted
- * XFS image of DiskValue GB where the host allows it (volumes.ts, docs/storage.md).
+ * XFS image of DiskValue GB where the host allows it (volumes.ts, docs/storage.md). A new datadir
+ * is a copy of the home's datadir template (templates.ts, docs/engine-config.md "Datadir templates").
  */
 import { spawn } from 'node:child_process';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
@@ -20,6 +21,7 @@ import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners } from './listeners.js';
+import { DatadirTemplates, type TemplateLog } from './templates.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
 const INIT_MARKER = '.openrds-initialized';
@@ -35,14 +37,17 @@ export class LocalProvisioner implements Provisioner {
   private readonly vols: LoopVolumes;
   /** Nodes made before volumes existed keep their datadir at `<node>/data` (watched). */
   private readonly legacy = new Map<string, boolean>();
+  readonly templates: DatadirTemplates;
 
   constructor(
     home: string,
     private readonly engine: Engine,
     private readonly binDir = '',
     private readonly storage: Pick<StorageConfig, 'volumes' | 'gbBytes'> = DEFAULT_STORAGE,
+    log?: TemplateLog,
   ) {
     this.nodesDir = join(home, 'nodes');
+    this.templates = new DatadirTemplates(home, engine, log);
     this.limitsEnforced = detectMode();
     this.vols = new LoopVolumes(storage.volumes);
   }
@@ -97,15 +102,19 @@ export class LocalProvisioner implements Provisioner {
     }
     if (running.alive) return running;
     if (!existsSync(join(p.datadir, INIT_MARKER))) {
-      // Half-made by an interrupted attempt: an orphaned mariadb-install-db of a crashed control
-      // plane may still be writing there, so end it before wiping.
-      for (const orphan of findProcesses(`--datadir=${p.datadir}`)) {
+      // Half-made by an interrupted attempt: an orphaned copy (or, from an older serve, an
+      // install-db) of a crashed control plane may still be writing there, so end it before wiping.
+      const orphans = findProcesses(p.datadir).filter((o) => o.argv.some((a) => a === p.datadir || a === `--datadir=${p.datadir}`));
+      for (const orphan of orphans) {
         signal(orphan.pid, 'SIGKILL');
         await waitExit(orphan.pid, 5000);
       }
       rmSync(p.datadir, { recursive: true, force: true });
-      await this.engine.initDatadir(p, spec);
-      writeFileSync(join(p.datadir, INIT_MARKER), new Date().toISOString() + '\n');
+      // The copy holds no identity: server_id comes from the config, the internal accounts from
+      // the init file at every start, and it has no binary logs or replication state.
+      const key = await this.templates.copyInto(p.datadir, { ownFilesystem: this.vols.mountedDevice(LoopVolumes.mountPoint(p.dir)) !== undefined });
+      // First line: when the datadir was ready (bench/provision.ts reads it).
+      writeFileSync(join(p.datadir, INIT_MARKER), `${new Date().toISOString()}\ntemplate ${key}\n`);
     }
     const server = this.engine.serverCommand(p);
     const { command, args } = wrapCommand(this.limitsEnforced, group, server.command, server.args);
