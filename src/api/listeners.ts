@@ -63,6 +63,9 @@ export interface PreparedListeners {
 /** Checks the plan and loads or makes the certificate: all that can fail before serve starts anything. */
 export async function prepareListeners(cfg: Config, log: Logger): Promise<PreparedListeners> {
   const plan = planListeners(cfg);
+  if (plan.plain && !isLoopbackHost(plan.plain.host)) {
+    log.warn({ listen: show(plan.plain) }, 'plain HTTP off loopback (--insecure-http): access keys, signatures and passwords cross the network in clear text');
+  }
   const material = plan.tls ? await loadServerTls(cfg.home, { ...cfg.tls, listen: plan.tls }) : undefined;
   if (material?.made) {
     const m = material.made;
