@@ -14,7 +14,7 @@ import { exited, PIPE, ROOT, round, sleep, track, TSX, VDC, type Serve } from '.
 
 export const N = 1000;
 
-export type Measured = LoadResult & { serverCpuPct: number; serverCpuUsPerReq: number; loadCpuPct: number };
+export type Measured = LoadResult & { serverCpuPct: number; serverCpuUsPerReq: number; loadCpuPct: number; serverCpuMs: number; wallMs: number };
 
 /** CPU time (user+sys, ms) a process has used so far, from /proc/<pid>/stat. */
 export function cpuMs(pid: number): number {
@@ -46,7 +46,17 @@ export async function load(job: LoadJob, serverPid: number): Promise<Measured> {
     serverCpuPct: round(((c1 - c0) / wall) * 100, 1),
     serverCpuUsPerReq: round(((c1 - c0) * 1000) / Math.max(1, r.total)),
     loadCpuPct: round(((l1 - l0) / (wall - 50)) * 100, 1),
+    serverCpuMs: c1 - c0,
+    wallMs: wall,
   };
+}
+
+/** CPU share (%) the process uses over `ms` while nothing is asked of it: its background loops. */
+export async function idleCpuPct(pid: number, ms: number): Promise<number> {
+  const c0 = cpuMs(pid);
+  const t0 = performance.now();
+  await sleep(ms);
+  return ((cpuMs(pid) - c0) / (performance.now() - t0)) * 100;
 }
 
 /** 1,000 RUNNING instances of tenant-a, written straight into the store; no nodes, so nothing starts. */

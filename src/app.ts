@@ -37,8 +37,8 @@ export interface RunningApp {
 }
 
 export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds' })): Promise<RunningApp> {
-  // Refuses plain HTTP off loopback and loads or makes the HTTPS certificate before anything starts.
-  const listeners = await prepareListeners(cfg, log);
+  // Refuses plain HTTP off loopback before the home is touched.
+  const listeners = prepareListeners(cfg, log);
   const paths = homePaths(cfg.home);
   const store = await openHomeStore(cfg.home);
   takeLock(paths.lock);

@@ -56,24 +56,29 @@ export interface Listening {
 
 export interface PreparedListeners {
   plain: ListenAddress | null;
-  tls?: { at: ListenAddress; material: ServerTls };
+  tls: ListenAddress | null;
+  /** Loads or makes the certificate (under the home's lock, so two serves never make it at once), then listens. */
   start(app: FastifyInstance): Promise<Listening>;
 }
 
-/** Checks the plan and loads or makes the certificate: all that can fail before serve starts anything. */
-export async function prepareListeners(cfg: Config, log: Logger): Promise<PreparedListeners> {
+/** Checks the plan (it can refuse before the home is touched); certificates come at start(). */
+export function prepareListeners(cfg: Config, log: Logger): PreparedListeners {
   const plan = planListeners(cfg);
   if (plan.plain && !isLoopbackHost(plan.plain.host)) {
     log.warn({ listen: show(plan.plain) }, 'plain HTTP off loopback (--insecure-http): access keys, signatures and passwords cross the network in clear text');
   }
-  const material = plan.tls ? await loadServerTls(cfg.home, { ...cfg.tls, listen: plan.tls }) : undefined;
-  if (material?.made) {
-    const m = material.made;
-    const what = m.ca ? 'made a new local CA and server certificate' : m.server ? 'made a new server certificate' : 'server certificate up to date';
-    log[m.ca || m.server ? 'info' : 'debug']({ ca: material.caPath, cert: material.certPath, names: material.names, reason: m.reason }, what);
-  }
-  const tls = plan.tls && material ? { at: plan.tls, material } : undefined;
-  return { plain: plan.plain, tls, start: (app) => startListeners(app, plan.plain, tls, log) };
+  return {
+    ...plan,
+    async start(app) {
+      const material = plan.tls ? await loadServerTls(cfg.home, { ...cfg.tls, listen: plan.tls }) : undefined;
+      if (material?.made) {
+        const m = material.made;
+        const what = m.ca ? 'made a new local CA and server certificate' : m.server ? 'made a new server certificate' : 'server certificate up to date';
+        log[m.ca || m.server ? 'info' : 'debug']({ ca: material.caPath, cert: material.certPath, names: material.names, reason: m.reason }, what);
+      }
+      return startListeners(app, plan.plain, plan.tls && material ? { at: plan.tls, material } : undefined, log);
+    },
+  };
 }
 
 function baseUrl(scheme: 'http' | 'https', a: AddressInfo | string | null): string {
@@ -81,7 +86,7 @@ function baseUrl(scheme: 'http' | 'https', a: AddressInfo | string | null): stri
   return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
-async function startListeners(app: FastifyInstance, plain: ListenAddress | null, tls: PreparedListeners['tls'], log: Logger): Promise<Listening> {
+async function startListeners(app: FastifyInstance, plain: ListenAddress | null, tls: { at: ListenAddress; material: ServerTls } | undefined, log: Logger): Promise<Listening> {
   let url: string | undefined;
   if (plain) {
     await app.listen({ host: plain.host, port: plain.port });

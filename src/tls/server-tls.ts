@@ -1,6 +1,6 @@
 /**
  * The certificate and key the HTTPS listener serves: the operator's (`tls.cert`/`tls.key`) or
- * the home's local CA's (local-ca.ts), checked to load before anything else starts.
+ * the home's local CA's (local-ca.ts), checked to load before serve listens.
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
