@@ -122,8 +122,9 @@ function httpsBeside(plain: HttpServer, handler: (req: any, res: any) => void, t
   const s = createHttpsServer({
     cert: t.cert, key: t.key, ALPNProtocols: ['http/1.1'],
     // Node keeps the maxHeaderSize option on the server (not in @types/node 20).
-    maxHeaderSize: (plain as HttpServer & { maxHeaderSize?: number }).maxHeaderSize, requestTimeout: plain.requestTimeout, headersTimeout: plain.headersTimeout, keepAliveTimeout: plain.keepAliveTimeout,
+    maxHeaderSize: (plain as HttpServer & { maxHeaderSize?: number }).maxHeaderSize, requestTimeout: plain.requestTimeout, headersTimeout: plain.headersTimeout,
   }, handler);
+  s.keepAliveTimeout = plain.keepAliveTimeout; // fastify's 72 s, not Node's 5 s: clients keep their connections alike
   if (plain.maxRequestsPerSocket) s.maxRequestsPerSocket = plain.maxRequestsPerSocket;
   s.setTimeout(plain.timeout);
   s.on('clientError', (err, socket) => plain.emit('clientError', err, socket));

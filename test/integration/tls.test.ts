@@ -189,7 +189,7 @@ test('an operator certificate (--tls-cert/--tls-key) for other names is served a
   }
 });
 
-test('CLI: --ca-file or OPENRDS_CA_FILE for an https endpoint; without it, a message naming the file to pass', () => {
+test('CLI: --ca-file or OPENRDS_CA_FILE for an https endpoint (plain http as before); without it, a message naming the file to pass', () => {
   const env = { ...process.env, OPENRDS_ACCESS_KEY_ID: s.creds.AccessKeyId, OPENRDS_ACCESS_KEY_SECRET: s.creds.AccessKeySecret, OPENRDS_CA_FILE: '' };
   const withFlag = spawnSync(BIN, ['call', 'DescribeRegions', '--endpoint', tlsUrl, '--ca-file', caPath()], { env, encoding: 'utf8' });
   assert.equal(withFlag.status, 0, withFlag.stderr);
@@ -197,13 +197,16 @@ test('CLI: --ca-file or OPENRDS_CA_FILE for an https endpoint; without it, a mes
   const withEnv = spawnSync(BIN, ['call', 'DescribeDBInstances', '--get', '--endpoint', tlsUrl], { env: { ...env, OPENRDS_CA_FILE: caPath() }, encoding: 'utf8' });
   assert.equal(withEnv.status, 0, withEnv.stderr);
   assert.equal(JSON.parse(withEnv.stdout).Code, 'Success');
+  const plain = spawnSync(BIN, ['call', 'DescribeRegions', '--endpoint', s.url], { env, encoding: 'utf8' });
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(JSON.parse(plain.stdout).Code, 'Success', 'plain HTTP through the same transport');
   const without = spawnSync(BIN, ['call', 'DescribeRegions', '--endpoint', tlsUrl], { env, encoding: 'utf8' });
   assert.equal(without.status, 1);
   assert.match(without.stderr, /certificate of 127\.0\.0\.1:\d+ is not trusted.*tls\/ca\.pem \(--ca-file, OPENRDS_CA_FILE\)/);
 });
 
-test('framework-level answers are the same on both listeners (a query over the header limit, an unknown path)', async () => {
-  const raw = (base: string, path: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+test('framework-level answers and keep-alive are the same on both listeners (a query over the header limit, an unknown path)', async () => {
+  const raw = (base: string, path: string) => new Promise<{ status: number; body: any; keepAlive?: string }>((resolve, reject) => {
     const u = new URL(path, base);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', ca: [...rootCertificates, ca().toString()] }, (res) => {
       let t = '';
@@ -211,12 +214,15 @@ test('framework-level answers are the same on both listeners (a query over the h
       res.on('end', () => {
         let body: any;
         try { body = JSON.parse(t); } catch { body = { raw: t }; }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, keepAlive: String(res.headers['keep-alive'] ?? '') });
       });
     });
     req.on('error', reject);
     req.end();
   });
+  const ok = await raw(tlsUrl, '/healthz');
+  assert.equal(ok.keepAlive, (await raw(s.url, '/healthz')).keepAlive, 'the same keep-alive timeout');
+  assert.match(ok.keepAlive ?? '', /timeout=\d+/);
   for (const path of [`/mysql/?Action=DescribeRegions&x=${'a'.repeat(20_000)}`, '/no/such/path', '/mysql/?Action=DescribeRegions']) {
     const plain = await raw(s.url, path);
     const tls = await raw(tlsUrl, path);
