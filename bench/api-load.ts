@@ -22,6 +22,8 @@ export interface LoadJob {
   expect: string;
   connections: number;
   durationS: number;
+  /** For an https url: the TLS server name (SNI); autocannon does not verify certificates. */
+  servername?: string;
 }
 
 export interface LoadResult {
@@ -61,6 +63,7 @@ let badBodies = 0;
 let firstBad: string | undefined;
 const result = await autocannon({
   url: job.url,
+  ...(job.servername ? { servername: job.servername } : {}),
   connections: job.connections,
   duration: job.durationS,
   requests: [{

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what openrds needs on a fresh Debian 12 machine, only what is missing:
-# MariaDB (server, backup, client), zstd, xfsprogs and PostgreSQL through apt, then the npm dependencies.
+# MariaDB (server, backup, client), zstd, xfsprogs, openssl and PostgreSQL through apt, then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -13,6 +13,8 @@ command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need_apt+=(conntrack)
 # Disk limits: a loop-mounted XFS image per node, grown online with xfs_growfs (docs/storage.md).
 [ -x /usr/sbin/mkfs.xfs ] || [ -x /sbin/mkfs.xfs ] || need_apt+=(xfsprogs)
+# HTTPS (serve --tls-listen): the home's local CA and server certificate are made with openssl.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # PostgreSQL: the store's tests start scratch clusters of their own (test/support/postgres.ts) on
 # free ports; `serve` uses one only when given a store URL. The package's default cluster `main`
 # would be a system service on 5432 that nothing here needs, so a fresh install does not create it

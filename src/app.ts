@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ACTIONS } from './actions/index.js';
+import { prepareListeners } from './api/listeners.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/config.js';
 import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
@@ -29,13 +30,17 @@ import { createKey } from './tenants/keys.js';
 import { BackupScheduler, BackupService, downloadRoute, LocalBackupStorage } from './backups/index.js';
 
 export interface RunningApp {
+  /** The plain-HTTP listener's base URL, else the HTTPS one's. */
   url: string;
+  tlsUrl?: string;
   svc: Services;
   runner: TaskRunner;
   close(): Promise<void>;
 }
 
 export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds' })): Promise<RunningApp> {
+  // Refuses plain HTTP off loopback before the home is touched.
+  const listeners = prepareListeners(cfg, log);
   const paths = homePaths(cfg.home);
   const store = await openHomeStore(cfg.home, cfg.store.url);
   takeLock(paths.lock);
@@ -80,10 +85,9 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
   await app.register(metricsRoute(prom, cfg.metrics.prometheusToken));
   await app.register(downloadRoute(svc));
-  await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
-  const addr = app.server.address();
-  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-  svc.backups.setListenUrl(url);
+  const listening = await listeners.start(app);
+  const { url, tlsUrl } = listening;
+  svc.backups.setListenUrl(listening.downloadBase);
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
   runner.start();
   watchdog.start();
@@ -92,12 +96,12 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   retention.start();
   haMonitor.start();
   backupScheduler.start();
-  log.info({ url, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
+  log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
 
   return {
-    url, svc, runner,
+    url, tlsUrl, svc, runner,
     async close() {
-      await app.close();
+      await listening.close();
       await watchdog.stop();
       await diskGuard.stop();
       await collector?.stop();

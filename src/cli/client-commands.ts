@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { CdsClient } from '../sdk/client.js';
 
-function clientFrom(o: { endpoint?: string; key?: string; secret?: string }): CdsClient {
+function clientFrom(o: { endpoint?: string; key?: string; secret?: string; caFile?: string }): CdsClient {
   const endpoint = o.endpoint ?? process.env.OPENRDS_ENDPOINT ?? 'http://127.0.0.1:8080';
   const key = o.key ?? process.env.OPENRDS_ACCESS_KEY_ID;
   const secret = o.secret ?? process.env.OPENRDS_ACCESS_KEY_SECRET;
   if (!key || !secret) throw new Error('set --key/--secret or OPENRDS_ACCESS_KEY_ID/OPENRDS_ACCESS_KEY_SECRET (from `openrds keys create`)');
-  return new CdsClient({ endpoint, accessKeyId: key, accessKeySecret: secret });
+  const caFile = o.caFile ?? (process.env.OPENRDS_CA_FILE || undefined);
+  return new CdsClient({ endpoint, accessKeyId: key, accessKeySecret: secret, caFile });
 }
 
 function parseAssignments(pairs: string[]): Record<string, unknown> {
@@ -25,7 +26,8 @@ export function registerClientCommands(program: Command): void {
   const withConn = (c: Command) => c
     .option('--endpoint <url>', 'API endpoint (env OPENRDS_ENDPOINT, default http://127.0.0.1:8080)')
     .option('--key <id>', 'AccessKeyId (env OPENRDS_ACCESS_KEY_ID)')
-    .option('--secret <secret>', 'AccessKeySecret (env OPENRDS_ACCESS_KEY_SECRET)');
+    .option('--secret <secret>', 'AccessKeySecret (env OPENRDS_ACCESS_KEY_SECRET)')
+    .option('--ca-file <pem>', "for an https endpoint: one more CA to trust beside Node's root certificates, e.g. <home>/tls/ca.pem (env OPENRDS_CA_FILE)");
 
   withConn(program.command('call <action> [params...]'))
     .description('call any API action with Name=Value parameters and print the JSON answer')

@@ -3,16 +3,27 @@
  * Every section is optional in the file; a section given there replaces the default one.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_CATALOG } from '../catalog/defaults.js';
 import { validateCatalog, type Catalog } from '../catalog/catalog.js';
 import { DEFAULT_NETWORKS, type Vdc } from '../network/network.js';
 import { DEFAULT_HA_CONFIG, type HaConfig } from '../ha/ha-state.js';
 import { DEFAULT_BACKUP_CONFIG, validateBackupConfig, type BackupConfig } from '../backups/backup-config.js';
+import { validateTls, type TlsConfig } from './tls-config.js';
+
+export type ListenAddress = { host: string; port: number };
 
 export interface Config {
   home: string;
-  listen: { host: string; port: number };
+  /**
+   * The plain-HTTP listener; null = none (HTTPS only). Default 127.0.0.1:8080 when no TLS
+   * listener is configured, else none. Off loopback it needs `insecureHttp` (src/api/listeners.ts).
+   */
+  listen: ListenAddress | null;
+  /** The operator accepts plain HTTP on a non-loopback address (`--insecure-http`). */
+  insecureHttp: boolean;
+  /** HTTPS listener and its certificate (docs/operator-guide.md#https). */
+  tls: TlsConfig;
   /**
    * The metadata store (src/store/open-store.ts): empty = the SQLite file <home>/openrds.db,
    * or postgres://… . From --store, else OPENRDS_STORE_URL, else `store.url` in the file.
@@ -89,22 +100,54 @@ export function validateStorage(s: StorageConfig): string[] {
   return errs;
 }
 
-export function parseListen(s: string): { host: string; port: number } {
+export function parseListen(s: string, what = '--listen'): ListenAddress {
   const m = /^(.*):(\d+)$/.exec(s);
-  if (!m || !m[1]) throw new Error(`--listen must be HOST:PORT, got ${s}`);
+  if (!m || !m[1]) throw new Error(`${what} must be HOST:PORT, got ${s}`);
   const port = Number(m[2]);
-  if (port < 0 || port > 65535) throw new Error(`--listen port out of range: ${s}`);
+  if (port < 0 || port > 65535) throw new Error(`${what} port out of range: ${s}`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-export function loadConfig(opts: { home?: string; listen?: string; configFile?: string; store?: string }): Config {
+/** What the command line says about the listeners; each overrides its env variable and config key. */
+export interface ListenOptions {
+  listen?: string;
+  tlsListen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+}
+
+/** The config file as written: `listen` and `tls.listen` are "HOST:PORT" strings there. */
+type FileConfig = Partial<Omit<Config, 'listen' | 'tls'>> & { listen?: string; tls?: Partial<Omit<TlsConfig, 'listen'>> & { listen?: string } };
+
+function pathOf(given: string | undefined, inFile: unknown, file: string): string {
+  if (given) return resolve(given);
+  return typeof inFile === 'string' && inFile ? resolve(dirname(file), inFile) : '';
+}
+
+const envFlag = (v: string | undefined) => v !== undefined && /^(1|true|yes)$/i.test(v);
+
+export function loadConfig(opts: { home?: string; configFile?: string; store?: string } & ListenOptions): Config {
   const home = resolve(opts.home ?? process.env.OPENRDS_HOME ?? './data');
   const file = opts.configFile ?? process.env.OPENRDS_CONFIG ?? join(home, 'config.json');
-  const fromFile: Partial<Config> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const fromFile: FileConfig = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const env = process.env;
+  const tlsListen = opts.tlsListen ?? env.OPENRDS_TLS_LISTEN ?? fromFile.tls?.listen ?? '';
+  // HTTPS alone when only a TLS listener is asked for; both when --listen (or its env/config) is given too.
+  const listen = opts.listen ?? env.OPENRDS_LISTEN ?? fromFile.listen ?? (tlsListen ? '' : '127.0.0.1:8080');
   const cfg: Config = {
     home,
-    listen: parseListen(opts.listen ?? process.env.OPENRDS_LISTEN ?? '127.0.0.1:8080'),
-    store: { url: opts.store ?? process.env.OPENRDS_STORE_URL ?? fromFile.store?.url ?? '' },
+    listen: listen ? parseListen(listen) : null,
+    insecureHttp: opts.insecureHttp === true || envFlag(env.OPENRDS_INSECURE_HTTP) || fromFile.insecureHttp === true,
+    tls: {
+      names: [],
+      ...(fromFile.tls ?? {}),
+      listen: tlsListen ? parseListen(tlsListen, '--tls-listen') : null,
+      // Paths from the command line or env are relative to the working directory, paths in the file to the file.
+      cert: pathOf(opts.tlsCert ?? env.OPENRDS_TLS_CERT, fromFile.tls?.cert, file),
+      key: pathOf(opts.tlsKey ?? env.OPENRDS_TLS_KEY, fromFile.tls?.key, file),
+    },
+    store: { url: opts.store ?? env.OPENRDS_STORE_URL ?? fromFile.store?.url ?? '' },
     catalog: { ...DEFAULT_CATALOG, ...(fromFile.catalog ?? {}) },
     networks: fromFile.networks ?? DEFAULT_NETWORKS,
     auth: { maxSkewSeconds: 900, ...(fromFile.auth ?? {}) },
@@ -125,6 +168,8 @@ export function loadConfig(opts: { home?: string; listen?: string; configFile?: 
   if (storageErrs.length) throw new Error(`invalid storage section in ${file}: ${storageErrs.join('; ')}`);
   const backupErrs = validateBackupConfig(cfg.backups);
   if (backupErrs.length) throw new Error(`invalid backups section in ${file}: ${backupErrs.join('; ')}`);
+  const tlsErrs = validateTls(cfg.tls);
+  if (tlsErrs.length) throw new Error(`invalid tls settings (${file}, --tls-*): ${tlsErrs.join('; ')}`);
   const errs = validateCatalog(cfg.catalog);
   if (errs.length) throw new Error(`invalid catalog in ${file}: ${errs.join('; ')}`);
   return cfg;

@@ -4,7 +4,9 @@
  * query, exactly as the official Go SDK does (spec §1.3).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { formatTimestamp, signedQuery, type SignatureMethod } from '../api/signature.js';
+import { isCertificateError, nodeTransport, type Transport } from './transport.js';
 
 export interface ClientOptions {
   endpoint: string;
@@ -13,6 +15,11 @@ export interface ClientOptions {
   signatureMethod?: SignatureMethod;
   /** Path per action family; the SDK default sends everything to /mysql/. */
   path?: (action: string) => string;
+  /**
+   * For an https endpoint: a PEM file of one more CA to trust beside Node's root store, e.g.
+   * the `<home>/tls/ca.pem` of an openrds with a local CA (the CLI's --ca-file / OPENRDS_CA_FILE).
+   */
+  caFile?: string;
 }
 
 export interface CdsResponse<T = unknown> {
@@ -33,7 +40,19 @@ export function flatten(params: Record<string, unknown>, prefix = '', out: Recor
 }
 
 export class CdsClient {
-  constructor(private readonly o: ClientOptions) {}
+  private readonly send: Transport;
+
+  constructor(private readonly o: ClientOptions) {
+    let ca: Buffer | undefined;
+    if (o.caFile) {
+      try {
+        ca = readFileSync(o.caFile);
+      } catch (e) {
+        throw new Error(`CA file ${o.caFile} cannot be read: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    this.send = nodeTransport({ ca });
+  }
 
   async call<T = unknown>(action: string, params: Record<string, unknown> = {}, method: 'GET' | 'POST' = 'POST'): Promise<CdsResponse<T>> {
     const path = this.o.path?.(action) ?? (action === 'DescribeTask' ? '/ccs/' : '/mysql/');
@@ -42,15 +61,20 @@ export class CdsClient {
       signatureMethod: this.o.signatureMethod, nonce: randomUUID(), timestamp: formatTimestamp(new Date()),
       query: method === 'GET' ? flatten(params) : {},
     });
-    const res = await fetch(`${this.o.endpoint.replace(/\/$/, '')}${path}?${qs}`, {
-      method, body: method === 'POST' ? JSON.stringify(params) : undefined,
-    });
-    const text = await res.text();
+    const url = `${this.o.endpoint.replace(/\/$/, '')}${path}?${qs}`;
+    let res;
+    try {
+      res = await this.send(url, method, method === 'POST' ? JSON.stringify(params) : undefined);
+    } catch (e) {
+      if (!isCertificateError(e)) throw e;
+      throw new Error(`the certificate of ${new URL(url).host} is not trusted (${(e as Error).message}); ` +
+        `for an openrds with a local CA pass its <home>/tls/ca.pem (--ca-file, OPENRDS_CA_FILE)`, { cause: e });
+    }
     let body: CdsResponse<T>['body'];
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {
-      throw new Error(`HTTP ${res.status}: not JSON: ${text.slice(0, 200)}`);
+      throw new Error(`HTTP ${res.status}: not JSON: ${res.text.slice(0, 200)}`);
     }
     return { status: res.status, body };
   }
