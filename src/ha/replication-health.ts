@@ -137,8 +137,8 @@ export function isReplicating(h: ReplicationHealth): boolean {
  * true when its configured source is the expected one (REPLICATING, CONNECTING, STOPPED or
  * BROKEN from it); false when it replicates from another node (any thread state) or from none
  * (NOT_CONFIGURED); undefined when that is not known: it could not be asked (UNKNOWN), or it
- * replicates from some node and no source was expected. A resumed step repoints a standby unless this is true
- * (src/instances/resume-nodes.ts); its thread health is waited for separately (isReplicating).
+ * replicates from some node and no source was expected. A resumed step repoints a standby unless
+ * this is true (src/instances/resume-nodes.ts); its threads are waited for apart (isReplicating).
  */
 export function pointedAt(h: ReplicationHealth): boolean | undefined {
   if (h.state === ReplicationState.UNKNOWN) return undefined;

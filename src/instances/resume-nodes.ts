@@ -7,8 +7,9 @@
  * node runs with the config this step wants, the pair is a pair, then wait for it" — and the step
  * then carries on from what it observes. When nothing was interrupted it only reads.
  *
- * Gather (node processes, read_only, replication source as replication-health.ts pointedAt() says,
- * endpoint target) → decidePairRepair() (pure, unit-tested) → act. docs/state-machines.md "Resuming a step".
+ * Gather (node processes, read_only, replication source as replication-health.ts pointedAt()
+ * says, endpoint target) → decidePairRepair() (pure, unit-tested) → act. docs/state-machines.md
+ * "Resuming a step".
  *
  * Instances busy with a task are left alone by the node watchdog and the HA monitor, so a node of
  * such an instance that should run and does not was stopped by the task itself.
