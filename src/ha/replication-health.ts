@@ -1,8 +1,11 @@
 /**
- * The one rule for "is this node replicating?" (docs/ha.md "Replication health"). Pure.
+ * The one rule for "is this node replicating?" (docs/ha.md "Replication health"). Pure, except
+ * readReplicaHealth(), the one way to read a node's replica status and classify it.
  * Every caller — the HA monitor, the read-only follow check, the task steps, switchover, the
  * presenters and /metrics — classifies a replica status snapshot here instead of reading the
- * thread columns itself.
+ * thread columns itself, and asks one of the predicates below (isFollowing, isReplicating,
+ * pointedAt) instead of comparing states or sources itself. A caller that knows which node the
+ * replica should replicate from (the HA primary, the parent's primary) passes it as `expected`.
  *
  * Rules, in order (the first that applies wins):
  *  1. The node could not be asked (down, timed out)          → UNKNOWN
@@ -17,7 +20,7 @@
  *  8. Both threads run                                         → REPLICATING
  * An IO thread that runs ("Yes") is connected: a Last_IO_Errno left from an earlier reconnect is ignored.
  */
-import type { ReplicaStatus } from '../engine/engine.js';
+import type { Engine, ReplicaStatus, Target } from '../engine/engine.js';
 
 export const ReplicationState = {
   REPLICATING: 'REPLICATING',
@@ -89,9 +92,56 @@ export function classifyReplica(rs: ReplicaStatus | undefined | null, expected?:
 }
 
 /**
- * The node applies what its (expected) source sends, or is reconnecting to it after a network
- * blip: what the HA monitor calls a healthy standby, and what a task accepts as "set up".
+ * Reads `t`'s replica status and classifies it. A failed read (node down, timeout, refused) is
+ * "could not ask" → UNKNOWN with the error as the reason, never "replicates from nobody"
+ * (NOT_CONFIGURED): a caller that turned errors into `undefined` would take a node it could not
+ * reach for one that was never set up.
+ */
+export async function readReplicaHealth(
+  engine: Pick<Engine, 'replicaStatus'>, t: Target, expected?: ExpectedSource, whyUnknown?: string,
+): Promise<ReplicationHealth> {
+  let failed = '';
+  const rs = await engine.replicaStatus(t).catch((e: unknown) => {
+    failed = e instanceof Error ? e.message : String(e);
+    return null;
+  });
+  return classifyReplica(rs, expected, whyUnknown ?? (failed && `the node could not be asked: ${failed}`));
+}
+
+/**
+ * Following: REPLICATING or CONNECTING. The node applies what its source sends, or its IO thread
+ * is (re)connecting after a network blip and will catch up by itself. What the HA monitor calls
+ * a healthy standby, what the follow check accepts for a read-only node, what switchover requires
+ * before it hands over, and what a task accepts as "replication is set up, do not set it up
+ * again". From the expected source only when the health was classified with one (otherwise
+ * OTHER_SOURCE cannot occur and any source counts). UNKNOWN is not following: not known.
  */
 export function isFollowing(h: ReplicationHealth): boolean {
   return h.state === ReplicationState.REPLICATING || h.state === ReplicationState.CONNECTING;
+}
+
+/**
+ * Replicating: REPLICATING only — both threads run and the IO thread is connected (to the
+ * expected source, when one was given). What a task waits for after it (re)started or restarted
+ * a replica (create read-only, repair standby, rolling restarts): CONNECTING right after a start
+ * has not yet shown that the source can be reached with these credentials (an access-denied IO
+ * thread looks like CONNECTING until its first error), and semi-sync needs a connected standby to
+ * acknowledge. A wait gives up early on BROKEN, which retrying does not cure.
+ */
+export function isReplicating(h: ReplicationHealth): boolean {
+  return h.state === ReplicationState.REPLICATING;
+}
+
+/**
+ * Whether the node is set up to replicate from the expected source, whatever its threads do:
+ * true when its configured source is the expected one (REPLICATING, CONNECTING, STOPPED or
+ * BROKEN from it); false when it replicates from another node (any thread state) or from none
+ * (NOT_CONFIGURED); undefined when that is not known: it could not be asked (UNKNOWN), or it
+ * replicates from some node and no source was expected. A resumed step repoints a standby unless
+ * this is true (src/instances/resume-nodes.ts); its threads are waited for apart (isReplicating).
+ */
+export function pointedAt(h: ReplicationHealth): boolean | undefined {
+  if (h.state === ReplicationState.UNKNOWN) return undefined;
+  if (h.state === ReplicationState.NOT_CONFIGURED) return false;
+  return h.pointed;
 }

@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { switchover } from '../ha/switchover.js';
 import { adminTarget, ensureNodeReady, primaryNode, topologyOf } from './nodes.js';
-import { classifyReplica, ReplicationState } from '../ha/replication-health.js';
+import { isReplicating, readReplicaHealth } from '../ha/replication-health.js';
 
 /** Pure: the order in which nodes restart: every non-primary node first (in node order), the primary last. */
 export function restartOrder<N extends Pick<Node, 'role'>>(nodes: readonly N[]): N[] {
@@ -53,15 +53,18 @@ async function pauseSemiSync(svc: Services, inst: Instance): Promise<void> {
   if (primary) await svc.engine.disableSemiSync(adminTarget(svc, inst, primary));
 }
 
-/** A restarted standby resumes replication by itself; wait for it, and for semi-sync to be back. */
+/**
+ * A restarted standby resumes replication by itself; wait until it replicates from the primary
+ * of the store (isReplicating: connected, both threads run), then turn semi-sync back on.
+ */
 export async function waitReplicating(svc: Services, inst: Instance, node: Node): Promise<void> {
+  const primary = primaryNode(await svc.store.listNodes(inst.uuid));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, node)).catch(() => undefined);
-    if (classifyReplica(rs).state === ReplicationState.REPLICATING) break;
-    if (Date.now() > deadline) throw new Error(`node ${node.id} does not replicate after its restart`);
+    const h = await readReplicaHealth(svc.engine, adminTarget(svc, inst, node), primary);
+    if (isReplicating(h)) break;
+    if (Date.now() > deadline) throw new Error(`node ${node.id} does not replicate after its restart: ${h.state}, ${h.reason}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const primary = primaryNode(await svc.store.listNodes(inst.uuid));
   if (primary) await svc.engine.enableSemiSync(adminTarget(svc, inst, primary)).catch(() => false);
 }

@@ -7,8 +7,9 @@
  * node runs with the config this step wants, the pair is a pair, then wait for it" — and the step
  * then carries on from what it observes. When nothing was interrupted it only reads.
  *
- * Gather (node processes, read_only, replication source, endpoint target) → decidePairRepair()
- * (pure, unit-tested) → act. docs/state-machines.md "Resuming a step".
+ * Gather (node processes, read_only, replication source as replication-health.ts pointedAt()
+ * says, endpoint target) → decidePairRepair() (pure, unit-tested) → act. docs/state-machines.md
+ * "Resuming a step".
  *
  * Instances busy with a task are left alone by the node watchdog and the HA monitor, so a node of
  * such an instance that should run and does not was stopped by the task itself.
@@ -19,6 +20,7 @@ import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { adminTarget, ensureNodeReady, primaryNode, refreshNodeConfig, replTarget, topologyOf } from './nodes.js';
 import { waitReplicating } from './restart.js';
+import { pointedAt, readReplicaHealth } from '../ha/replication-health.js';
 
 /** One node of an HA pair as observed (all of them run: stopped ones were started first). */
 export interface PairNodeFacts {
@@ -28,8 +30,12 @@ export interface PairNodeFacts {
   addr: string;
   /** read_only as the server reports it; undefined when it did not answer. */
   readOnly: boolean | undefined;
-  /** `ip:port` the node replicates from; undefined when it replicates from nobody (or did not answer). */
-  source: string | undefined;
+  /**
+   * Standbys: whether it is set up to replicate from the primary of the store, as
+   * replication-health.ts pointedAt() says: false = from another node or from nobody, undefined =
+   * it could not be asked. Not used for the primary.
+   */
+  pointed: boolean | undefined;
 }
 
 export interface PairFacts {
@@ -62,14 +68,17 @@ export type PairRepair =
  * to the primary, the primary writable, every standby replicating from it, configs re-rendered.
  * An empty plan means nothing was interrupted. Only the source of a standby is compared, not its
  * replication health: waiting for that is waitReplicating's, and a standby found healthy-looking
- * but broken is the HA monitor's after the task.
+ * but broken is the HA monitor's after the task. A standby that could not be asked (pointed
+ * undefined) is repointed too: it answered a ping just before, so it is most likely up; repointing
+ * one that is already pointed is harmless, and one that really cannot be reached makes the step
+ * fail loudly and retry instead of leaving a standby of unknown source behind.
  */
 export function decidePairRepair(f: PairFacts): PairRepair[] {
   const out: PairRepair[] = [];
   for (const s of f.standbys) if (s.readOnly === false) out.push({ kind: 'fence', nodeId: s.id });
   if (f.endpointTarget !== f.primary.addr) out.push({ kind: 'point-endpoint', nodeId: f.primary.id });
   if (f.primary.readOnly === true && !f.diskReadOnly) out.push({ kind: 'writable', nodeId: f.primary.id });
-  const repointed = f.standbys.filter((s) => s.source !== f.primary.addr);
+  const repointed = f.standbys.filter((s) => s.pointed !== true);
   for (const s of repointed) out.push({ kind: 'replicate', nodeId: s.id });
   const changedRoles = out.length > 0;
   for (const s of f.standbys) {
@@ -121,12 +130,11 @@ async function gatherPair(svc: Services, inst: Instance, nodes: readonly Node[],
   const facts = async (n: Node): Promise<PairNodeFacts> => {
     const t = adminTarget(svc, inst, n);
     const v = await svc.engine.readVariables(t, ['read_only']).catch(() => undefined);
-    const rs = await svc.engine.replicaStatus(t).catch(() => undefined);
     const ro = v?.read_only;
     return {
       id: n.id, role: n.role, addr: addrKey(n),
       readOnly: ro === undefined ? undefined : ro === 'ON' || ro === '1',
-      source: rs ? `${rs.masterHost}:${rs.masterPort}` : undefined,
+      pointed: n.id === primary.id ? undefined : pointedAt(await readReplicaHealth(svc.engine, t, primary)),
     };
   };
   const front = addrKey({ ip: inst.ip, port: inst.port });

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaStatus } from '../../src/engine/engine.js';
-import { classifyReplica, isFollowing, ReplicationState as S, type ExpectedSource, type ReplicationHealth } from '../../src/ha/replication-health.js';
+import {
+  classifyReplica, isFollowing, isReplicating, pointedAt, readReplicaHealth, ReplicationState as S, type ExpectedSource, type ReplicationHealth,
+} from '../../src/ha/replication-health.js';
 import {
   lagBucket, LAG_WRITE_MIN_MS, parseReplicationRecord, readRecord, REFRESH_MS, shouldWrite, STALE_MS, toRecord, type ReplicationRecord,
 } from '../../src/ha/replication-record.js';
@@ -90,6 +92,61 @@ test('isFollowing: REPLICATING and CONNECTING only', () => {
   const h = (state: S): ReplicationHealth => ({ state, reason: 'x', ioRunning: null, sqlRunning: null, secondsBehind: null });
   assert.deepEqual(Object.values(S).filter((st) => isFollowing(h(st))), [S.REPLICATING, S.CONNECTING]);
 });
+
+// ---- the predicates callers ask (one reading → following / replicating / pointed) -------------
+
+const OTHER: ExpectedSource = { ip: '10.0.0.9', port: 3306 };
+const PREDICATE_CASES: Array<{ name: string; rs: ReplicaStatus | undefined | null; expected?: ExpectedSource; following: boolean; replicating: boolean; pointed: boolean | undefined }> = [
+  { name: 'healthy from the expected source', rs: status().build(), expected: PRIMARY, following: true, replicating: true, pointed: true },
+  { name: 'healthy, no source expected: any source counts, source not judged', rs: status().build(), following: true, replicating: true, pointed: undefined },
+  { name: 'healthy from another node than expected', rs: status().build(), expected: OTHER, following: false, replicating: false, pointed: false },
+  { name: 'lagging from the expected source', rs: status().behind(300).build(), expected: PRIMARY, following: true, replicating: true, pointed: true },
+  { name: 'reconnecting to the expected source (2003): following, not yet replicating', rs: status().io('Connecting').ioError(2003).build(), expected: PRIMARY, following: true, replicating: false, pointed: true },
+  { name: 'connecting, no error yet', rs: status().io('Connecting').build(), expected: PRIMARY, following: true, replicating: false, pointed: true },
+  { name: 'connecting to another node than expected', rs: status().io('Connecting').build(), expected: OTHER, following: false, replicating: false, pointed: false },
+  { name: 'threads stopped (STOP SLAVE), set up for the expected source', rs: status().io('No').sql('No').build(), expected: PRIMARY, following: false, replicating: false, pointed: true },
+  { name: 'threads stopped, set up for another node', rs: status().io('No').sql('No').build(), expected: OTHER, following: false, replicating: false, pointed: false },
+  { name: 'SQL error from the expected source', rs: status().sql('No').sqlError(1062).build(), expected: PRIMARY, following: false, replicating: false, pointed: true },
+  { name: 'access denied from the expected source', rs: status().io('Connecting').ioError(1045).build(), expected: PRIMARY, following: false, replicating: false, pointed: true },
+  { name: 'replicates from nobody, source expected', rs: undefined, expected: PRIMARY, following: false, replicating: false, pointed: false },
+  { name: 'replicates from nobody, no source expected', rs: undefined, following: false, replicating: false, pointed: false },
+  { name: 'could not be asked: not known, neither following nor pointed', rs: null, expected: PRIMARY, following: false, replicating: false, pointed: undefined },
+];
+
+for (const c of PREDICATE_CASES) {
+  test(`predicates: ${c.name}`, () => {
+    const h = classifyReplica(c.rs, c.expected);
+    assert.deepEqual({ following: isFollowing(h), replicating: isReplicating(h), pointed: pointedAt(h) }, { following: c.following, replicating: c.replicating, pointed: c.pointed }, h.state);
+  });
+}
+
+test('isReplicating implies isFollowing, for every state', () => {
+  const h = (state: S): ReplicationHealth => ({ state, reason: 'x', ioRunning: null, sqlRunning: null, secondsBehind: null });
+  assert.deepEqual(Object.values(S).filter((st) => isReplicating(h(st))), [S.REPLICATING]);
+  for (const st of Object.values(S)) if (isReplicating(h(st))) assert.ok(isFollowing(h(st)), st);
+});
+
+// ---- readReplicaHealth: a hand-written engine fake (only replicaStatus) -------------------------
+
+const T = { host: '10.0.0.2', port: 3306, user: 'admin', password: 'x' };
+const answers = (r: ReplicaStatus | undefined | Error) => ({
+  replicaStatus: async () => { if (r instanceof Error) throw r; return r; },
+});
+const READ_CASES: Array<{ name: string; engine: ReturnType<typeof answers>; expected?: ExpectedSource; why?: string; want: S; reason?: RegExp }> = [
+  { name: 'read fails (refused): UNKNOWN with the error, not NOT_CONFIGURED', engine: answers(new Error('connect ECONNREFUSED 10.0.0.2:3306')), expected: PRIMARY, want: S.UNKNOWN, reason: /could not be asked: connect ECONNREFUSED/ },
+  { name: 'read fails, caller says why', engine: answers(new Error('timeout')), why: 'the standby did not answer', want: S.UNKNOWN, reason: /^the standby did not answer$/ },
+  { name: 'answers with no replication: NOT_CONFIGURED', engine: answers(undefined), expected: PRIMARY, want: S.NOT_CONFIGURED },
+  { name: 'answers healthy from the expected source', engine: answers(status().build()), expected: PRIMARY, want: S.REPLICATING },
+  { name: 'answers healthy from another source: the expected source is applied', engine: answers(status().build()), expected: OTHER, want: S.OTHER_SOURCE },
+];
+
+for (const c of READ_CASES) {
+  test(`readReplicaHealth: ${c.name}`, async () => {
+    const h = await readReplicaHealth(c.engine, T, c.expected, c.why);
+    assert.equal(h.state, c.want);
+    if (c.reason) assert.match(h.reason, c.reason);
+  });
+}
 
 // ---- when the record is written ----------------------------------------------------------------
 

@@ -8,8 +8,8 @@ const S = '127.1.1.3:3306';
 
 class PairBuilder {
   private f: PairFacts = {
-    primary: { id: 'p', role: 'primary', addr: P, readOnly: false, source: undefined },
-    standbys: [{ id: 's', role: 'standby', addr: S, readOnly: true, source: P }],
+    primary: { id: 'p', role: 'primary', addr: P, readOnly: false, pointed: undefined },
+    standbys: [{ id: 's', role: 'standby', addr: S, readOnly: true, pointed: true }],
     endpointTarget: P,
     diskReadOnly: false,
     started: [],
@@ -32,30 +32,31 @@ const refresh: PairRepair = { kind: 'refresh-configs' };
 const CASES: Array<{ name: string; facts: PairFacts; want: PairRepair[] }> = [
   { name: 'healthy pair: nothing (only reads)', facts: pair().build(), want: [] },
   { name: 'standby stopped by the step and started again: wait for it', facts: pair().started('s').build(), want: [wait('s')] },
-  { name: 'standby started, replication not up yet (source known): still only wait', facts: pair().started('s').standby({ source: P }).build(), want: [wait('s')] },
+  { name: 'standby started, replication not up yet (already pointed): still only wait', facts: pair().started('s').standby({ pointed: true }).build(), want: [wait('s')] },
   { name: 'primary demoted, switchover not handed over: writable again', facts: pair().primary({ readOnly: true }).build(), want: [writable('p'), refresh] },
   { name: 'demoted primary but the disk guard holds it read-only: left read-only', facts: pair().primary({ readOnly: true }).diskFull().build(), want: [] },
   {
     name: 'standby promoted in the engine before the store knew: fenced, repointed, waited',
-    facts: pair().primary({ readOnly: true }).standby({ readOnly: false, source: undefined }).build(),
+    facts: pair().primary({ readOnly: true }).standby({ readOnly: false, pointed: false }).build(),
     want: [fence('s'), writable('p'), replicate('s'), wait('s'), refresh],
   },
   {
     name: 'roles swapped in the store, endpoint not moved yet, old primary not repointed',
-    facts: pair().primary({ id: 'n2', addr: S, readOnly: false }).standby({ id: 'n1', addr: P, readOnly: true, source: undefined }).endpoint(P).build(),
+    facts: pair().primary({ id: 'n2', addr: S, readOnly: false }).standby({ id: 'n1', addr: P, readOnly: true, pointed: false }).endpoint(P).build(),
     want: [point('n2'), replicate('n1'), wait('n1'), refresh],
   },
   {
     name: 'endpoint moved, old primary not repointed yet',
-    facts: pair().primary({ id: 'n2', addr: S }).standby({ id: 'n1', addr: P, source: undefined }).endpoint(S).build(),
+    facts: pair().primary({ id: 'n2', addr: S }).standby({ id: 'n1', addr: P, pointed: false }).endpoint(S).build(),
     want: [replicate('n1'), wait('n1'), refresh],
   },
   { name: 'endpoint missing: made for the primary', facts: pair().endpoint(undefined).build(), want: [point('p'), refresh] },
-  { name: 'standby replicating from a wrong source: repointed', facts: pair().standby({ source: '127.9.9.9:3306' }).build(), want: [replicate('s'), wait('s'), refresh] },
+  { name: 'standby replicating from a wrong source: repointed', facts: pair().standby({ pointed: false }).build(), want: [replicate('s'), wait('s'), refresh] },
+  { name: 'standby source unknown (could not be asked): repointed and waited', facts: pair().standby({ pointed: undefined }).build(), want: [replicate('s'), wait('s'), refresh] },
   { name: 'read_only unknown (no answer): not fenced, not made writable', facts: pair().primary({ readOnly: undefined }).standby({ readOnly: undefined }).build(), want: [] },
   {
     name: 'both writable, endpoint at the store primary: fence the other, nothing else but its source',
-    facts: pair().standby({ readOnly: false, source: undefined }).build(),
+    facts: pair().standby({ readOnly: false, pointed: false }).build(),
     want: [fence('s'), replicate('s'), wait('s'), refresh],
   },
 ];

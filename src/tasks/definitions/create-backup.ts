@@ -16,11 +16,11 @@
 import { toolKind, BackupStatus } from '../../backups/backup-status.js';
 import { decideTurn, pickBackupSource, type SourceCandidate } from '../../backups/backup-plan.js';
 import { CREATE_BACKUP_TASK, type BackupTaskParams } from '../../backups/submit.js';
-import { adminTarget } from '../../instances/nodes.js';
+import { adminTarget, primaryNode } from '../../instances/nodes.js';
 import type { Backup } from '../../store/backups-repo.js';
 import type { Instance, Node } from '../../store/store.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
-import { classifyReplica, isFollowing } from '../../ha/replication-health.js';
+import { isFollowing, readReplicaHealth } from '../../ha/replication-health.js';
 
 type Ctx = StepContext<BackupTaskParams>;
 
@@ -64,13 +64,13 @@ async function waitForTurn(ctx: Ctx): Promise<{ b: Backup; inst: Instance } | un
 async function candidates(ctx: Ctx, inst: Instance): Promise<{ nodes: Node[]; list: SourceCandidate[] }> {
   const { svc } = ctx;
   const nodes = (await svc.store.listNodes(inst.uuid)).filter((n) => n.desired === 'running');
+  const primary = primaryNode(nodes);
   const list: SourceCandidate[] = [];
   for (const n of nodes) {
     const alive = (await svc.provisioner.inspect(n.id)).alive;
     let replicating: boolean | undefined;
     if (alive && n.role === 'standby') {
-      const rs = await svc.engine.replicaStatus(adminTarget(svc, inst, n)).catch(() => undefined);
-      replicating = isFollowing(classifyReplica(rs));
+      replicating = isFollowing(await readReplicaHealth(svc.engine, adminTarget(svc, inst, n), primary));
     }
     list.push({ nodeId: n.id, role: n.role, alive, replicating });
   }

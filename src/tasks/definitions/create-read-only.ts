@@ -11,7 +11,7 @@ import { InstanceStatus } from '../../instances/status.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
-import { classifyReplica, isFollowing, ReplicationState } from '../../ha/replication-health.js';
+import { classifyReplica, isFollowing, isReplicating, readReplicaHealth, ReplicationState } from '../../ha/replication-health.js';
 
 async function load(ctx: StepContext) {
   const inst = await ctx.svc.store.getInstanceAnyTenant(ctx.task.instance_uuid);
@@ -38,8 +38,7 @@ export const createReadOnlyTask: TaskDefinition = {
         const standby = parentNodes.find((n) => n.role === 'standby');
         let source = primary;
         if (standby) {
-          const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, parent, standby)).catch(() => undefined);
-          if (isFollowing(classifyReplica(rs, primary))) source = standby;
+          if (isFollowing(await readReplicaHealth(ctx.svc.engine, adminTarget(ctx.svc, parent, standby), primary))) source = standby;
         }
         const { gtid } = await ctx.svc.provisioner.cloneFrom(source.id, adminTarget(ctx.svc, parent, source), { nodeId: node.id, diskGb: inst.disk_gb });
         ctx.state.gtid = gtid;
@@ -68,12 +67,12 @@ export const createReadOnlyTask: TaskDefinition = {
     {
       name: 'wait-replicating',
       async run(ctx) {
-        const { inst, node } = await load(ctx);
+        const { inst, node, primary } = await load(ctx);
         const deadline = Date.now() + 60_000;
         for (;;) {
           const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, inst, node));
-          const h = classifyReplica(rs);
-          if (h.state === ReplicationState.REPLICATING) break;
+          const h = classifyReplica(rs, primary);
+          if (isReplicating(h)) break;
           if (h.state === ReplicationState.BROKEN) throw new Error(`replication failed: ${h.reason}`);
           if (Date.now() > deadline) throw new Error('replication did not start within 60 s');
           await sleep(100);

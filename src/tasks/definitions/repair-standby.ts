@@ -16,7 +16,7 @@ import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../ins
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
-import { classifyReplica, ReplicationState } from '../../ha/replication-health.js';
+import { classifyReplica, isReplicating, readReplicaHealth, ReplicationState } from '../../ha/replication-health.js';
 
 export interface RepairStandbyParams {
   nodeId: string;
@@ -38,9 +38,8 @@ async function replicatingFromPrimary(ctx: StepContext<RepairStandbyParams>, wai
   const { inst, standby, primary } = await load(ctx);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const rs = await ctx.svc.engine.replicaStatus(adminTarget(ctx.svc, inst, standby)).catch(() => undefined);
-    const h = classifyReplica(rs, primary);
-    if (h.state === ReplicationState.REPLICATING) return true;
+    const h = await readReplicaHealth(ctx.svc.engine, adminTarget(ctx.svc, inst, standby), primary);
+    if (isReplicating(h)) return true;
     if (Date.now() > deadline || h.state === ReplicationState.BROKEN) return false;
     await sleep(100);
   }
@@ -69,7 +68,7 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
         const promotedAt = parseHaState(inst.ha_state).promotedAt;
         const errant = promotedAt === undefined ? [] : errantTransactions(mine, parseGtidPos(promotedAt));
         const rs = await ctx.svc.engine.replicaStatus(t);
-        if (errant.length || classifyReplica(rs).state === ReplicationState.BROKEN) {
+        if (errant.length || classifyReplica(rs, primary).state === ReplicationState.BROKEN) {
           ctx.log.warn({ node: standby.id, errant, ioError: rs?.lastIoError, sqlError: rs?.lastSqlError }, 'standby diverged; rebuilding it from a copy');
           ctx.state.rebuild = true;
           return;
