@@ -47,7 +47,7 @@ async function asRoot<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
 /** Every user of the node with its grants, parsed (raw lines when the parser refuses them). */
 async function engineUsers(): Promise<Map<string, unknown>> {
   return asRoot(async (c) => {
-    const [users] = await c.query('SELECT user, host FROM mysql.user ORDER BY user, host');
+    const [users] = await c.query('SELECT user AS user, host AS host FROM mysql.user ORDER BY user, host');
     const out = new Map<string, unknown>();
     for (const u of users as Array<{ user: string; host: string }>) {
       let lines: string[];
