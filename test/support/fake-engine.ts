@@ -52,18 +52,14 @@ export class FakeEngine implements Engine {
 
   /** Counts the call against the faults: 'before' throws now, 'after' is returned for the caller to throw. */
   private fault(call: string): 'after' | undefined {
-    let after = false;
-    for (const f of [...this.faults]) {
-      if (f.method !== '*' && f.method !== call) continue;
-      if (--f.left > 0) continue;
-      this.faults.splice(this.faults.indexOf(f), 1);
-      if (f.when === 'before') {
-        this.injected.push(call);
-        throw new Error(`fake engine: injected failure of ${call}`);
-      }
-      after = true;
+    // Every matching fault counts this call, even when one of them fires.
+    const due = this.faults.filter((f) => (f.method === '*' || f.method === call) && --f.left === 0);
+    for (const f of due) this.faults.splice(this.faults.indexOf(f), 1);
+    if (due.some((f) => f.when === 'before')) {
+      this.injected.push(call);
+      throw new Error(`fake engine: injected failure of ${call}`);
     }
-    return after ? 'after' : undefined;
+    return due.length ? 'after' : undefined;
   }
 
   /** A change: the faults of `call` apply before or after `fn`. */
