@@ -17,3 +17,18 @@ export async function applyAccount(svc: Services, inst: Instance, a: Account): P
   }
   await svc.store.updateAccount(inst.uuid, a.name, { status: AccountStatus.available });
 }
+
+/**
+ * Undoes a failed creation (CreatePrivilegedAccount): drops the user from every primary node, so
+ * that an error never leaves a working account behind. Best effort: returns why the drop failed,
+ * or undefined once every drop was read back as gone.
+ */
+export async function dropCreatedAccount(svc: Services, inst: Instance, name: string): Promise<string | undefined> {
+  try {
+    const nodes = await svc.store.listNodes(inst.uuid);
+    for (const n of nodes.filter((x) => x.role === 'primary')) await svc.engine.dropAccount(adminTarget(svc, inst, n), name);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -78,6 +78,16 @@ export async function readFromEngine<T>(inst: Instance, fn: () => Promise<T>): P
 }
 
 /**
+ * Refuses a database that does not exist on `target` with InvalidParameter on `param` (the one
+ * check of CreateBackup's DBList and ModifyDbPrivilege's Operations). A database that cannot be
+ * asked is never skipped: it answers as readFromEngine does (ResourceInUse / InternalError).
+ */
+export async function requireDatabase(svc: Services, inst: Instance, target: Target, db: string, param: string, hint = ''): Promise<void> {
+  const exists = await readFromEngine(inst, () => svc.engine.databaseExists(target, db));
+  if (!exists) throw invalidParam(param, `database ${db} does not exist on instance ${inst.uuid}${hint}`);
+}
+
+/**
  * Runs a change of accounts or grants on the engine. The engine reads every such change back
  * (EngineEffectError when it is not in effect), so the action never answers Success for a change
  * that did nothing; that case answers InternalError saying what is missing.

@@ -7,7 +7,7 @@
 import type { ActionDef } from '../api/action.js';
 import { argMissing, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { BackupMode, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
-import { primaryTarget, readFromEngine } from '../accounts/lookup.js';
+import { primaryTarget, requireDatabase } from '../accounts/lookup.js';
 import { InstanceStatus } from '../instances/status.js';
 import { DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
 import { INSTANCE_PARAM } from './backup-params.js';
@@ -52,8 +52,7 @@ export const createBackup: ActionDef = {
       // error of the call (ResourceInUse / InternalError), never a reason to skip the check.
       const target = await primaryTarget(svc, inst);
       for (const [i, db] of dbs.entries()) {
-        const exists = await readFromEngine(inst, () => svc.engine.databaseExists(target, db));
-        if (!exists) throw invalidParam(`DBList.${i}`, `database ${db} does not exist on instance ${uuid}`);
+        await requireDatabase(svc, inst, target, db, `DBList.${i}`);
       }
     }
 

@@ -4,7 +4,7 @@
  */
 import type { ActionDef } from '../api/action.js';
 import { ApiError, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
-import { applyAccount } from '../accounts/accounts.js';
+import { AccountStatus, applyAccount, dropCreatedAccount } from '../accounts/accounts.js';
 import { accountNameProblem, passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
 import { nativePasswordHash } from '../security/secrets.js';
@@ -39,9 +39,21 @@ export const createPrivilegedAccount: ActionDef = {
     try {
       await applyAccount(svc, inst, row);
     } catch (e) {
-      await svc.store.deleteAccount(uuid, name);
+      // CREATE USER may have run although a later step (GRANT, read-back, the store update)
+      // failed: drop it again, so that the error leaves no account that can log in.
       const why = e instanceof EngineEffectError ? ` (${e.message})` : '';
-      throw new ApiError('InternalError', `could not create account ${name} on the database${why}; retry later`, { cause: e });
+      const dropWhy = await dropCreatedAccount(svc, inst, name);
+      if (dropWhy === undefined) {
+        await svc.store.deleteAccount(uuid, name);
+        throw new ApiError('InternalError', `could not create account ${name} on the database${why}; nothing was created, retry later`, { cause: e });
+      }
+      // The account may exist on the database: the row stays, as unavailable (the watchdog finishes
+      // only processing rows), so the store never loses track of it; DeleteDBAccount drops it.
+      log.warn({ err: dropWhy, instance: uuid, account: name }, 'could not drop a half-created account');
+      await svc.store.updateAccount(uuid, name, { status: AccountStatus.unavailable });
+      throw new ApiError('InternalError',
+        `could not create account ${name} on the database${why}, and dropping it again failed too (${dropWhy}): the account may exist on the database; ` +
+        `it is listed as unavailable by DescribeDBAccount, delete it with DeleteDBAccount`, { cause: e });
     }
     log.info({ instance: uuid, account: name, type }, 'account created');
     return { data: {} };

@@ -1,7 +1,8 @@
 /** DeleteDbPrivilege (spec §4.10): revokes every privilege of a Normal account on the listed databases. */
 import type { ActionDef } from '../api/action.js';
 import { unsupported } from '../api/errors.js';
-import { changeOnEngine, idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { changePrivileges } from '../accounts/privilege-change.js';
 import { ACCOUNT_NAME_PARAM, DB_NAME_PARAM } from './account-params.js';
 
 export const deleteDbPrivilege: ActionDef = {
@@ -17,9 +18,8 @@ export const deleteDbPrivilege: ActionDef = {
     const target = await primaryTarget(svc, inst);
     // A database with no grant (or no longer there) is not an error: nothing is left to revoke.
     // Each revoke is read back (Engine.revokeDatabase): Success means nothing is left on those databases.
-    await changeOnEngine(inst, `revoking the privileges of ${name}`, async () => {
-      for (const db of dbs) await svc.engine.revokeDatabase(target, name, db);
-    });
+    // All or nothing, like ModifyDbPrivilege: a failed revoke puts back the grants read before.
+    await changePrivileges(svc, inst, target, name, { dbs: dbs.map((db) => ({ db, privileges: [] })) }, `revoking the privileges of ${name}`, log);
     log.info({ instance: uuid, account: name, databases: dbs }, 'privileges revoked');
     return { data: {} };
   },

@@ -2,11 +2,13 @@
  * ModifyDbPrivilege (spec §4.9): sets a Normal account's privilege level on existing databases,
  * and optionally the global CREATE privilege (ExtraPrivilege.AllCreate). Synchronous: the new
  * privileges hold for new connections (and new USE statements) when it answers; the engine has
- * read every grant back before that (Engine.grantDatabase).
+ * read every grant back before that (Engine.grantDatabase). All or nothing: a failed operation
+ * puts back the grants read before the change (changePrivileges).
  */
 import type { ActionDef } from '../api/action.js';
 import { invalidParam, unsupported } from '../api/errors.js';
-import { changeOnEngine, idleInstance, primaryTarget, userAccount } from '../accounts/lookup.js';
+import { idleInstance, primaryTarget, requireDatabase, userAccount } from '../accounts/lookup.js';
+import { changePrivileges } from '../accounts/privilege-change.js';
 import { PRIVILEGE_LEVEL_NAMES, PRIVILEGE_LEVELS, type PrivilegeLevel } from '../accounts/privileges.js';
 import { ACCOUNT_NAME_PARAM, DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
 
@@ -35,15 +37,10 @@ export const modifyDbPrivilege: ActionDef = {
       throw unsupported(`account ${name} is a ${account.type} account: it already holds every database privilege; ModifyDbPrivilege is for Normal accounts`);
     }
     const target = await primaryTarget(svc, inst);
-    for (const o of ops) {
-      if (!(await svc.engine.databaseExists(target, o.db))) {
-        throw invalidParam(o.param, `database ${o.db} does not exist on instance ${uuid}; create it first (the API does not create databases)`);
-      }
-    }
-    await changeOnEngine(inst, `changing the privileges of ${name}`, async () => {
-      for (const o of ops) await svc.engine.grantDatabase(target, name, o.db, PRIVILEGE_LEVELS[o.level]);
-      if (allCreate !== undefined) await svc.engine.setGlobalPrivilege(target, name, 'CREATE', allCreate);
-    });
+    // Everything is checked before anything changes; the change itself is all or nothing.
+    for (const o of ops) await requireDatabase(svc, inst, target, o.db, o.param, '; create it first (the API does not create databases)');
+    const change = { dbs: ops.map((o) => ({ db: o.db, privileges: PRIVILEGE_LEVELS[o.level] })), globalCreate: allCreate };
+    await changePrivileges(svc, inst, target, name, change, `changing the privileges of ${name}`, log);
     log.info({ instance: uuid, account: name, operations: ops.map((o) => `${o.db}:${o.level}`), allCreate }, 'privileges changed');
     return { data: {} };
   },

@@ -185,11 +185,12 @@ class PrefixedReader extends ParamReader {
 }
 
 function checkStr(name: string, s: string, opts: StrOpts): string {
+  // Before the lengths: 33 emoji are refused for being emoji, not for being 66 UTF-16 units.
+  const engineWhy = opts.engineName ? engineNameProblem(s) : undefined;
+  if (engineWhy) throw invalidParam(name, engineWhy);
   if (opts.minLen !== undefined && s.length < opts.minLen) throw invalidParam(name, `must be at least ${opts.minLen} characters`);
   if (opts.maxLen !== undefined && s.length > opts.maxLen) throw invalidParam(name, `must be at most ${opts.maxLen} characters`);
   if (opts.oneOf && !opts.oneOf.includes(s)) throw invalidParam(name, `must be one of ${opts.oneOf.join(', ')}`);
-  const engineWhy = opts.engineName ? engineNameProblem(s) : undefined;
-  if (engineWhy) throw invalidParam(name, engineWhy);
   if (opts.pattern && !opts.pattern.test(s)) throw invalidParam(name, opts.patternHint ?? `does not match ${opts.pattern}`);
   return s;
 }
@@ -211,7 +212,9 @@ function checkInt(name: string, v: ParamValue, opts: IntOpts): number {
  * Why the engine cannot hold `s` as a database or account name, or undefined. The one place of
  * this rule (docs/accounts.md): MariaDB 10.11 keeps these names in utf8mb3, at most 3 bytes per
  * character, and refuses (error 1300) or mis-compares characters outside the Basic Multilingual
- * Plane. Fields kept only in the store (InstanceName, Desc, Description) take the full range.
+ * Plane. Besides, what free text refuses (freeTextProblem: control characters C0, DEL and C1,
+ * U+2028/U+2029, lone surrogates) is refused in names too: one rule. Fields kept only in the
+ * store (InstanceName, Desc, Description) take the full range.
  */
 export function engineNameProblem(s: string): string | undefined {
   for (const ch of s) {
@@ -222,5 +225,5 @@ export function engineNameProblem(s: string): string | undefined {
     }
     if (cp >= 0xd800 && cp <= 0xdfff) return `contains a lone surrogate (${u}), which is not a character`;
   }
-  return undefined;
+  return freeTextProblem(s, { maxLen: Infinity });
 }

@@ -88,3 +88,53 @@ test('engineNameProblem: table', () => {
   assert.equal(engineNameProblem('\uFFFF'), undefined);
   assert.match(engineNameProblem('\u{10000}') ?? '', /U\+10000/);
 });
+
+// One rule for names and free text (docs/api.md "Free text"): what free text refuses, names refuse
+// too — C0, DEL, C1, U+2028/U+2029 — on every name parameter. Before, DBName let C1 and U+2028 through.
+const CONTROL: Array<{ name: string; value: string; why: RegExp }> = [
+  { name: 'NUL', value: 'a\u0000b', why: /control characters.*U\+0000 at position 1/ },
+  { name: 'newline', value: 'db\n', why: /U\+000A/ },
+  { name: 'DEL', value: '\u007fdb', why: /U\+007F at position 0/ },
+  { name: 'C1 NEL', value: 'db\u0085x', why: /U\+0085/ },
+  { name: 'C1 last', value: 'db\u009f', why: /U\+009F/ },
+  { name: 'line separator', value: 'db\u2028x', why: /U\+2028/ },
+  { name: 'paragraph separator', value: 'db\u2029x', why: /U\+2029/ },
+];
+for (const p of NAME_PARAMS) {
+  for (const c of CONTROL) {
+    test(`${p.action} ${p.param} ${c.name} → InvalidParameter with the free-text reason, nothing touched`, async () => {
+      const e = await run(p.action, p.params(c.value));
+      assert.ok(e instanceof ApiError, `got ${String(e)}`);
+      assert.equal(e.code, 'InvalidParameter');
+      assert.match(e.message, c.why);
+    });
+  }
+}
+
+// The plane is checked before the length: 33 emoji are 66 UTF-16 units, over the 64 limit, but the
+// reason given is the plane, which is what the caller has to change.
+const ORDER: Array<{ value: string; why: RegExp }> = [
+  { value: '😀'.repeat(33), why: /Basic Multilingual Plane/ },
+  { value: 'x'.repeat(65), why: /at most 64 characters/ },
+  { value: 'x'.repeat(70) + '\u0085', why: /control characters/ },
+];
+for (const p of NAME_PARAMS.filter((x) => x.param.includes('DB') || x.action === 'DeleteDBAccount')) {
+  for (const c of ORDER) {
+    test(`${p.action} ${p.param} ${c.value.length} UTF-16 units (${c.why.source}) → that reason`, async () => {
+      const e = await run(p.action, p.params(c.value));
+      assert.ok(e instanceof ApiError, `got ${String(e)}`);
+      assert.match(e.message, c.why);
+    });
+  }
+}
+
+test('engineNameProblem: refuses what freeTextProblem refuses, plus non-BMP', () => {
+  const cases: Array<[string, RegExp | undefined]> = [
+    ['db1', undefined], ['数据库', undefined], ['\u00a0nbsp', undefined], ['\u009f', /U\+009F/], ['\u2028', /U\+2028/], ['\t', /U\+0009/], ['😀', /Multilingual/],
+  ];
+  for (const [s, why] of cases) {
+    const got = engineNameProblem(s);
+    if (why) assert.match(got ?? '', why, JSON.stringify(s));
+    else assert.equal(got, undefined, JSON.stringify(s));
+  }
+});
