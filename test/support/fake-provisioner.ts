@@ -5,7 +5,7 @@
  */
 import type { NodeSpec, Target } from '../../src/engine/engine.js';
 import type {
-  BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, NodeRuntime, NodeUsage, Provisioner,
+  BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
 } from '../../src/provisioner/provisioner.js';
 
 export class FakeProvisioner implements Provisioner {
@@ -25,7 +25,7 @@ export class FakeProvisioner implements Provisioner {
     return { alive: true, pid: this.running.get(spec.nodeId) };
   }
   /** A read: the fake host uses no addresses (not counted in `calls`). */
-  async addressesInUse(): Promise<Set<string>> { return new Set(); }
+  async listeners(): Promise<Listener[]> { return []; }
   async cloneFrom(_sourceNodeId: string, _source: Target, dest: CloneDest): Promise<{ gtid: string }> {
     this.calls.push('cloneFrom');
     this.running.delete(dest.nodeId);
