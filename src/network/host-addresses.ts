@@ -38,7 +38,7 @@ export function hostUse(snap: HostSnapshot, port: number): { used: Set<string>; 
 export function wildcardMessage(param: string, w: Listener): string {
   return `invalid parameter ${param}: no address can be allocated on port ${w.port}: a server outside openrds listens on `
     + `${w.ip}:${w.port} (every address), so no node could bind that port; stop that server (e.g. a system MariaDB/MySQL), `
-    + `make it listen on one address, or use another ${param} or a pipe with another Cidr`;
+    + `make it listen on one address, or use another ${param} (another pipe Cidr would not help: the wildcard covers every address)`;
 }
 
 /**

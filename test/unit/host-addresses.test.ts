@@ -101,7 +101,7 @@ test('wildcardMessage names the listener and what to do', () => {
   assert.match(m, /^invalid parameter ServicePort: /);
   assert.match(m, /listens on 0\.0\.0\.0:3306/);
   assert.match(m, /stop that server/);
-  assert.match(m, /another ServicePort or a pipe with another Cidr/);
+  assert.match(m, /use another ServicePort/);
 });
 
 const NODE = { id: 'n1', ip: '127.10.0.2', port: 3306 };
