@@ -5,7 +5,7 @@
  * (clean and --kill) removes the home's endpoint table and `serve` makes it again, working.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -129,6 +129,13 @@ test('openrds halt (clean, then --kill) removes the home\'s endpoint table; serv
   const d = await s.client.waitStatus(r.data.InstancesUuid[0], 'RUNNING', 180_000);
   const first = await viaEndpoint(d);
   let primaryIp = first;
+  // While serve runs, halt refuses and changes nothing.
+  const refused = spawnSync(BIN, ['halt', '--home', s.home, '--kill'], { encoding: 'utf8' });
+  assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /openrds serve \(pid \d+\) runs on this home .* stop it first/);
+  assert.ok(tableExists(s.home), 'the table stays while serve runs');
+  assert.equal(dbPids(s.home).size, 2, 'both databases still run');
+  await viaEndpoint(d); // the endpoint still reaches a writable primary
   for (const args of [[], ['--kill']]) {
     assert.ok(tableExists(s.home), 'the table is there while the HA instance lives');
     await s.stop();
