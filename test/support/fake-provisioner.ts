@@ -24,8 +24,10 @@ export class FakeProvisioner implements Provisioner {
     if (!this.running.has(spec.nodeId)) this.running.set(spec.nodeId, this.nextPid++);
     return { alive: true, pid: this.running.get(spec.nodeId) };
   }
-  /** A read: the fake host uses no addresses (not counted in `calls`). */
-  async listeners(): Promise<Listener[]> { return []; }
+  /** What the fake host listens on; none unless a test sets some. */
+  hostListeners: Listener[] = [];
+  /** A read (not counted in `calls`). */
+  async listeners(): Promise<Listener[]> { return [...this.hostListeners]; }
   async cloneFrom(_sourceNodeId: string, _source: Target, dest: CloneDest): Promise<{ gtid: string }> {
     this.calls.push('cloneFrom');
     this.running.delete(dest.nodeId);
