@@ -93,7 +93,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
     }
     if (Date.now() > deadline) {
       // A snapshot that cannot be gathered proves nothing taken: the retryable answer.
-      const [snap, tail] = await Promise.all([gatherHost(svc).catch(() => undefined), svc.provisioner.logTail(node.id, 5)]);
+      const [snap, tail] = await Promise.all([gatherHost(svc, true).catch(() => undefined), svc.provisioner.logTail(node.id, 5)]);
       throw notReadyError(node, timeoutMs, snap && addressTakenBy(snap, node), tail);
     }
     await new Promise((r) => setTimeout(r, 50));

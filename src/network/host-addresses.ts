@@ -15,16 +15,18 @@ export interface HostSnapshot {
   foreign: readonly Address[];
 }
 
-export async function gatherHost(svc: Pick<Services, 'provisioner' | 'endpoints'>): Promise<HostSnapshot> {
-  const [listeners, foreign] = await Promise.all([svc.provisioner.listeners(), svc.endpoints.foreign()]);
+/** `owners`: tell this home's nodes' listeners apart (addressTakenBy needs it; the allocator does not). */
+export async function gatherHost(svc: Pick<Services, 'provisioner' | 'endpoints'>, owners = false): Promise<HostSnapshot> {
+  const [listeners, foreign] = await Promise.all([svc.provisioner.listeners(owners), svc.endpoints.foreign()]);
   return { listeners, foreign };
 }
 
 /**
  * Pure: what the allocator must skip for an instance whose nodes listen on `port`. `used` is every
  * address someone listens on (on any port: conservative) or another home's rule names.
- * `wildcard` is a listener of someone else on 0.0.0.0/:: at `port`: then no address can be
- * given, since binding any a.b.c.d:`port` fails while it is there.
+ * `wildcard` is a listener on 0.0.0.0/:: at `port` (not one of our nodes, which bind their own
+ * address; a snapshot without owners counts it too): then no address can be given, since
+ * binding any a.b.c.d:`port` fails while it is there.
  */
 export function hostUse(snap: HostSnapshot, port: number): { used: Set<string>; wildcard?: Listener } {
   const used = new Set<string>();

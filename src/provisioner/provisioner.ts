@@ -106,11 +106,12 @@ export interface Provisioner {
   listRunning(): Promise<Array<{ nodeId: string; pid: number }>>;
   /**
    * The TCP listeners on the hosts where nodes run, whoever owns them: another openrds home,
-   * another program, this home's own nodes (those carry their `nodeId`). A node given an address
+   * another program, this home's own nodes (with `owners`, those carry their `nodeId`: it costs a
+   * scan of the processes, so only the readiness check asks for it). A node given an address
    * someone else listens on could not take it; a wildcard (WILDCARD_IP) listener takes its port on
    * every address. The allocator and the readiness check read them (src/network/host-addresses.ts).
    */
-  listeners(): Promise<Listener[]>;
+  listeners(owners?: boolean): Promise<Listener[]>;
   /**
    * Resource usage of the node's server, or undefined when it is not running. Cheap enough to
    * call for every node every few seconds. `diskBytes` may be up to `diskMaxAgeMs` old: measuring

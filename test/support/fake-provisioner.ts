@@ -27,7 +27,7 @@ export class FakeProvisioner implements Provisioner {
   /** What the fake host listens on; none unless a test sets some. */
   hostListeners: Listener[] = [];
   /** A read (not counted in `calls`). */
-  async listeners(): Promise<Listener[]> { return [...this.hostListeners]; }
+  async listeners(owners = false): Promise<Listener[]> { return this.hostListeners.map((l) => (owners ? { ...l } : { ip: l.ip, port: l.port })); }
   async cloneFrom(_sourceNodeId: string, _source: Target, dest: CloneDest): Promise<{ gtid: string }> {
     this.calls.push('cloneFrom');
     this.running.delete(dest.nodeId);

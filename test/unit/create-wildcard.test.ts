@@ -36,13 +36,3 @@ const params = (over: Record<string, unknown> = {}) => ({
     }
   });
 }
-
-test('our own node on a wildcard does not block (never the case for openrds nodes, but the owner decides)', async () => {
-  a.provisioner.hostListeners = [{ ip: '0.0.0.0', port: 3306, nodeId: 'n-own' }];
-  try {
-    const r = await a.call('CreateDBInstance', params({ InstanceName: 'own' }));
-    assert.equal(r.body.Code, 'Success', r.text);
-  } finally {
-    a.provisioner.hostListeners = [];
-  }
-});

@@ -177,7 +177,7 @@ export class LocalProvisioner implements Provisioner {
     });
   }
 
-  async listeners(): Promise<Listener[]> {
+  async listeners(owners = false): Promise<Listener[]> {
     const found: ProcListener[] = [];
     for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
       let text = '';
@@ -188,7 +188,7 @@ export class LocalProvisioner implements Provisioner {
     }
     // Whose socket: the inodes our nodes' servers hold (only this home's few processes are read).
     const owner = new Map<number, string>();
-    for (const { nodeId, pid } of await this.listRunning()) {
+    for (const { nodeId, pid } of owners ? await this.listRunning() : []) {
       let fds: string[] = [];
       try {
         fds = readdirSync(`/proc/${pid}/fd`);
