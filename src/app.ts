@@ -3,7 +3,7 @@
  * and the HTTP server, and tears them down in order. Database processes are left running.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ACTIONS } from './actions/index.js';
@@ -12,7 +12,7 @@ import { buildServer } from './api/server.js';
 import type { Config } from './config/config.js';
 import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
 import { homePaths, openHomeStore, openMasterKey } from './home.js';
-import { isAlive } from './provisioner/local/proc.js';
+import { takeLock } from './serve-lock.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
@@ -116,15 +116,4 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
       log.info('stopped; database processes keep running');
     },
   };
-}
-
-/** One `serve` per home: a second one would fight over the same tasks and processes. */
-function takeLock(file: string): void {
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`another openrds serve (pid ${pid}) already runs on this home; stop it first or use another --home`);
-    }
-  }
-  writeFileSync(file, String(process.pid));
 }

@@ -13,7 +13,7 @@ import { findPipe, pickFreeIp, vdcServesRegion } from '../network/network.js';
 import { nativePasswordHash, randomId } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import { IpExhaustedError } from '../store/store.js';
-import { hostUsedAddresses } from '../network/host-addresses.js';
+import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 
 export const TIME_ZONES = [
@@ -102,8 +102,9 @@ export const createDbInstance: ActionDef = {
     });
     let created;
     try {
-      const hostUsed = await hostUsedAddresses(svc);
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, hostUsed));
+      const host = hostUse(await gatherHost(svc), port);
+      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
+      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
     } catch (e) {
       if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
       throw e;

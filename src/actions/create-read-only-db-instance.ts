@@ -9,7 +9,7 @@ import { findDisk } from '../catalog/catalog.js';
 import { InstanceStatus } from '../instances/status.js';
 import { pickFreeIp, findPipe } from '../network/network.js';
 import { IpExhaustedError } from '../store/store.js';
-import { hostUsedAddresses } from '../network/host-addresses.js';
+import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { INSTANCE_NAME, nodeRows, readServicePort } from './create-db-instance.js';
 import { allowedReadOnlySpecs, MAX_READ_ONLY_AMOUNT, readOnlyParent } from './read-only.js';
@@ -60,8 +60,9 @@ export const createReadOnlyDbInstance: ActionDef = {
     });
     let created;
     try {
-      const hostUsed = await hostUsedAddresses(svc);
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, hostUsed));
+      const host = hostUse(await gatherHost(svc), port);
+      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
+      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
     } catch (e) {
       if (e instanceof IpExhaustedError) throw invalidParam('InstanceUuid', `the primary's network ${primary.pipe_id} has no free address left`);
       throw e;

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   SignatureDoesNotMatch: { status: 403, doc: 'The Signature does not match the request; check the secret and the canonicalisation (spec §1.5).' },
   InvalidSignedUrl: { status: 403, doc: 'A signed download URL is expired, tampered or not valid for this resource.' },
   // HTTP-level refusals: answered in the envelope too, before any action runs.
-  MethodNotAllowed: { status: 405, doc: 'The API paths take only GET and POST.' },
+  MethodNotAllowed: { status: 405, doc: 'The API paths take only GET and POST; other routes answer it for a method they do not take.' },
   RequestTimeout: { status: 408, doc: 'The request was not received in time.' },
   RequestTooLarge: { status: 413, doc: 'The request body is larger than the limit (1 MiB).' },
   RequestHeaderTooLarge: { status: 431, doc: 'The request line and headers are larger than the limit (16 KiB); send large parameters in a POST body.' },

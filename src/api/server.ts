@@ -10,6 +10,7 @@ import { authenticate } from './auth.js';
 import { errorEnvelope, frameworkErrorCode, newRequestId, onClientError } from './envelope.js';
 import { ApiError, ERROR_CODES, type ErrorCode } from './errors.js';
 import { mergeParams } from './params.js';
+import { allowedMethods, type RouteEntry } from './routes.js';
 import { ParamReader } from './validate.js';
 
 export const API_PATHS = ['/', '/mysql', '/mysql/', '/paas/monitor', '/paas/monitor/', '/ccs', '/ccs/'];
@@ -46,6 +47,11 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
       sendError(reply, 'InvalidParameter', `invalid URL: ${e.message}`);
     },
   }) as unknown as FastifyInstance;
+  // Every route, also those registered later (metrics, downloads): what a 405 says is allowed.
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (r) => {
+    routes.push({ url: r.url, methods: Array.isArray(r.method) ? r.method : [r.method] });
+  });
   const keyCache = new Map<string, { tenantId: string; secret: string; at: number }>();
   const lookup = async (id: string) => {
     const hit = keyCache.get(id);
@@ -109,12 +115,18 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
   for (const url of API_PATHS) {
     app.route({ method: [...API_METHODS], url, handler: handle, onRequest: ignoreContentType, exposeHeadRoute: false });
   }
-  app.get('/healthz', async () => ({ ok: true }));
+  // Liveness, unauthenticated: 200 {"ok":true} while the process serves HTTP (docs/api.md).
+  app.route({ method: ['GET', 'HEAD'], url: '/healthz', handler: async () => ({ ok: true }) });
   app.setNotFoundHandler((req, reply) => {
     const path = pathOf(req.url);
     if (API_PATH_SET.has(path)) {
       reply.header('allow', API_METHODS.join(', '));
       return sendError(reply, 'MethodNotAllowed', `method ${req.method} is not allowed on ${path}; the API takes GET and POST (spec §1.3)`);
+    }
+    const allow = allowedMethods(routes, path);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      return sendError(reply, 'MethodNotAllowed', `method ${req.method} is not allowed on ${path}; it takes ${allow.join(' and ')}`);
     }
     return sendError(reply, 'ResourceNotFound', `no such path ${path}; the API is served at /mysql/, /paas/monitor/, /ccs/ and /`);
   });

@@ -1,8 +1,9 @@
-/** Commands that work on a home directly, whether or not `serve` runs on it. */
+/** Commands that work on a home directly, whether or not `serve` runs on it (halt: only when it does not). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
-import { openHomeStore } from '../home.js';
+import { homePaths, openHomeStore } from '../home.js';
+import { runningServePid } from '../serve-lock.js';
 import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
 import { NftEndpoints } from '../endpoints/nftables/nft-endpoints.js';
 import { DatadirTemplates } from '../provisioner/local/templates.js';
@@ -46,12 +47,21 @@ export function registerAdminCommands(program: Command): void {
     });
 
   program.command('halt')
-    .description('stop every database process of this home and remove its endpoint rules (data is kept; `serve` restarts and restores both)')
+    .description('with serve stopped: stop every database process of this home and remove its endpoint rules (data is kept; `serve` restarts and restores both)')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .option('--kill', 'SIGKILL instead of a clean shutdown')
     .option('--unmount', 'also unmount the data volumes (before removing the home, or to move it)')
     .action(async (o) => {
       const cfg = loadConfig({ home: o.home });
+      // Under a running serve, halt would pull the endpoint rules from under its HA pairs and its
+      // watchdog would start the databases again: refuse, changing nothing.
+      const servePid = runningServePid(homePaths(cfg.home).lock);
+      if (servePid) {
+        process.stderr.write(`openrds serve (pid ${servePid}) runs on this home (${cfg.home}); halt changes nothing while it runs: `
+          + `stop it first (kill -TERM ${servePid}), then run halt again\n`);
+        process.exitCode = 1;
+        return;
+      }
       const prov = new LocalProvisioner(cfg.home, new MariaDbEngine(cfg.engine.binDir), cfg.engine.binDir, cfg.storage);
       const running = await prov.listRunning();
       for (const r of running) {

@@ -20,14 +20,10 @@ export async function promoteNode(svc: Services, inst: Instance, from: Node, to:
     const now = svc.clock.now();
     const ha = parseHaState(inst.ha_state);
     const failovers = kind === 'failover' ? [...(ha.failovers ?? []), now].slice(-20) : ha.failovers;
-    await svc.store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('nodes').set({ role: 'standby' }).where('id', '=', from.id).execute();
-      await trx.updateTable('nodes').set({ role: 'primary' }).where('id', '=', to.id).execute();
-      // No standby yet: commits are asynchronous until the old primary replicates again.
-      await trx.updateTable('instances').set({
-        ha_state: JSON.stringify({ ...ha, failovers, switchovers: (ha.switchovers ?? 0) + (kind === 'switchover' ? 1 : 0), promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }),
-        updated_at: now,
-      }).where('uuid', '=', inst.uuid).execute();
+    // No standby yet: commits are asynchronous until the old primary replicates again.
+    await svc.store.swapPrimary(inst.uuid, from.id, to.id, {
+      ha_state: JSON.stringify({ ...ha, failovers, switchovers: (ha.switchovers ?? 0) + (kind === 'switchover' ? 1 : 0), promotedAt: binlogPos, withheld: undefined, semiSync: false, semiSyncCheckedAt: now }),
+      updated_at: now,
     });
     log.warn({ newPrimary: to.id, promotedAt: binlogPos }, 'standby promoted');
   }

@@ -1,5 +1,6 @@
 /** How an instance's rows map onto engine node specs and admin connections. */
 import { ADMIN_USER, REPL_USER, type NodeSpec, type Target } from '../engine/engine.js';
+import { addressTakenBy, gatherHost } from '../network/host-addresses.js';
 import type { InternalCredentials } from '../provisioner/provisioner.js';
 import { derivePassword, nativePasswordHash } from '../security/secrets.js';
 import type { Services } from '../services.js';
@@ -51,20 +52,32 @@ export function adminTarget(svc: Pick<Services, 'masterKey'>, inst: Pick<Instanc
 }
 
 /**
- * A node that runs but does not answer on its address within the readiness bound. Waiting again
- * would not help (the same process is adopted and asked again), so the step fails for good at
+ * A node whose address someone else takes on the host (addressTakenBy: another home's endpoint
+ * rule, another program's listener). Waiting again would not help, so the step fails for good at
  * once (nonRetryable, as the task runner reads it) and the task's compensation shows the reason.
- * The usual cause is an address that something else on the host takes: another program, or a
- * NAT rule of another openrds home (the allocator skips the ones it can see).
  */
 export class NodeNotReadyError extends Error {
   readonly nonRetryable = true;
 }
 
 /**
+ * Pure: the error for a node still running but silent at the readiness bound, from what was
+ * gathered then. An address taken by someone else is final (NodeNotReadyError, the precise
+ * reason); otherwise the node is presumably still starting (a long crash recovery…), so it is a
+ * plain error the task runner retries (each retry adopts the same process and waits again), with
+ * the tail of the node's log to show what it is doing.
+ */
+export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: number, takenBy: string | undefined, logTail: string): Error {
+  const head = `node ${node.id} runs but does not answer on ${node.ip}:${node.port} after ${Math.round(waitedMs / 1000)} s`;
+  if (takenBy) return new NodeNotReadyError(`${head}: ${takenBy}`);
+  return new Error(`${head}, and nothing else on the host takes that address (still starting?); its log ends: ${logTail}`);
+}
+
+/**
  * Starts (or adopts) a node and waits until it answers as the admin. Idempotent. `timeoutMs`
- * (default engine.readyTimeoutMs) bounds the wait: a node still running but silent then is a
- * NodeNotReadyError; a node that exited is a plain (retryable) error with its log's last lines.
+ * (default engine.readyTimeoutMs) bounds the wait: a node still running but silent then is
+ * notReadyError (final only when its address is taken); a node that exited is a plain
+ * (retryable) error with its log's last lines.
  */
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
@@ -79,8 +92,9 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
       throw new Error(`node ${node.id} exited while starting: ${await svc.provisioner.logTail(node.id)}`);
     }
     if (Date.now() > deadline) {
-      throw new NodeNotReadyError(`node ${node.id} runs but does not answer on ${node.ip}:${node.port} after ${Math.round(timeoutMs / 1000)} s; `
-        + 'something else on the host may take that address (another program, or a NAT rule of another openrds home)');
+      // A snapshot that cannot be gathered proves nothing taken: the retryable answer.
+      const [snap, tail] = await Promise.all([gatherHost(svc, true).catch(() => undefined), svc.provisioner.logTail(node.id, 5)]);
+      throw notReadyError(node, timeoutMs, snap && addressTakenBy(snap, node), tail);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -11,6 +11,18 @@ export interface InternalCredentials {
   replHash: string;
 }
 
+/** How a wildcard listener (IPv4 0.0.0.0 or IPv6 ::) is reported: it takes its port on every address. */
+export const WILDCARD_IP = '0.0.0.0';
+
+/** A listening TCP socket on a host (Provisioner.listeners). */
+export interface Listener {
+  /** IPv4 address, or WILDCARD_IP: then every address on `port`. */
+  ip: string;
+  port: number;
+  /** The node of this home whose server holds the socket; undefined for anyone else's. */
+  nodeId?: string;
+}
+
 export interface NodeRuntime {
   /** Process (or pod) is alive and is this node's server. */
   alive: boolean;
@@ -93,11 +105,13 @@ export interface Provisioner {
   /** Every node this provisioner knows to be running under its home (for operators and cleanup). */
   listRunning(): Promise<Array<{ nodeId: string; pid: number }>>;
   /**
-   * IPv4 addresses that something on the hosts where nodes run already listens on (bound to that
-   * address, not a wildcard), whoever owns it: another openrds home, another program. A node given
-   * one could not take it. The address allocator skips them (src/network/host-addresses.ts).
+   * The TCP listeners on the hosts where nodes run, whoever owns them: another openrds home,
+   * another program, this home's own nodes (with `owners`, those carry their `nodeId`: it costs a
+   * scan of the processes, so only the readiness check asks for it). A node given an address
+   * someone else listens on could not take it; a wildcard (WILDCARD_IP) listener takes its port on
+   * every address. The allocator and the readiness check read them (src/network/host-addresses.ts).
    */
-  addressesInUse(): Promise<Set<string>>;
+  listeners(owners?: boolean): Promise<Listener[]>;
   /**
    * Resource usage of the node's server, or undefined when it is not running. Cheap enough to
    * call for every node every few seconds. `diskBytes` may be up to `diskMaxAgeMs` old: measuring

@@ -9,6 +9,7 @@
  * - `claimTasks` hands each claimable task to exactly one owner until its lease runs out.
  */
 import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { InstanceStatus } from '../instances/status.js';
 import { migrationProvider } from './migrations/index.js';
 import { prepared } from './prepared.js';
 import { MetricsRepo } from './metrics-repo.js';
@@ -286,6 +287,34 @@ export class Store {
 
   async deleteNodes(instanceUuid: string): Promise<void> {
     await this.db.deleteFrom('nodes').where('instance_uuid', '=', instanceUuid).execute();
+  }
+
+  /** One more recovery restart of the node (RecoverNode), counted in the store, not read first. */
+  async countNodeRestart(id: string): Promise<void> {
+    await this.db.updateTable('nodes').set((eb) => ({ restarts: eb('restarts', '+', 1) })).where('id', '=', id).execute();
+  }
+
+  /** A promotion, atomically: `fromId` becomes the standby, `toId` the primary, and the instance row takes `patch`. */
+  async swapPrimary(instanceUuid: string, fromId: string, toId: string, patch: Updateable<InstanceTable>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('nodes').set({ role: 'standby' }).where('id', '=', fromId).execute();
+      await trx.updateTable('nodes').set({ role: 'primary' }).where('id', '=', toId).execute();
+      await trx.updateTable('instances').set(patch).where('uuid', '=', instanceUuid).execute();
+    });
+  }
+
+  /**
+   * The last step of a delete, atomically: the instance's nodes, accounts and parameters go and
+   * its row becomes DELETED (kept for DescribeTask and the ids). A no-op on a row already deleted.
+   */
+  async forgetInstance(instanceUuid: string, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('nodes').where('instance_uuid', '=', instanceUuid).execute();
+      await trx.deleteFrom('accounts').where('instance_uuid', '=', instanceUuid).execute();
+      await this.parameters.deleteInstance(instanceUuid, trx);
+      await trx.updateTable('instances').set({ status: InstanceStatus.DELETED, deleted_at: now, updated_at: now })
+        .where('uuid', '=', instanceUuid).where('deleted_at', 'is', null).execute();
+    });
   }
 
   // --- accounts ---

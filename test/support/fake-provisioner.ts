@@ -5,7 +5,7 @@
  */
 import type { NodeSpec, Target } from '../../src/engine/engine.js';
 import type {
-  BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, NodeRuntime, NodeUsage, Provisioner,
+  BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
 } from '../../src/provisioner/provisioner.js';
 
 export class FakeProvisioner implements Provisioner {
@@ -24,8 +24,10 @@ export class FakeProvisioner implements Provisioner {
     if (!this.running.has(spec.nodeId)) this.running.set(spec.nodeId, this.nextPid++);
     return { alive: true, pid: this.running.get(spec.nodeId) };
   }
-  /** A read: the fake host uses no addresses (not counted in `calls`). */
-  async addressesInUse(): Promise<Set<string>> { return new Set(); }
+  /** What the fake host listens on; none unless a test sets some. */
+  hostListeners: Listener[] = [];
+  /** A read (not counted in `calls`). */
+  async listeners(owners = false): Promise<Listener[]> { return this.hostListeners.map((l) => (owners ? { ...l } : { ip: l.ip, port: l.port })); }
   async cloneFrom(_sourceNodeId: string, _source: Target, dest: CloneDest): Promise<{ gtid: string }> {
     this.calls.push('cloneFrom');
     this.running.delete(dest.nodeId);

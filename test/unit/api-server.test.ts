@@ -11,6 +11,9 @@ import type { ActionDef } from '../../src/api/action.js';
 import { clientErrorResponse } from '../../src/api/envelope.js';
 import { ERROR_CODES } from '../../src/api/errors.js';
 import { ACTIONS } from '../../src/actions/index.js';
+import { buildServer } from '../../src/api/server.js';
+import { allowedMethods, routeMatches } from '../../src/api/routes.js';
+import { downloadRoute } from '../../src/backups/download-route.js';
 import { sign } from '../support/cds-client.js';
 import { startApiApp, type ApiApp } from '../support/api-app.js';
 
@@ -214,4 +217,58 @@ test('a replayed request is refused and does not run again', async () => {
   assert.equal(again.statusCode, 403);
   assertEnvelope(again.json(), 'SignatureNonceUsed');
   assert.equal(probeRuns, runs + 1);
+});
+
+const MATCH_CASES: Array<{ pattern: string; path: string; want: boolean }> = [
+  { pattern: '/healthz', path: '/healthz', want: true },
+  { pattern: '/healthz', path: '/healthz/', want: false },
+  { pattern: '/healthz', path: '/health', want: false },
+  { pattern: '/backups/download/:backupId/:file', path: '/backups/download/b1/f.gz', want: true },
+  { pattern: '/backups/download/:backupId/:file', path: '/backups/download/b1', want: false },
+  { pattern: '/backups/download/:backupId/:file', path: '/backups/download//f.gz', want: false },
+  { pattern: '/backups/download/:backupId/:file', path: '/backups/download/b1/f.gz/x', want: false },
+  { pattern: '/', path: '/', want: true },
+];
+for (const c of MATCH_CASES) {
+  test(`routeMatches(${c.pattern}, ${c.path}) is ${c.want}`, () => assert.equal(routeMatches(c.pattern, c.path), c.want));
+}
+
+test('allowedMethods: the union over matching routes, sorted; none for an unknown path', () => {
+  const routes = [{ url: '/healthz', methods: ['HEAD', 'GET'] }, { url: '/x/:id', methods: ['get'] }, { url: '/x/:id', methods: ['POST'] }];
+  assert.deepEqual(allowedMethods(routes, '/healthz'), ['GET', 'HEAD']);
+  assert.deepEqual(allowedMethods(routes, '/x/7'), ['GET', 'POST']);
+  assert.deepEqual(allowedMethods(routes, '/nope'), []);
+});
+
+test('/healthz answers GET and HEAD (200); POST gets 405 MethodNotAllowed with Allow: GET, HEAD', async () => {
+  const get = await a.app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(get.statusCode, 200);
+  assert.deepEqual(get.json(), { ok: true });
+  const head = await a.app.inject({ method: 'HEAD', url: '/healthz' });
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.body, '');
+  for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+    const res = await a.app.inject({ method, url: '/healthz', payload: method === 'DELETE' ? undefined : '{}' });
+    assert.equal(res.statusCode, 405, `${method} /healthz: ${res.body}`);
+    assert.equal(res.headers.allow, 'GET, HEAD');
+    assertEnvelope(res.json(), 'MethodNotAllowed');
+  }
+});
+
+test('the backup download paths (registered after buildServer) answer POST with 405 and Allow: GET, HEAD; other paths stay 404', async () => {
+  const app = buildServer(a.svc, ACTIONS);
+  await app.register(downloadRoute(a.svc));
+  await app.ready();
+  try {
+    const res = await app.inject({ method: 'POST', url: '/backups/download/b1/f.sql.gz?Expires=1&Signature=x', payload: '{}' });
+    assert.equal(res.statusCode, 405, res.body);
+    assert.equal(res.headers.allow, 'GET, HEAD');
+    assertEnvelope(res.json(), 'MethodNotAllowed');
+    assert.match(res.json().Message, /POST is not allowed on \/backups\/download\/b1\/f\.sql\.gz; it takes GET and HEAD/);
+    const short = await app.inject({ method: 'POST', url: '/backups/download/b1' });
+    assert.equal(short.statusCode, 404);
+    assertEnvelope(short.json(), 'ResourceNotFound');
+  } finally {
+    await app.close();
+  }
 });

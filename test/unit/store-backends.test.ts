@@ -138,6 +138,41 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(typeof ids.get('num-1'), 'number');
     });
 
+    test('node and instance writes of the tasks go through named methods: countNodeRestart, swapPrimary, forgetInstance', async () => {
+      const node = (id: string, uuid: string, role: string, ip: string) => ({
+        id, instance_uuid: uuid, role, ip, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: null, created_at: NOW,
+      });
+      await store.db.insertInto('instances').values([instanceRow('ha-1', 'ha', '10.8.0.1', { architecture: 1 }), instanceRow('ha-2', 'other', '10.8.0.9')]).execute();
+      await store.db.insertInto('nodes').values([node('na', 'ha-1', 'primary', '10.8.0.2'), node('nb', 'ha-1', 'standby', '10.8.0.3'), node('nc', 'ha-2', 'primary', '10.8.0.9')]).execute();
+      await store.db.insertInto('accounts').values([
+        { instance_uuid: 'ha-1', name: 'u', type: 'Normal', description: '', password_hash: '*X', status: 'available', created_at: NOW },
+        { instance_uuid: 'ha-2', name: 'u', type: 'Normal', description: '', password_hash: '*X', status: 'available', created_at: NOW },
+      ]).execute();
+      await store.parameters.setValues('ha-1', { back_log: '100' }, NOW);
+
+      await store.countNodeRestart('na');
+      await store.countNodeRestart('na');
+      const restarts = async () => Object.fromEntries((await store.listAllNodes()).map((n) => [n.id, n.restarts]));
+      assert.deepEqual(await restarts(), { na: 2, nb: 0, nc: 0 });
+
+      await store.swapPrimary('ha-1', 'na', 'nb', { ha_state: '{"switchovers":1}', updated_at: NOW + 5 });
+      assert.deepEqual((await store.listNodes('ha-1')).map((n) => [n.id, n.role]), [['na', 'standby'], ['nb', 'primary']]);
+      const inst = await store.getInstanceAnyTenant('ha-1');
+      assert.deepEqual([inst?.ha_state, inst?.updated_at], ['{"switchovers":1}', NOW + 5]);
+      assert.equal((await store.listNodes('ha-2'))[0]?.role, 'primary', 'another instance is untouched');
+
+      await store.forgetInstance('ha-1', NOW + 9);
+      assert.deepEqual(await store.listNodes('ha-1'), []);
+      assert.deepEqual(await store.listAccounts('ha-1'), []);
+      assert.deepEqual(await store.parameters.values('ha-1'), {});
+      const gone = await store.getInstanceAnyTenant('ha-1');
+      assert.deepEqual([gone?.status, gone?.deleted_at, gone?.updated_at], ['DELETED', NOW + 9, NOW + 9]);
+      await store.forgetInstance('ha-1', NOW + 20); // again: the deleted row keeps its first deletion time
+      assert.equal((await store.getInstanceAnyTenant('ha-1'))?.deleted_at, NOW + 9);
+      assert.equal((await store.listNodes('ha-2')).length, 1, 'another instance keeps its nodes');
+      assert.equal((await store.listAccounts('ha-2')).length, 1, 'and its accounts');
+    });
+
     describe('name and IP filters: substrings, literal wildcards, any case', () => {
       const NAMES = ['a_b', 'axb', 'a%b', 'aXXb', 'a\\b', 'a\\\\b', 'a!b', 'Shop-DB', 'shop_db', 'SHOPPING', '100%', 'plain'];
       const IPS = ['10.1.0.1', '10.1.0.12', '10.1.1.0', '10.1.10.1'];

@@ -9,18 +9,18 @@
 import { spawn } from 'node:child_process';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
-import type { BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import type { BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
 import { renderToolOptionFile } from '../../engine/mariadb/backup-tools.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from '../../backups/local/backup-job.js';
 import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
-import { parseListeners } from './listeners.js';
+import { parseListeners, type ProcListener } from './listeners.js';
 import { DatadirTemplates, type TemplateLog } from './templates.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
@@ -177,16 +177,30 @@ export class LocalProvisioner implements Provisioner {
     });
   }
 
-  async addressesInUse(): Promise<Set<string>> {
-    const out = new Set<string>();
+  async listeners(owners = false): Promise<Listener[]> {
+    const found: ProcListener[] = [];
     for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
       let text = '';
       try {
         text = readFileSync(file, 'utf8');
       } catch { /* no IPv6 here */ }
-      for (const ip of parseListeners(text, v6)) out.add(ip);
+      found.push(...parseListeners(text, v6));
     }
-    return out;
+    // Whose socket: the inodes our nodes' servers hold (only this home's few processes are read).
+    const owner = new Map<number, string>();
+    for (const { nodeId, pid } of owners ? await this.listRunning() : []) {
+      let fds: string[] = [];
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch { /* gone meanwhile */ }
+      for (const fd of fds) {
+        try {
+          const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          if (m) owner.set(Number(m[1]), nodeId);
+        } catch { /* closed meanwhile */ }
+      }
+    }
+    return found.map(({ ip, port, inode }) => ({ ip, port, nodeId: owner.get(inode) }));
   }
 
   async cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }> {

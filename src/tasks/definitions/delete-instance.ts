@@ -20,15 +20,7 @@ export const deleteInstanceTask: TaskDefinition = {
     {
       name: 'forget',
       async run(ctx) {
-        const uuid = ctx.task.instance_uuid;
-        const now = ctx.svc.clock.now();
-        await ctx.svc.store.db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('nodes').where('instance_uuid', '=', uuid).execute();
-          await trx.deleteFrom('accounts').where('instance_uuid', '=', uuid).execute();
-          await ctx.svc.store.parameters.deleteInstance(uuid, trx);
-          await trx.updateTable('instances').set({ status: InstanceStatus.DELETED, deleted_at: now, updated_at: now })
-            .where('uuid', '=', uuid).where('deleted_at', 'is', null).execute();
-        });
+        await ctx.svc.store.forgetInstance(ctx.task.instance_uuid, ctx.svc.clock.now());
       },
     },
   ],

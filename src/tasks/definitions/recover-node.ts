@@ -27,7 +27,7 @@ export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
             ctx.state[`killed:${n.id}`] = true;
           }
           await ensureNodeReady(ctx.svc, inst, n);
-          await ctx.svc.store.db.updateTable('nodes').set((eb) => ({ restarts: eb('restarts', '+', 1) })).where('id', '=', n.id).execute();
+          await ctx.svc.store.countNodeRestart(n.id);
         }
       },
     },
