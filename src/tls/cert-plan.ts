@@ -65,6 +65,13 @@ export interface CertState {
   record?: CertRecord;
   /** The server certificate is signed by the CA on disk (undefined when either is missing). */
   issuedByCa?: boolean;
+  /**
+   * The CA key on disk is the key of the CA certificate on disk (undefined when either is missing
+   * or unreadable). False after a crash between the two renames of a new CA.
+   */
+  caKeyMatches?: boolean;
+  /** The same for the server key and certificate. */
+  serverKeyMatches?: boolean;
   /** Expiry of the server certificate, epoch ms. */
   serverNotAfterMs?: number;
   caNotAfterMs?: number;
@@ -86,6 +93,9 @@ export function decideCert(st: CertState, wanted: readonly string[], nowMs: numb
     const reason = !st.caCert && !st.caKey ? 'no local CA yet' : 'the CA certificate or its key is missing: a new CA (clients must trust the new ca.pem)';
     return { makeCa: true, makeServer: true, reason };
   }
+  if (st.caKeyMatches === false) {
+    return { makeCa: true, makeServer: true, reason: 'the CA key does not match the CA certificate (a start was interrupted while making them): a new CA (clients must trust the new ca.pem)' };
+  }
   if (st.caNotAfterMs !== undefined && st.caNotAfterMs - nowMs < RENEW_BEFORE_MS) {
     return { makeCa: true, makeServer: true, reason: 'the local CA expires soon: a new CA (clients must trust the new ca.pem)' };
   }
@@ -100,6 +110,7 @@ export function decideCert(st: CertState, wanted: readonly string[], nowMs: numb
     return server(`the names changed (${[...added.map((n) => `+${n}`), ...dropped.map((n) => `-${n}`)].join(' ')})`);
   }
   if (st.issuedByCa === false) return server('the server certificate is not signed by the local CA');
+  if (st.serverKeyMatches === false) return server('the server key does not match the server certificate (a start was interrupted while making them)');
   if (st.serverNotAfterMs === undefined || st.serverNotAfterMs - nowMs < RENEW_BEFORE_MS) return server('the server certificate expires soon');
   return { makeCa: false, makeServer: false, reason: 'up to date' };
 }

@@ -11,7 +11,7 @@
  * makes the certificate again instead of serving a key that does not match it.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,7 @@ function gather(p: TlsPaths): CertState {
     if (st.caCert) {
       ca = new X509Certificate(readFileSync(p.caCert));
       st.caNotAfterMs = Date.parse(ca.validTo);
+      if (st.caKey) st.caKeyMatches = keyMatches(ca, p.caKey);
     }
   } catch {
     st.caCert = false; // unreadable: a new CA
@@ -69,12 +70,22 @@ function gather(p: TlsPaths): CertState {
     if (st.serverCert) {
       const srv = new X509Certificate(readFileSync(p.cert));
       st.serverNotAfterMs = Date.parse(srv.validTo);
+      if (st.serverKey) st.serverKeyMatches = keyMatches(srv, p.key);
       if (ca) st.issuedByCa = srv.checkIssued(ca) && srv.verify(ca.publicKey);
     }
   } catch {
     st.serverCert = false;
   }
   return st;
+}
+
+/** The private key in `keyFile` belongs to `cert`; an unreadable key counts as not matching. */
+function keyMatches(cert: X509Certificate, keyFile: string): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(readFileSync(keyFile)));
+  } catch {
+    return false;
+  }
 }
 
 export interface EnsuredCert {

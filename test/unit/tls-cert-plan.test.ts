@@ -67,6 +67,9 @@ const decideCases: Array<{ name: string; st: Partial<CertState>; wanted?: string
   { name: 'server certificate expired: server again', st: { serverNotAfterMs: NOW - DAY }, ca: false, server: true, reason: /expires soon/ },
   { name: 'server certificate expiry unknown: server again', st: { serverNotAfterMs: undefined }, ca: false, server: true, reason: /expires soon/ },
   { name: 'server certificate good for 31 days: nothing', st: { serverNotAfterMs: NOW + 31 * DAY }, ca: false, server: false, reason: /up to date/ },
+  { name: 'CA key of another CA (crash between the renames): a new CA and server', st: { caKeyMatches: false }, ca: true, server: true, reason: /CA key does not match/ },
+  { name: 'CA key matches: nothing', st: { caKeyMatches: true, serverKeyMatches: true }, ca: false, server: false, reason: /up to date/ },
+  { name: 'server key of another certificate: server again', st: { serverKeyMatches: false }, ca: false, server: true, reason: /server key does not match/ },
   { name: 'CA expires soon: a new CA and server', st: { caNotAfterMs: NOW + DAY }, ca: true, server: true, reason: /CA expires soon/ },
 ];
 for (const c of decideCases) {

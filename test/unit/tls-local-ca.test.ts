@@ -102,3 +102,36 @@ test('a server certificate from another CA is replaced', async (t) => {
   const ca = new X509Certificate(readFileSync(p.caCert));
   assert.ok(new X509Certificate(readFileSync(p.cert)).checkIssued(ca));
 });
+
+test('a CA key that is not the CA certificate\'s (crash between the two renames) makes a new CA', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
+  await ensureLocalCert(home, ['localhost']);
+  await ensureLocalCert(other, ['localhost']);
+  const p = tlsPaths(home);
+  const oldCa = fp(p.caCert);
+  writeFileSync(p.caKey, readFileSync(tlsPaths(other).caKey)); // the new key landed, the new certificate did not
+  const r = await ensureLocalCert(home, ['localhost']);
+  assert.match(r.plan.reason, /CA key does not match/);
+  assert.notEqual(fp(p.caCert), oldCa);
+  const ca = new X509Certificate(readFileSync(p.caCert));
+  assert.ok(new X509Certificate(readFileSync(p.cert)).checkIssued(ca));
+  assert.equal((await ensureLocalCert(home, ['localhost'])).plan.reason, 'up to date');
+});
+
+test('a server key that is not the server certificate\'s makes the server certificate again', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
+  await ensureLocalCert(home, ['localhost']);
+  await ensureLocalCert(other, ['localhost']);
+  const p = tlsPaths(home);
+  const oldCa = fp(p.caCert);
+  writeFileSync(p.key, readFileSync(tlsPaths(other).key));
+  const r = await ensureLocalCert(home, ['localhost']);
+  assert.match(r.plan.reason, /server key does not match/);
+  assert.equal(fp(p.caCert), oldCa, 'same CA');
+  const { createPrivateKey } = await import('node:crypto');
+  assert.ok(new X509Certificate(readFileSync(p.cert)).checkPrivateKey(createPrivateKey(readFileSync(p.key))));
+});
