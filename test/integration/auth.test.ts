@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { sign, type CallResult } from '../support/cds-client.js';
+import { readResponse, sign, type CallResult } from '../support/cds-client.js';
 import { startServer, type ServerHandle } from '../support/harness.js';
 
 let s: ServerHandle;
@@ -46,14 +46,7 @@ function raw(method: string, path: string, query: string, body?: string | Buffer
     let answered = false;
     const req = request({ host: u.hostname, port: u.port, method, path: query ? `${path}?${query}` : path, headers: all }, (res) => {
       answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: any;
-        try { parsed = JSON.parse(text); } catch { parsed = { raw: text }; }
-        resolve({ status: res.statusCode!, body: parsed, text, contentType: String(res.headers['content-type'] ?? '') });
-      });
+      readResponse(res).then(({ text, body }) => resolve({ status: res.statusCode!, body, text, contentType: String(res.headers['content-type'] ?? '') }), reject);
     });
     // A server that refuses a huge body answers before reading it and closes: the rest of our
     // upload then fails with EPIPE, but the answer is what the test is about.

@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { HA_1C2G, createParams, startServer, type ServerHandle } from '../support/harness.js';
-import { Writers, dbPids, homeNodes, missingRows, pidAlive, socketQuery, writableNode, type NodeInfo } from '../support/ha.js';
+import { startServer, type ServerHandle } from '../support/harness.js';
+import { Writers, createHaWithTable, dbPids, homeNodes, missingRows, pidAlive, socketQuery, writableNode, type NodeInfo } from '../support/ha.js';
 
 let s: ServerHandle;
 let inst: any;
@@ -21,12 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   s = await startServer({ config: { ha: { maxFailoversPerWindow: 20 } } });
-  const r = await s.client.ok('CreateDBInstance', createParams({ InstanceName: 'steps', PaasGoodsId: HA_1C2G, Password: PW }));
-  inst = await s.client.waitStatus(r.data.InstancesUuid[0], 'RUNNING', 180_000);
-  const c = await mysql.createConnection(cfg());
-  await c.query('CREATE DATABASE app');
-  await c.query('CREATE TABLE app.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
-  await c.end();
+  inst = await createHaWithTable(s, 'steps', PW);
 });
 after(async () => { await s?.cleanup(); });
 

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { HA_1C2G, createParams, startServer, type ServerHandle } from '../support/harness.js';
-import { Writers, homeNodes, missingRows, pidAlive, socketQuery, writableNode } from '../support/ha.js';
+import { startServer, type ServerHandle } from '../support/harness.js';
+import { Writers, createHaWithTable, homeNodes, missingRows, pidAlive, socketQuery, writableNode } from '../support/ha.js';
 
 let s: ServerHandle;
 let inst: any;
@@ -16,12 +16,7 @@ const cfg = () => ({ host: inst.IP, port: inst.Port, user: 'root', password: PW 
 
 before(async () => {
   s = await startServer({ config: { ha: { maxFailoversPerWindow: 20, semiSyncTimeoutMs: 1500, readOnlyMinCreatingMs: 0 } } });
-  const r = await s.client.ok('CreateDBInstance', createParams({ InstanceName: 'ha', PaasGoodsId: HA_1C2G, Password: PW }));
-  inst = await s.client.waitStatus(r.data.InstancesUuid[0], 'RUNNING', 180_000);
-  const c = await mysql.createConnection(cfg());
-  await c.query('CREATE DATABASE app');
-  await c.query('CREATE TABLE app.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
-  await c.end();
+  inst = await createHaWithTable(s, 'ha', PW);
 });
 after(async () => { await s?.cleanup(); });
 

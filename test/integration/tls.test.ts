@@ -14,7 +14,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { connect as tlsConnect, rootCertificates } from 'node:tls';
-import { BIN, createParams, newKey, startServer, type ServerHandle } from '../support/harness.js';
+import { BIN, createParams, newKey, startServer, waitListening, type ServerHandle } from '../support/harness.js';
 import { goSdkCall, type GoSdkOptions } from '../support/go-sdk-client.js';
 import { nftTableName } from '../../src/endpoints/nftables/nft-endpoints.js';
 
@@ -163,21 +163,11 @@ test('an operator certificate (--tls-cert/--tls-key) for other names is served a
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'config.json'), JSON.stringify({ networks: [{ VdcId: 'v', VdcName: 'v', RegionIds: '*', Pipes: [{ BasePipeId: 'p', PipeName: 'p', Cidr: `127.${randomInt(20, 250)}.${randomInt(0, 256)}.0/24` }] }] }));
   const p = spawn(BIN, ['serve', '--home', home, '--tls-listen', '127.0.0.1:0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no start:\n${out}`)), 120_000);
-      const on = (d: Buffer) => {
-        out += d.toString();
-        const m = /"url":"(https:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(out);
-        if (m) { clearTimeout(t); resolve(m[1]!); }
-      };
-      p.stdout!.on('data', on);
-      p.stderr!.on('data', on);
-      p.once('exit', (c) => { clearTimeout(t); reject(new Error(`serve exited ${c}:\n${out}`)); });
-    });
+    const started = await waitListening(p, 'https');
+    const url = started.url;
     assert.ok(!existsSync(join(home, 'tls')), 'no local CA when the operator gives a certificate');
-    assert.ok(out.includes(`with the certificate ${join(dir, 'cert.pem')}`));
+    assert.ok(started.output().includes(`with the certificate ${join(dir, 'cert.pem')}`));
     const o = { endpoint: new URL(url).host, creds: newKey(home, 'op'), reqMethod: 'GET' as const, ca: readFileSync(join(dir, 'ca.pem')) };
     assert.equal(await tlsError(o), 'ERR_TLS_CERT_ALTNAME_INVALID', 'connected by 127.0.0.1, certificate only for other.example');
     await sdkOk({ ...o, servername: 'other.example' }, 'DescribeRegions', {});
@@ -281,20 +271,10 @@ test('plain HTTP on a non-loopback address is refused at start, before the home 
     assert.ok(!existsSync(join(home, 'openrds.db')), 'nothing started: no store');
 
     const p = spawn(BIN, ['serve', '--home', home, '--listen', '0.0.0.0:0', '--insecure-http'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no start:\n${out}`)), 120_000);
-        const on = (d: Buffer) => {
-          out += d.toString();
-          const m = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(out);
-          if (m) { clearTimeout(t); resolve(m[1]!); }
-        };
-        p.stdout!.on('data', on);
-        p.stderr!.on('data', on);
-        p.once('exit', (c) => { clearTimeout(t); reject(new Error(`serve exited ${c}:\n${out}`)); });
-      });
-      assert.match(out, /"level":40[^\n]*"listen":"0\.0\.0\.0:0"[^\n]*plain HTTP off loopback/);
+      const started = await waitListening(p, 'http');
+      const url = started.url;
+      assert.match(started.output(), /"level":40[^\n]*"listen":"0\.0\.0\.0:0"[^\n]*plain HTTP off loopback/);
       const r = await fetch(`http://127.0.0.1:${new URL(url).port}/healthz`);
       assert.equal(r.status, 200);
     } finally {

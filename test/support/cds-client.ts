@@ -26,6 +26,21 @@ export interface CallOptions {
 
 export interface CallResult { status: number; body: any }
 
+/** Reads a whole answer: its text, and the JSON in it (or `{ raw }` when it is not JSON). */
+export function readResponse(res: import('node:http').IncomingMessage): Promise<{ text: string; body: any }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: any;
+      try { body = JSON.parse(text); } catch { body = { raw: text }; }
+      resolve({ text, body });
+    });
+  });
+}
+
 /** Go SDK flattening for GET. */
 export function flattenGet(v: Record<string, unknown>, prefix = '', out: Record<string, string> = {}) {
   for (const [k, x] of Object.entries(v)) {

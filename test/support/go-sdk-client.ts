@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { flattenGet, sign, type Creds } from './cds-client.js';
+import { flattenGet, readResponse, sign, type Creds } from './cds-client.js';
 
 /** Go's url.QueryEscape: everything but A-Z a-z 0-9 - _ . ~ escaped, space as '+'. */
 const goQueryEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+');
@@ -62,14 +62,7 @@ export async function goSdkCall(o: GoSdkOptions, action: string, request: Record
       ...(o.servername ? { servername: o.servername } : {}),
       timeout: 20_000, // the SDK's http.Client timeout
     }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: any;
-        try { parsed = JSON.parse(text); } catch { parsed = { raw: text }; }
-        resolve({ status: res.statusCode ?? 0, body: parsed, url });
-      });
+      readResponse(res).then(({ body }) => resolve({ status: res.statusCode ?? 0, body, url }), reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);

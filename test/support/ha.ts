@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
+import { HA_1C2G, createParams, type ServerHandle } from './harness.js';
 
 /** Runs SQL as the host's root through the node's unix socket (unix_socket authentication). */
 export function socketQuery(home: string, nodeId: string, sql: string): string {
@@ -113,4 +114,21 @@ export async function missingRows(cfg: { host: string; port: number; user: strin
   await c.end();
   const have = new Set((rows as Array<{ id: number }>).map((r) => Number(r.id)));
   return acked.filter((id) => !have.has(id));
+}
+
+/**
+ * Creates an HA instance with a root `password` on `s` and waits for RUNNING, then makes the
+ * table `app.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)` that the writers fill.
+ */
+export async function createHaWithTable(s: ServerHandle, name: string, password: string): Promise<any> {
+  const r = await s.client.ok('CreateDBInstance', createParams({ InstanceName: name, PaasGoodsId: HA_1C2G, Password: password }));
+  const inst = await s.client.waitStatus(r.data.InstancesUuid[0], 'RUNNING', 180_000);
+  const c = await mysql.createConnection({ host: inst.IP, port: inst.Port, user: 'root', password });
+  try {
+    await c.query('CREATE DATABASE app');
+    await c.query('CREATE TABLE app.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
+  } finally {
+    await c.end();
+  }
+  return inst;
 }

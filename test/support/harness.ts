@@ -106,6 +106,26 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
   return h;
 }
 
+/**
+ * Waits for a `serve` started by hand to log its `listening` line with a `scheme` URL; rejects when
+ * it exits first or after `timeoutMs`. `output()` is everything it printed so far (stdout + stderr).
+ */
+export function waitListening(proc: ChildProcess, scheme: 'http' | 'https' = 'http', timeoutMs = 120_000): Promise<{ url: string; output: () => string }> {
+  let out = '';
+  const re = new RegExp(`"url":"(${scheme}:\\/\\/[^"]+)"[^\\n]*"msg":"listening"`);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), timeoutMs);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const m = re.exec(out);
+      if (m) { clearTimeout(t); resolve({ url: m[1]!, output: () => out }); }
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    proc.once('exit', (c) => { clearTimeout(t); reject(new Error(`serve exited ${c}:\n${out}`)); });
+  });
+}
+
 /** Detaches every data volume mounted under `home` (lazily: a killed server may still be exiting). */
 export function unmountUnder(home: string): number {
   const points = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));

@@ -17,6 +17,15 @@ function counting(): OpensslRunner & { calls: string[][] } {
   f.calls = calls;
   return f;
 }
+/** Two homes, each with its own local CA and certificate for localhost (removed after the test). */
+async function twoHomes(t: { after(fn: () => void): void }) {
+  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
+  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
+  await ensureLocalCert(home, ['localhost']);
+  await ensureLocalCert(other, ['localhost']);
+  return { home, other, p: tlsPaths(home) };
+}
 const mode = (f: string) => statSync(f).mode & 0o777;
 const fp = (f: string) => new X509Certificate(readFileSync(f)).fingerprint256;
 
@@ -90,12 +99,7 @@ test('a lost record (crash while making the certificate) makes it again; loose k
 });
 
 test('a server certificate from another CA is replaced', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
-  await ensureLocalCert(home, ['localhost']);
-  await ensureLocalCert(other, ['localhost']);
-  const p = tlsPaths(home);
+  const { home, other, p } = await twoHomes(t);
   writeFileSync(p.cert, readFileSync(tlsPaths(other).cert));
   const r = await ensureLocalCert(home, ['localhost']);
   assert.match(r.plan.reason, /not signed by the local CA/);
@@ -104,12 +108,7 @@ test('a server certificate from another CA is replaced', async (t) => {
 });
 
 test('a CA key that is not the CA certificate\'s (crash between the two renames) makes a new CA', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
-  await ensureLocalCert(home, ['localhost']);
-  await ensureLocalCert(other, ['localhost']);
-  const p = tlsPaths(home);
+  const { home, other, p } = await twoHomes(t);
   const oldCa = fp(p.caCert);
   writeFileSync(p.caKey, readFileSync(tlsPaths(other).caKey)); // the new key landed, the new certificate did not
   const r = await ensureLocalCert(home, ['localhost']);
@@ -121,12 +120,7 @@ test('a CA key that is not the CA certificate\'s (crash between the two renames)
 });
 
 test('a server key that is not the server certificate\'s makes the server certificate again', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  const other = mkdtempSync(join(tmpdir(), 'openrds-ca-'));
-  t.after(() => { rmSync(home, { recursive: true, force: true }); rmSync(other, { recursive: true, force: true }); });
-  await ensureLocalCert(home, ['localhost']);
-  await ensureLocalCert(other, ['localhost']);
-  const p = tlsPaths(home);
+  const { home, other, p } = await twoHomes(t);
   const oldCa = fp(p.caCert);
   writeFileSync(p.key, readFileSync(tlsPaths(other).key));
   const r = await ensureLocalCert(home, ['localhost']);
