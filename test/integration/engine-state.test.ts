@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { PRIVILEGE_LEVEL_NAMES, PRIVILEGE_LEVELS, type PrivilegeLevel } from '../../src/accounts/privileges.js';
-import { SQL_MODES } from '../../src/engine/mariadb/parameters.js';
+import { SQL_MODES } from '../../src/engine/mariadb/profile/parameters.js';
 import { nativePasswordHash } from '../../src/security/secrets.js';
 import { createRunning, startServer, type ServerHandle } from '../support/harness.js';
 

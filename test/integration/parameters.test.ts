@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { MARIADB_PARAMETERS } from '../../src/engine/mariadb/parameters.js';
+import { MARIADB_PARAMETERS } from '../../src/engine/mariadb/profile/parameters.js';
 import { createRunning, startServer, type ServerHandle } from '../support/harness.js';
 
 let s: ServerHandle;

@@ -1,7 +1,7 @@
-/** MariaDB backup command lines and position parsing (src/engine/mariadb/backup-tools.ts), against golden strings. */
+/** MariaDB backup command lines and position parsing (src/provisioner/local/backup-tools.ts), against golden strings. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backupToolCommand, parseBackupPosition, renderToolOptionFile } from '../../src/engine/mariadb/backup-tools.js';
+import { backupToolCommand, parseBackupPosition, renderToolOptionFile } from '../../src/provisioner/local/backup-tools.js';
 import type { BackupToolRequest } from '../../src/engine/engine.js';
 
 const BIN = { backup: '/usr/bin/mariadb-backup', dump: '/usr/bin/mariadb-dump' };

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { Engine, NodeSpec, Target } from '../../src/engine/engine.js';
-import { MARIADB_PARAMETERS } from '../../src/engine/mariadb/parameters.js';
+import { MARIADB_PARAMETERS } from '../../src/engine/mariadb/profile/parameters.js';
 import type { InternalCredentials, NodeRuntime, Provisioner } from '../../src/provisioner/provisioner.js';
 import type { Services } from '../../src/services.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';

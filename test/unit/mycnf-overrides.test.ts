@@ -1,5 +1,5 @@
 /**
- * User parameters in my.cnf (withOverrides in src/engine/mariadb/mycnf.ts): replaced in place,
+ * User parameters in my.cnf (withOverrides in src/engine/mariadb/profile/mycnf.ts): replaced in place,
  * the rest appended, the collation dropped with a user character set, and a golden file.
  * To accept an intended change: OPENRDS_UPDATE_GOLDEN=1 node --import tsx --test test/unit/mycnf-overrides.test.ts
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
-import { renderMyCnf, withOverrides } from '../../src/engine/mariadb/mycnf.js';
+import { renderMyCnf, withOverrides } from '../../src/engine/mariadb/profile/mycnf.js';
 
 const GOLDEN = fileURLToPath(new URL('../golden/primary-1c2g-parameters.cnf', import.meta.url));
 const dir = '/var/lib/openrds/nodes/n1';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
-import { initSettings, installDbArgs, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/mycnf.js';
+import { initSettings, installDbArgs, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 const UPDATE = process.env.OPENRDS_UPDATE_GOLDEN === '1';

@@ -1,5 +1,5 @@
 /**
- * Engine parameters: the MariaDB catalog (src/engine/mariadb/parameters.ts), the pure decisions
+ * Engine parameters: the MariaDB catalog (src/engine/mariadb/profile/parameters.ts), the pure decisions
  * of the ModifyDBParameter task (src/instances/parameter-plan.ts, restart.ts) and the list in
  * docs/parameters.md.
  */
@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MARIADB_PARAMETERS as P, PROTECTED } from '../../src/engine/mariadb/parameters.js';
-import { memoryPlan } from '../../src/engine/mariadb/mycnf.js';
+import { MARIADB_PARAMETERS as P, PROTECTED } from '../../src/engine/mariadb/profile/parameters.js';
+import { memoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
 import {
   decideOutcomes, decideRestarts, HISTORY_MESSAGE, previousValues, splitChanges, type NodeValues,
 } from '../../src/instances/parameter-plan.js';

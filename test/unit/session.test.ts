@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INTERNAL_SESSION, INTERNAL_SQL_MODE, PIN_SESSION_SQL, pinSessionSql } from '../../src/engine/mariadb/session.js';
-import { SQL_MODES } from '../../src/engine/mariadb/parameters.js';
+import { SQL_MODES } from '../../src/engine/mariadb/profile/parameters.js';
 
 test('every variable is pinned once, with a reason', () => {
   const names = INTERNAL_SESSION.map((v) => v.name);

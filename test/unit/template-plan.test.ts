@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import {
   buildManifest, identityFiles, listingDigest, planTemplate, templateKey, TEMPLATE_FORMAT, type ManifestFile, type ObservedFile, type TemplateObservation, type TemplateWant,
 } from '../../src/provisioner/local/template-plan.js';
-import { initSettings } from '../../src/engine/mariadb/mycnf.js';
+import { initSettings } from '../../src/engine/mariadb/profile/mycnf.js';
 
 const WANT: TemplateWant = { engine: 'mariadb', version: '10.11.19', settings: initSettings() };
 const FILES: ManifestFile[] = [

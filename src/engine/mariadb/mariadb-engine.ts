@@ -7,12 +7,12 @@ import { EngineEffectError } from '../engine.js';
 import type {
   AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target,
 } from '../engine.js';
-import { backupToolCommand, parseBackupPosition } from './backup-tools.js';
+import { backupToolCommand, parseBackupPosition } from '../../provisioner/local/backup-tools.js';
 import { withConnection, type Conn } from './client.js';
 import { accountProblem, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
-import { initSettings, installDbArgs, renderMyCnf } from './mycnf.js';
+import { initSettings, installDbArgs, renderMyCnf } from './profile/mycnf.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
-import { MARIADB_PARAMETERS } from './parameters.js';
+import { MARIADB_PARAMETERS } from './profile/parameters.js';
 import {
   databaseExistsSql, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
 } from './sql.js';

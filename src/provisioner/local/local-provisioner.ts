@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path';
 import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
 import type { BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
-import { renderToolOptionFile } from '../../engine/mariadb/backup-tools.js';
+import { renderToolOptionFile } from './backup-tools.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
-import { LocalBackupJobs } from '../../backups/local/backup-job.js';
+import { LocalBackupJobs } from './backup-job.js';
 import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners, type ProcListener } from './listeners.js';
@@ -313,7 +313,7 @@ export class LocalProvisioner implements Provisioner {
     return released;
   }
 
-  // --- backup jobs: src/backups/local/backup-job.ts; private folders under <home>/backup-work ---
+  // --- backup jobs: src/provisioner/local/backup-job.ts; private folders under <home>/backup-work ---
 
   private jobs?: LocalBackupJobs;
   private get backupJobs(): LocalBackupJobs {

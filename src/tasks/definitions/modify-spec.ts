@@ -18,7 +18,7 @@
  * with them (the disk stays grown: an image is never shrunk); RUNNING with StatusDetail, or ERROR
  * when a node cannot be brought back.
  */
-import { memoryPlan } from '../../engine/mariadb/mycnf.js';
+import { memoryPlan } from '../../engine/mariadb/profile/mycnf.js';
 import { adminTarget, ensureNodeReady, refreshNodeConfig } from '../../instances/nodes.js';
 import { restartNodesInOrder } from '../../instances/restart.js';
 import { ensureNodesInService } from '../../instances/resume-nodes.js';

@@ -10,7 +10,7 @@
  * - Protected parameters (PROTECTED, PROTECTED_PREFIXES) would break the service, its
  *   replication or its durability promise; they can never be changed.
  */
-import type { NodeSpec, ParameterCatalog, ParameterCheck, ParameterInfo } from '../engine.js';
+import type { NodeSpec, ParameterCatalog, ParameterCheck, ParameterInfo } from '../../engine.js';
 import { memoryPlan } from './mycnf.js';
 
 type SpecLike = Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>;

@@ -2,7 +2,7 @@
  * my.cnf rendering for MariaDB: a pure function of the node spec and its paths.
  * The memory formula is documented in docs/engine-config.md; golden files in test/golden/.
  */
-import type { NodePaths, NodeSpec } from '../engine.js';
+import type { NodePaths, NodeSpec } from '../../engine.js';
 
 const MB = 1024 * 1024;
 

@@ -2,10 +2,10 @@
  * MariaDB backup tools as pure functions: the command lines of `mariadb-backup` (physical,
  * xbstream to stdout) and `mariadb-dump` (logical, SQL to stdout), the option file they read
  * first, and the parsing of the position each reports. Tested against golden strings in
- * test/unit/backup-tools.test.ts. The processes are run by the provisioner (src/backups/local/).
+ * test/unit/backup-tools.test.ts. The processes are run by the provisioner (backup-job.ts).
  */
 import { join } from 'node:path';
-import type { BackupPosition, BackupToolCommand, BackupToolRequest } from '../engine.js';
+import type { BackupPosition, BackupToolCommand, BackupToolRequest } from '../../engine/engine.js';
 
 /**
  * The option file of a job: the node's own config (server options such as datadir and InnoDB

@@ -12,8 +12,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, NodePaths } from '../../engine/engine.js';
 import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
-import { BackupJobError, type BackupJob, type BackupJobResult } from '../../provisioner/provisioner.js';
-import { findProcesses, signal, waitExit } from '../../provisioner/local/proc.js';
+import { BackupJobError, type BackupJob, type BackupJobResult } from '../provisioner.js';
+import { findProcesses, signal, waitExit } from './proc.js';
 
 /** The tool's log is verbose (a line per file copied); its last part has the position and the verdict. */
 const LOG_KEEP = 256 * 1024;
