@@ -1,14 +1,11 @@
 /** Shared by the backup actions (spec §4.14–§4.18, docs/backups.md): lookups and the §4.15 shape. */
 import { notFound } from '../api/errors.js';
-import type { ParamReader } from '../api/validate.js';
-import { BACKUP_ID_PATTERN, BackupStatus } from '../backups/index.js';
+import { BackupStatus } from '../backups/index.js';
 import type { Services } from '../services.js';
 import type { Backup } from '../store/backups-repo.js';
 import type { Instance } from '../store/store.js';
 import { apiTime } from './present.js';
 
-export const INSTANCE_PARAM = { required: true as const, maxLen: 64 };
-export const BACKUP_ID_PARAM = { required: true as const, maxLen: 64, pattern: BACKUP_ID_PATTERN, patternHint: 'must be a BackupId such as bk-0123456789abcdef0123 (DescribeBackups lists them)' };
 
 /**
  * The tenant's instance for reading or deleting its backups: a deleted instance still counts,
@@ -20,9 +17,8 @@ export async function backupInstance(svc: Services, tenantId: string, uuid: stri
   return inst;
 }
 
-export async function backupOf(svc: Services, tenantId: string, p: ParamReader): Promise<{ inst: Instance; b: Backup }> {
-  const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
-  const id = p.str('BackupId', BACKUP_ID_PARAM);
+/** The backup `id` of instance `uuid` (parameters already checked by the contract). */
+export async function backupOf(svc: Services, tenantId: string, { InstanceUuid: uuid, BackupId: id }: { InstanceUuid: string; BackupId: string }): Promise<{ inst: Instance; b: Backup }> {
   const inst = await backupInstance(svc, tenantId, uuid);
   const b = await svc.store.backups.getOf(tenantId, inst.uuid, id);
   if (!b) throw notFound(`backup of instance ${uuid}`, id);

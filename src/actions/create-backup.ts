@@ -4,22 +4,20 @@
  * instance stays RUNNING and no call that follows is refused because of the backup (spec §5,
  * guarantee 1): the backup task locks the backup, not the instance. docs/backups.md.
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { CreateBackup } from '../contract/backups.js';
 import { argMissing, inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { BackupMode, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { primaryTarget, requireDatabase } from '../accounts/lookup.js';
 import { InstanceStatus } from '../instances/status.js';
-import { DB_NAME_PARAM, systemDatabaseProblem } from './account-params.js';
-import { INSTANCE_PARAM } from './backup-params.js';
+import { systemDatabaseProblem } from './account-params.js';
 
-export const createBackup: ActionDef = {
-  name: 'CreateBackup',
-  async handler({ svc, tenantId, log }, p) {
-    const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
-    const type = p.str('BackupType', { required: true, oneOf: [BackupType.physical, BackupType.logical] }) as BackupType;
-    const description = p.text('Desc', { maxLen: 256 }) ?? '';
-    const strategyParam = p.str('BackupStrategy', { oneOf: [BackupStrategy.instance, BackupStrategy.db] }) as BackupStrategy | undefined;
-    const dbs = p.strList('DBList', { item: DB_NAME_PARAM, maxItems: 100 }) ?? [];
+export const createBackup = implement(CreateBackup, async ({ svc, tenantId, log }, a) => {
+    const uuid = a.InstanceUuid;
+    const type: BackupType = a.BackupType;
+    const description = a.Desc ?? '';
+    const strategyParam: BackupStrategy | undefined = a.BackupStrategy;
+    const dbs = a.DBList ?? [];
     const strategy = strategyParam ?? (dbs.length ? BackupStrategy.db : BackupStrategy.instance);
     if (type === BackupType.physical && strategyParam === BackupStrategy.db) {
       throw invalidParam('BackupStrategy', 'a physical backup always covers the whole instance; use BackupType logical-backup to back up single databases');
@@ -63,5 +61,4 @@ export const createBackup: ActionDef = {
     svc.kickTasks();
     log.info({ instance: uuid, backup: backup.id, type, strategy, taskId: task.id }, 'backup started');
     return { data: { BackupId: backup.id }, taskId: task.id };
-  },
-};
+});

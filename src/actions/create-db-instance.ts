@@ -3,9 +3,10 @@
  * their nodes, their tasks and the initial account in one transaction, then answers at once.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { CreateDBInstance, MAX_AMOUNT } from '../contract/instances.js';
 import { ApiError, invalidParam } from '../api/errors.js';
-import type { ParamReader } from '../api/validate.js';
+import { checkInt, checkStr } from '../api/validate.js';
 import { findDisk, findRegion, findSpec, ARCHITECTURES } from '../catalog/catalog.js';
 import { passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -16,25 +17,24 @@ import { IpExhaustedError } from '../store/store.js';
 import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 
-export const TIME_ZONES = [
-  '-12:00', '-11:00', '-10:00', '-09:00', '-08:00', '-07:00', '-06:00', '-05:00', '-04:00', '-03:00', '-02:00', '-01:00',
-  '+00:00', '+01:00', '+02:00', '+03:00', '+04:00', '+05:00', '+05:30', '+06:00', '+07:00', '+08:00', '+09:00', '+10:00',
-  '+11:00', '+12:00', '+13:00',
-] as const;
+export { TIME_ZONES } from '../contract/common.js';
+export { MAX_AMOUNT };
 
-export const MAX_AMOUNT = 3;
-/** InstanceName: free text (src/api/validate.ts freeTextProblem), 1–64 characters. */
-export const INSTANCE_NAME = { minLen: 1, maxLen: 64 };
-
-export function readServicePort(p: ParamReader): number {
-  const port = p.int('ServicePort', { min: 1024, max: 65535 }) ?? 3306;
+/** ServicePort (the contract checked its range): default 3306, the exporter ports reserved. */
+export function servicePort(given: number | undefined): number {
+  const port = given ?? 3306;
   if (port === 9100 || port === 9101) throw invalidParam('ServicePort', '9100 and 9101 are reserved');
   return port;
 }
 
-export function readDiskValue(svc: Services, diskType: string, p: ParamReader): number {
+/** A DiskType of the catalog (the contract checked the length only: the list is configuration). */
+export function checkDiskType(svc: Services, diskType: string): string {
+  return checkStr('DiskType', diskType, { oneOf: svc.config.catalog.disks.map((d) => d.DiskValue) });
+}
+
+export function checkDiskValue(svc: Services, diskType: string, v: number): number {
   const disk = findDisk(svc.config.catalog, diskType)!;
-  const v = p.int('DiskValue', { required: true, min: disk.DiskMin, max: disk.DiskMax });
+  checkInt('DiskValue', v, { min: disk.DiskMin, max: disk.DiskMax });
   if (v % disk.DiskStep !== 0) throw invalidParam('DiskValue', `must be a multiple of ${disk.DiskStep}`);
   return v;
 }
@@ -51,35 +51,31 @@ export function nodeRows(uuid: string, ha: boolean, port: number, now: number) {
   return ha ? [row('primary'), row('standby')] : [row('primary')];
 }
 
-export const createDbInstance: ActionDef = {
-  name: 'CreateDBInstance',
-  async handler({ svc, tenantId, log }, p) {
+export const createDbInstance = implement(CreateDBInstance, async ({ svc, tenantId, log }, a) => {
     const c = svc.config.catalog;
-    const regionId = p.str('RegionId', { required: true, maxLen: 64 });
+    const regionId = a.RegionId;
     const region = findRegion(c, regionId);
     if (!region) throw invalidParam('RegionId', `unknown region ${regionId}; DescribeRegions lists them`);
     if (region.IsSaling !== 1) throw invalidParam('RegionId', `region ${regionId} is not on sale`);
-    const vdcId = p.str('VdcId', { required: true, maxLen: 64 });
-    const pipeId = p.str('BasePipeId', { required: true, maxLen: 64 });
+    const { VdcId: vdcId, BasePipeId: pipeId } = a;
     const { vdc, pipe } = findPipe(svc.config.networks, vdcId, pipeId);
     if (!vdc) throw invalidParam('VdcId', `unknown VDC ${vdcId}; \`openrds networks list\` shows them`);
     if (!vdcServesRegion(vdc, regionId)) throw invalidParam('VdcId', `VDC ${vdcId} is not in region ${regionId}`);
     if (!pipe) throw invalidParam('BasePipeId', `VDC ${vdcId} has no network ${pipeId}`);
-    const name = p.text('InstanceName', { required: true, ...INSTANCE_NAME });
-    const goodsId = p.int('PaasGoodsId', { required: true });
+    const name = a.InstanceName;
+    const goodsId = a.PaasGoodsId;
     const spec = findSpec(c, goodsId);
     if (!spec) throw invalidParam('PaasGoodsId', `unknown PaasGoodsId ${goodsId}; DescribeAvailableDBConfig lists them`);
-    const diskType = p.str('DiskType', { required: true, oneOf: c.disks.map((d) => d.DiskValue) });
-    const diskGb = readDiskValue(svc, diskType, p);
-    const password = p.str('Password');
+    const diskType = checkDiskType(svc, a.DiskType);
+    const diskGb = checkDiskValue(svc, diskType, a.DiskValue);
+    const password = a.Password;
     if (password !== undefined) {
       const why = passwordProblem(password);
       if (why) throw invalidParam('Password', why);
     }
-    const amount = p.int('Amount', { min: 1, max: MAX_AMOUNT }) ?? 1;
-    const timeZone = p.str('TimeZone', { oneOf: TIME_ZONES }) ?? region.TimeZone;
-    const port = readServicePort(p);
-    p.int('SubjectId', { min: 0 });
+    const amount = a.Amount ?? 1;
+    const timeZone = a.TimeZone ?? region.TimeZone;
+    const port = servicePort(a.ServicePort);
     const now = svc.clock.now();
     const groupId = randomUUID();
     const items = Array.from({ length: amount }, (_, k) => {
@@ -112,5 +108,4 @@ export const createDbInstance: ActionDef = {
     svc.kickTasks();
     log.info({ instances: created.map((i) => ({ uuid: i.uuid, ip: i.ip })), taskId: groupId }, 'instances created');
     return { data: { InstancesUuid: created.map((i) => i.uuid) }, taskId: groupId };
-  },
-};
+});

@@ -3,7 +3,6 @@
  * with its own IP, listed at once (CREATING) in the primary's RoGroups and on their own.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActionDef } from '../api/action.js';
 import { ApiError, inUse, invalidParam } from '../api/errors.js';
 import { findDisk } from '../catalog/catalog.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -11,21 +10,16 @@ import { pickFreeIp, findPipe } from '../network/network.js';
 import { IpExhaustedError } from '../store/store.js';
 import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
-import { INSTANCE_NAME, nodeRows, readServicePort } from './create-db-instance.js';
-import { allowedReadOnlySpecs, MAX_READ_ONLY_AMOUNT, readOnlyParent } from './read-only.js';
+import { checkDiskType, nodeRows, servicePort } from './create-db-instance.js';
+import { implement } from '../api/contract-params.js';
+import { CreateReadOnlyDBInstance } from '../contract/instances.js';
+import { allowedReadOnlySpecs, readOnlyParent } from './read-only.js';
 
-export const createReadOnlyDbInstance: ActionDef = {
-  name: 'CreateReadOnlyDBInstance',
-  async handler({ svc, tenantId, log }, p) {
-    const primaryUuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
-    const name = p.text('InstanceName', { required: true, ...INSTANCE_NAME });
-    const goodsId = p.int('PaasGoodsId', { required: true });
-    const diskType = p.str('DiskType', { required: true, oneOf: svc.config.catalog.disks.map((d) => d.DiskValue) });
-    const diskGb = p.int('DiskValue', { required: true });
-    const amount = p.int('Amount', { min: 1, max: MAX_READ_ONLY_AMOUNT }) ?? 1;
-    const port = readServicePort(p);
-    p.int('TestGroupId', { min: 0 });
-    p.int('SubjectId', { min: 0 });
+export const createReadOnlyDbInstance = implement(CreateReadOnlyDBInstance, async ({ svc, tenantId, log }, a) => {
+    const { InstanceUuid: primaryUuid, InstanceName: name, PaasGoodsId: goodsId, DiskValue: diskGb } = a;
+    const diskType = checkDiskType(svc, a.DiskType);
+    const amount = a.Amount ?? 1;
+    const port = servicePort(a.ServicePort);
     const primary = await readOnlyParent(svc, tenantId, primaryUuid);
     const spec = allowedReadOnlySpecs(svc, primary).find((s) => s.PaasGoodsId === goodsId);
     if (!spec) {
@@ -70,5 +64,4 @@ export const createReadOnlyDbInstance: ActionDef = {
     svc.kickTasks();
     log.info({ primary: primaryUuid, readOnly: created.map((i) => i.uuid), taskId: groupId }, 'read-only instances created');
     return { data: { InstancesUuid: created.map((i) => i.uuid) }, taskId: groupId };
-  },
-};
+});

@@ -2,15 +2,14 @@
  * DeleteBackup (spec §4.16): a finished or failed backup becomes `deleting` and its DeleteBackup
  * task removes the file, then the record. A running backup → ResourceInUse.
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { DeleteBackup } from '../contract/backups.js';
 import { inUse, notFound } from '../api/errors.js';
 import { startBackupDeletion } from '../backups/index.js';
 import { backupOf } from './backup-params.js';
 
-export const deleteBackup: ActionDef = {
-  name: 'DeleteBackup',
-  async handler({ svc, tenantId, log }, p) {
-    const { b } = await backupOf(svc, tenantId, p);
+export const deleteBackup = implement(DeleteBackup, async ({ svc, tenantId, log }, a) => {
+    const { b } = await backupOf(svc, tenantId, a);
     const { result, taskId } = await startBackupDeletion(svc, b);
     switch (result) {
       case 'ok':
@@ -25,5 +24,4 @@ export const deleteBackup: ActionDef = {
       case 'busy':
         throw inUse(`backup ${b.id} is busy with another task; retry in a moment`);
     }
-  },
-};
+});

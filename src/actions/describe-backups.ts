@@ -1,12 +1,9 @@
 /** DescribeBackups (spec §4.15): the instance's backups, newest first, every field in its documented type. */
-import type { ActionDef } from '../api/action.js';
-import { backupInstance, INSTANCE_PARAM, presentBackup } from './backup-params.js';
+import { implement } from '../api/contract-params.js';
+import { DescribeBackups } from '../contract/backups.js';
+import { backupInstance, presentBackup } from './backup-params.js';
 
-export const describeBackups: ActionDef = {
-  name: 'DescribeBackups',
-  async handler({ svc, tenantId }, p) {
-    const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
-    const inst = await backupInstance(svc, tenantId, uuid);
-    return { data: (await svc.store.backups.list(tenantId, inst.uuid)).map(presentBackup) };
-  },
-};
+export const describeBackups = implement(DescribeBackups, async ({ svc, tenantId }, a) => {
+  const inst = await backupInstance(svc, tenantId, a.InstanceUuid);
+  return { data: (await svc.store.backups.list(tenantId, inst.uuid)).map(presentBackup) };
+});

@@ -5,11 +5,11 @@
  * (docs/monitoring.md). Values are JSON integers and MonitorType a string: the SDK decodes
  * `Value` into an int and fails the whole call on `12.5`, even on `12.0`.
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { DescribeDBInstancePerformance } from '../contract/monitoring.js';
 import { invalidParam, notFound } from '../api/errors.js';
-import type { ParamReader } from '../api/validate.js';
 import { architecture } from '../catalog/catalog.js';
-import { METRIC_KEYS, METRICS, metricName, type MetricKey } from '../metrics/definitions.js';
+import { METRICS, metricName, type MetricKey } from '../metrics/definitions.js';
 import { choosePeriod, MAX_SPAN_MS } from '../metrics/period.js';
 import { bucketStart, type Period } from '../metrics/rollup.js';
 import type { SeriesPoint } from '../store/metrics-repo.js';
@@ -26,8 +26,7 @@ export function parseApiTime(s: string): number | undefined {
   return apiTime(ms) === s ? ms : undefined;
 }
 
-function readTime(p: ParamReader, name: string): { text: string; ms: number } {
-  const text = p.str(name, { required: true, maxLen: 32 });
+function readTime(name: string, text: string): { text: string; ms: number } {
   const ms = parseApiTime(text);
   if (ms === undefined) throw invalidParam(name, `must be a UTC time in the form YYYY-MM-DD HH:MM:SS, e.g. 2024-05-01 08:30:00; got ${JSON.stringify(text)}`);
   return { text, ms };
@@ -90,13 +89,11 @@ export function presentPerformance(q: PerformanceQuery, points: readonly SeriesP
   };
 }
 
-export const describeDbInstancePerformance: ActionDef = {
-  name: 'DescribeDBInstancePerformance',
-  async handler({ svc, tenantId }, p) {
-    const uuid = p.str('InstanceUuid', { required: true, maxLen: 64 });
-    const key = p.str('MetricKey', { required: true, oneOf: METRIC_KEYS }) as MetricKey;
-    const start = readTime(p, 'StartTime');
-    const end = readTime(p, 'EndTime');
+export const describeDbInstancePerformance = implement(DescribeDBInstancePerformance, async ({ svc, tenantId }, a) => {
+    const uuid = a.InstanceUuid;
+    const key: MetricKey = a.MetricKey;
+    const start = readTime('StartTime', a.StartTime);
+    const end = readTime('EndTime', a.EndTime);
     if (end.ms < start.ms) throw invalidParam('EndTime', `must not be before StartTime (${start.text})`);
     const period = choosePeriod(start.ms, end.ms, svc.clock.now());
     if (period === undefined || end.ms - start.ms > MAX_SPAN_MS) {
@@ -112,5 +109,4 @@ export const describeDbInstancePerformance: ActionDef = {
         key, period, startTime: start.text, endTime: end.text,
       }, points),
     };
-  },
-};
+});

@@ -1,4 +1,5 @@
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { DescribeDBInstances } from '../contract/instances.js';
 import { notFound } from '../api/errors.js';
 import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
@@ -14,25 +15,19 @@ async function progressOf(svc: Services, i: Instance): Promise<number> {
 }
 
 /** Filters: InstanceUuid exact, InstanceName and IP substrings, all combined with AND (spec §4.4). */
-export const describeDbInstances: ActionDef = {
-  name: 'DescribeDBInstances',
-  async handler({ svc, tenantId }, p) {
-    const uuid = p.str('InstanceUuid', { maxLen: 64 });
-    const name = p.str('InstanceName', { maxLen: 64 });
-    const ip = p.str('IP', { maxLen: 64 });
-    const tag = p.str('TagName', { maxLen: 64 });
-    const rows = await svc.store.listInstances(tenantId, { uuid, name, ip });
-    // Instances carry no tags in openrds, so a TagName filter matches nothing.
-    const matched = tag === undefined ? rows : [];
-    if (uuid !== undefined && matched.length === 0) throw notFound('instance', uuid);
-    const data = [];
-    for (const i of matched) {
-      const children = i.parent_uuid || Number(i.architecture) !== 1 ? [] : await svc.store.listReadOnlyChildren(i.uuid);
-      const roGroups = [];
-      for (const ro of children) roGroups.push(presentRoGroup(ro, await progressOf(svc, ro)));
-      // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits").
-      data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups, svc.clock.now()), LimitsEnforced: svc.provisioner.limitsEnforced, DiskLimitEnforced: svc.provisioner.volumes });
-    }
-    return { data };
-  },
-};
+export const describeDbInstances = implement(DescribeDBInstances, async ({ svc, tenantId }, a) => {
+  const { InstanceUuid: uuid, InstanceName: name, IP: ip, TagName: tag } = a;
+  const rows = await svc.store.listInstances(tenantId, { uuid, name, ip });
+  // Instances carry no tags in openrds, so a TagName filter matches nothing.
+  const matched = tag === undefined ? rows : [];
+  if (uuid !== undefined && matched.length === 0) throw notFound('instance', uuid);
+  const data = [];
+  for (const i of matched) {
+    const children = i.parent_uuid || Number(i.architecture) !== 1 ? [] : await svc.store.listReadOnlyChildren(i.uuid);
+    const roGroups = [];
+    for (const ro of children) roGroups.push(presentRoGroup(ro, await progressOf(svc, ro)));
+    // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits").
+    data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups, svc.clock.now()), LimitsEnforced: svc.provisioner.limitsEnforced, DiskLimitEnforced: svc.provisioner.volumes });
+  }
+  return { data };
+});

@@ -4,26 +4,23 @@
  * a slot that already began is not run. Sending the same schedule again changes nothing, so a
  * slot missed while openrds was down is still caught up. docs/backups.md, "Scheduler".
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
+import { ModifyDbBackupPolicy } from '../contract/backups.js';
 import { inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
-import { slotHour, WEEKDAYS } from '../backups/index.js';
+import { slotHour } from '../backups/index.js';
 import { InstanceStatus } from '../instances/status.js';
-import { INSTANCE_PARAM } from './backup-params.js';
 
-export const modifyDbBackupPolicy: ActionDef = {
-  name: 'ModifyDbBackupPolicy',
-  async handler({ svc, tenantId, log }, p) {
-    const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
-    const d = p.obj('DataBackups', { required: true })!;
-    const timeSlot = d.str('TimeSlot', { required: true, maxLen: 16 });
+export const modifyDbBackupPolicy = implement(ModifyDbBackupPolicy, async ({ svc, tenantId, log }, a) => {
+    const uuid = a.InstanceUuid;
+    const timeSlot = a.DataBackups.TimeSlot;
     if (slotHour(timeSlot) === undefined) {
       throw invalidParam('DataBackups.TimeSlot', 'must be a one-hour slot on the hour: 00:00-01:00, 01:00-02:00 … 23:00-24:00');
     }
-    const days = d.strList('DateList', { required: true, maxItems: 7, item: { oneOf: WEEKDAYS } })!;
+    const days = a.DataBackups.DateList;
     days.forEach((day, i) => {
       if (days.indexOf(day) !== i) throw invalidParam(`DataBackups.DateList.${i}`, `day ${day} is given twice`);
     });
-    const sign = d.int('Sign', { required: true, min: 0, max: 1 });
+    const sign = a.DataBackups.Sign;
 
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
@@ -40,5 +37,4 @@ export const modifyDbBackupPolicy: ActionDef = {
     });
     log.info({ instance: uuid, timeSlot, dateList, sign, changed }, 'backup policy set');
     return { data: {} };
-  },
-};
+});

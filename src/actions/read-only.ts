@@ -17,5 +17,3 @@ export async function readOnlyParent(svc: Services, tenantId: string, uuid: stri
 export function allowedReadOnlySpecs(svc: Services, primary: Instance): Spec[] {
   return svc.config.catalog.readOnlySpecs.filter((s) => s.CPU >= primary.cpu && s.RAM >= primary.ram_gb);
 }
-
-export const MAX_READ_ONLY_AMOUNT = 3;

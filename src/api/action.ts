@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import type { ParamReader } from './validate.js';
+import type { ActionContract } from '../contract/types.js';
 
 export interface ActionContext {
   tenantId: string;
@@ -18,5 +19,7 @@ export interface ActionResult {
 
 export interface ActionDef {
   name: string;
+  /** The declaration it implements (src/contract/); absent only for an action not yet converted. */
+  contract?: ActionContract<any, any>;
   handler(ctx: ActionContext, p: ParamReader): Promise<ActionResult>;
 }

@@ -6,12 +6,12 @@
 import { argMissing, invalidParam } from './errors.js';
 import type { Params, ParamValue } from './params.js';
 
-interface StrOpts {
+export interface StrOpts {
   maxLen?: number; minLen?: number; pattern?: RegExp; patternHint?: string; oneOf?: readonly string[];
   /** A name the engine stores (database, account): engineNameProblem() applies. */
   engineName?: boolean;
 }
-interface IntOpts { min?: number; max?: number }
+export interface IntOpts { min?: number; max?: number }
 /** A free-text field: lengths count characters (code points), so a 4-byte character counts once. */
 interface TextOpts { maxLen: number; minLen?: number }
 
@@ -184,7 +184,7 @@ class PrefixedReader extends ParamReader {
   }
 }
 
-function checkStr(name: string, s: string, opts: StrOpts): string {
+export function checkStr(name: string, s: string, opts: StrOpts): string {
   // Before the lengths: 33 emoji are refused for being emoji, not for being 66 UTF-16 units.
   const engineWhy = opts.engineName ? engineNameProblem(s) : undefined;
   if (engineWhy) throw invalidParam(name, engineWhy);
@@ -195,7 +195,7 @@ function checkStr(name: string, s: string, opts: StrOpts): string {
   return s;
 }
 
-function checkInt(name: string, v: ParamValue, opts: IntOpts): number {
+export function checkInt(name: string, v: ParamValue, opts: IntOpts): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim());
