@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what openrds needs on a fresh Debian 12 machine, only what is missing:
-# MariaDB (server, backup, client), zstd, xfsprogs, openssl and PostgreSQL through apt, then the npm dependencies.
+# MariaDB (server, backup, client), zstd, xfsprogs, openssl, PostgreSQL and chromium through apt, then the npm
+# dependencies, then the web console bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -19,6 +20,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # free ports; `serve` uses one only when given a store URL. The package's default cluster `main`
 # would be a system service on 5432 that nothing here needs, so a fresh install does not create it
 # (an existing installation and its clusters are left as they are).
+# The web console's browser tests (test/integration/console.test.ts) and bench:console drive Debian's
+# chromium through playwright-core.
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 pg_new=0
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { need_apt+=(postgresql); pg_new=1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -35,3 +39,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
 fi
+# The web console's bundle (src/console/build.ts); serve rebuilds it too when it is missing or stale.
+node --import tsx src/console/build.ts >&2

@@ -28,6 +28,7 @@ import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
 import { TaskRunner } from './tasks/runner.js';
 import { createKey } from './tenants/keys.js';
 import { BackupScheduler, BackupService, downloadRoute, LocalBackupStorage } from './backups/index.js';
+import { consoleRoute } from './console/route.js';
 
 export interface RunningApp {
   /** The plain-HTTP listener's base URL, else the HTTPS one's. */
@@ -62,12 +63,6 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 
-  if ((await store.countKeys()) === 0) {
-    const k = await createKey(store, 'default');
-    process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
-      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n`);
-    log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
-  }
   // Single-node control plane: any lease left in the store is from a previous life of this home.
   const resumed = await store.expireAllLeases();
   if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
@@ -85,9 +80,17 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
   await app.register(metricsRoute(prom, cfg.metrics.prometheusToken));
   await app.register(downloadRoute(svc));
+  await app.register(consoleRoute(cfg.home, log));
   const listening = await listeners.start(app);
   const { url, tlsUrl } = listening;
   svc.backups.setListenUrl(listening.downloadBase);
+  // Only once the listeners are bound: a serve that cannot listen (EADDRINUSE) makes no key.
+  if ((await store.countKeys()) === 0) {
+    const k = await createKey(store, 'default');
+    process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
+      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n`);
+    log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
+  }
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
   runner.start();
   watchdog.start();

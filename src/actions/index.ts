@@ -5,6 +5,7 @@ import { describeBackups } from './describe-backups.js';
 import { deleteBackup } from './delete-backup.js';
 import { downloadBackup } from './download-backup.js';
 import { modifyDbBackupPolicy } from './modify-db-backup-policy.js';
+import { describeDbBackupPolicy } from './describe-db-backup-policy.js';
 import { createDbInstance } from './create-db-instance.js';
 import { createPrivilegedAccount } from './create-privileged-account.js';
 import { deleteDbInstance } from './delete-db-instance.js';
@@ -37,6 +38,8 @@ export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
     // spec changes (§4.5–§4.6)
     describeModifiableDbSpec, modifyDbInstanceSpec,
     // backups (§4.14–§4.18)
-    createBackup, describeBackups, deleteBackup, downloadBackup, modifyDbBackupPolicy]
+    createBackup, describeBackups, deleteBackup, downloadBackup, modifyDbBackupPolicy,
+    // openrds extension: read back the policy (docs/backups.md)
+    describeDbBackupPolicy]
     .map((a) => [a.name, a]),
 );

@@ -3,28 +3,13 @@
  * by the CLI/SDK/tests to sign.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { stringToSign } from './signature-canonical.js';
 
 export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
 export const SIGNATURE_METHODS: readonly SignatureMethod[] = ['HMAC-SHA1', 'HmacSHA256'];
 
-/** RFC 3986 encoding as the SDK does it: only A-Z a-z 0-9 - _ . ~ stay as they are. */
-export function percentEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
-/** Sorted `enc(k)=enc(v)` joined by `&`, with Signature left out. */
-export function canonicalQuery(params: ReadonlyArray<readonly [string, string]>): string {
-  return params
-    .filter(([k]) => k !== 'Signature')
-    .slice()
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-    .join('&');
-}
-
-export function stringToSign(method: string, params: ReadonlyArray<readonly [string, string]>): string {
-  return `${method.toUpperCase()}&%2F&${percentEncode(canonicalQuery(params))}`;
-}
+// The canonical form is shared with the web console, which signs with WebCrypto in the browser.
+export { canonicalQuery, percentEncode, stringToSign } from './signature-canonical.js';
 
 export function computeSignature(
   method: string,

@@ -1,0 +1,23 @@
+/**
+ * The canonical string of CDS request signing (spec §1.4–§1.5), pure and free of Node APIs so
+ * that the server (signature.ts, node:crypto), the SDK and the web console (WebCrypto, in the
+ * browser) sign exactly the same bytes. docs/cds-api-reference.md §1.4–§1.7 has the vectors.
+ */
+/** RFC 3986 encoding as the SDK does it: only A-Z a-z 0-9 - _ . ~ stay as they are. */
+export function percentEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** Sorted `enc(k)=enc(v)` joined by `&`, with Signature left out. */
+export function canonicalQuery(params: ReadonlyArray<readonly [string, string]>): string {
+  return params
+    .filter(([k]) => k !== 'Signature')
+    .slice()
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+    .join('&');
+}
+
+export function stringToSign(method: string, params: ReadonlyArray<readonly [string, string]>): string {
+  return `${method.toUpperCase()}&%2F&${percentEncode(canonicalQuery(params))}`;
+}

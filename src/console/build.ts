@@ -1,0 +1,93 @@
+/**
+ * The console bundle: src/console/ui/main.ts (and the CSS it imports, uPlot's included) bundled
+ * by esbuild into dist/console/{app.js,app.css}, with a manifest of the inputs' SHA-256. Built by
+ * scripts/setup.sh (`npm run build:console`) and again by `serve` whenever the bundle is missing
+ * or any input changed (`ensureConsole`). Nothing is fetched at run time: no CDN.
+ *
+ * Several `serve`s may build at once (the tests run files in parallel): each file is written to a
+ * temporary name and renamed, the manifest last, and every builder writes the same bytes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export const CONSOLE_ENTRY = 'src/console/ui/main.ts';
+export const CONSOLE_OUT = join(ROOT, 'dist/console');
+/** The files the route serves, by URL name. */
+export const BUNDLE_FILES = ['app.js', 'app.css'] as const;
+
+interface Manifest {
+  /** Input path (relative to ROOT) → sha256 of its content. */
+  inputs: Record<string, string>;
+  builtAt: string;
+}
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+function readManifest(outDir: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the bundle in `outDir` must be built again, or undefined when it is current. Pure apart from reads. */
+export function staleReason(outDir = CONSOLE_OUT): string | undefined {
+  const m = readManifest(outDir);
+  if (!m) return 'no bundle yet';
+  for (const f of BUNDLE_FILES) {
+    try { readFileSync(join(outDir, f)); } catch { return `${f} is missing`; }
+  }
+  for (const [path, hash] of Object.entries(m.inputs)) {
+    let now: string;
+    try { now = sha(readFileSync(join(ROOT, path))); } catch { return `${path} is gone`; }
+    if (now !== hash) return `${path} changed`;
+  }
+  return undefined;
+}
+
+function writeAtomic(file: string, data: Uint8Array | string): void {
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** Bundles the console into `outDir`; returns the bundle's sizes in bytes. */
+export async function buildConsole(outDir = CONSOLE_OUT): Promise<Record<string, number>> {
+  const esbuild = await import('esbuild');
+  const r = await esbuild.build({
+    absWorkingDir: ROOT, entryPoints: { app: CONSOLE_ENTRY }, bundle: true, format: 'esm', platform: 'browser',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'], minify: true, sourcemap: false, write: false, metafile: true,
+    outdir: outDir, logLevel: 'silent', legalComments: 'eof',
+  });
+  mkdirSync(outDir, { recursive: true });
+  const sizes: Record<string, number> = {};
+  for (const f of r.outputFiles) {
+    const name = f.path.slice(outDir.length + 1);
+    writeAtomic(f.path, f.contents);
+    sizes[name] = f.contents.length;
+  }
+  const inputs: Record<string, string> = {};
+  for (const p of Object.keys(r.metafile.inputs)) inputs[p] = sha(readFileSync(join(ROOT, p)));
+  writeAtomic(join(outDir, 'manifest.json'), JSON.stringify({ inputs, builtAt: new Date().toISOString() } satisfies Manifest, null, 1));
+  return sizes;
+}
+
+/** The bundle's files in memory, built first when missing or stale. */
+export async function ensureConsole(outDir = CONSOLE_OUT, onBuild?: (reason: string) => void): Promise<Map<string, Buffer>> {
+  const why = staleReason(outDir);
+  if (why) {
+    onBuild?.(why);
+    await buildConsole(outDir);
+  }
+  return new Map(BUNDLE_FILES.map((f) => [f, readFileSync(join(outDir, f))]));
+}
+
+// `node --import tsx src/console/build.ts` (npm run build:console): build now, print the sizes.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildConsole().then((s) => process.stdout.write(`console bundle in ${CONSOLE_OUT}: ${Object.entries(s).map(([f, n]) => `${f} ${n} B`).join(', ')}\n`),
+    (e) => { process.stderr.write(`console build failed: ${e?.message ?? e}\n`); process.exit(1); });
+}
