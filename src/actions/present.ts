@@ -45,6 +45,9 @@ function haFields(i: Instance) {
     HaFailoverCount: ha.failovers?.length ?? 0,
     HaSwitchoverCount: ha.switchovers ?? 0,
     HaLastFailoverTime: last ? apiTime(last) : '',
+    // Standby repairs, and how many of them needed a full copy of the primary (docs/ha.md "Rejoin after a failover").
+    HaRejoinCount: ha.rejoins?.total ?? 0,
+    HaRejoinFullCopyCount: ha.rejoins?.fullCopies ?? 0,
   };
 }
 

@@ -22,6 +22,13 @@ export interface NodeSpec {
   /** Semi-sync wait before the primary falls back to asynchronous replication. */
   semiSyncTimeoutMs?: number;
   /**
+   * HA standby only: the server starts as a replica that may have been a semi-sync primary, so its
+   * crash recovery removes the binlog transactions no standby acknowledged (MariaDB
+   * `--init-rpl-role=SLAVE`, 10.11.9+), and the old primary can rejoin without a full copy. Never
+   * for a node that starts as the primary: it could drop commits its standby already has.
+   */
+  rejoinAsStandby?: boolean;
+  /**
    * Engine parameters the user set with ModifyDBParameter (name → value, already validated by
    * the engine's ParameterCatalog). Rendered into the config so they survive restarts. Default {}.
    */

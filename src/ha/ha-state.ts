@@ -1,4 +1,6 @@
 /** Per-instance HA bookkeeping, kept as JSON in `instances.ha_state`. */
+import type { RejoinStats } from './rejoin.js';
+
 export interface HaState {
   /** Epoch ms of each automatic failover or switchover, newest last (trimmed to the flap window). */
   failovers?: number[];
@@ -11,6 +13,8 @@ export interface HaState {
   promotedAt?: string;
   /** Why automatic failover is currently withheld, for StatusDetail and the logs. */
   withheld?: string;
+  /** How standby repairs ended: how many needed a full copy (src/ha/rejoin.ts). */
+  rejoins?: RejoinStats;
 }
 
 export function parseHaState(s: string | null | undefined): HaState {
@@ -34,6 +38,12 @@ export interface HaConfig {
   flapWindowMs: number;
   /** Read-only instances stay CREATING at least this long (Terraform looks for a CREATING RoGroups item). */
   readOnlyMinCreatingMs: number;
+  /**
+   * A standby (an old primary above all) starts with the engine's crash recovery that removes
+   * unacknowledged semi-sync transactions (NodeSpec.rejoinAsStandby), so it can rejoin without a
+   * full copy. false: it starts as before (kept for the comparison in bench/failover.ts).
+   */
+  rejoinTruncation: boolean;
 }
 
 export const DEFAULT_HA_CONFIG: HaConfig = {
@@ -43,4 +53,5 @@ export const DEFAULT_HA_CONFIG: HaConfig = {
   maxFailoversPerWindow: 3,
   flapWindowMs: 10 * 60_000,
   readOnlyMinCreatingMs: 15_000,
+  rejoinTruncation: true,
 };

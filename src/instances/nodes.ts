@@ -11,11 +11,18 @@ export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>)
   return Number(inst.architecture) === 1 ? 'ha' : 'none';
 }
 
-/** `overrides`: the instance's user parameters (store.parameters.values), rendered into the config. */
-export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number): NodeSpec {
+/**
+ * `overrides`: the instance's user parameters (store.parameters.values), rendered into the config.
+ * `rejoinTruncation` (config ha.rejoinTruncation): an HA standby starts with the crash recovery
+ * that removes unacknowledged transactions (NodeSpec.rejoinAsStandby); the role is the store's,
+ * which a failover swaps before the old primary starts again.
+ */
+export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number, rejoinTruncation = true): NodeSpec {
+  const topology = topologyOf(inst);
   return {
-    topology: topologyOf(inst),
+    topology,
     semiSyncTimeoutMs,
+    rejoinAsStandby: rejoinTruncation && topology === 'ha' && node.role === 'standby' ? true : undefined,
     nodeId: node.id,
     serverId: node.server_id,
     ip: node.ip,
@@ -82,7 +89,7 @@ export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: 
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
-  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -104,7 +111,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
 /** Re-renders a running node's config (e.g. after a role change) without restarting it. */
 export async function refreshNodeConfig(svc: Services, inst: Instance, node: Node): Promise<void> {
   const overrides = await svc.store.parameters.values(inst.uuid);
-  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
+  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation), internalCredentials(svc, inst));
 }
 
 export function primaryNode(nodes: Node[]): Node | undefined {

@@ -49,6 +49,11 @@ const GOLDEN_CASES: Array<{ file: string; spec: NodeSpec; paths: NodePaths }> = 
     spec: spec({ nodeId: 'n3', serverId: 3003, ip: '127.10.0.200', port: 6033, cpu: 8, ramGb: 32, diskGb: 2000, timeZone: '+00:00', role: 'replica' }),
     paths: paths('/srv/openrds/n3'),
   },
+  {
+    file: 'standby-ha-rejoin-1c2g.cnf',
+    spec: spec({ nodeId: 'n4', serverId: 4, ip: '127.10.0.4', role: 'standby', topology: 'ha', semiSyncTimeoutMs: 1500, rejoinAsStandby: true }),
+    paths: paths('/var/lib/openrds/nodes/n4'),
+  },
 ];
 
 for (const c of GOLDEN_CASES) {
@@ -133,6 +138,24 @@ const FIELD_CASES: Array<{ name: string; over: Partial<NodeSpec>; key: string; v
   { name: 'row-based binlog', over: {}, key: 'binlog_format', value: 'ROW' },
   { name: 'GTID strict mode', over: {}, key: 'gtid_strict_mode', value: 'ON' },
 ];
+
+/** init_rpl_role = SLAVE (crash recovery truncates unacknowledged transactions) only for an HA standby asked for it. */
+const RPL_ROLE_CASES: Array<{ name: string; over: Partial<NodeSpec>; want: string | undefined }> = [
+  { name: 'HA standby rejoining', over: { topology: 'ha', role: 'standby', rejoinAsStandby: true }, want: 'SLAVE' },
+  { name: 'HA standby, truncation off', over: { topology: 'ha', role: 'standby' }, want: undefined },
+  { name: 'HA standby, explicitly false', over: { topology: 'ha', role: 'standby', rejoinAsStandby: false }, want: undefined },
+  { name: 'HA primary never, even if asked', over: { topology: 'ha', role: 'primary', rejoinAsStandby: true }, want: undefined },
+  { name: 'HA primary', over: { topology: 'ha', role: 'primary' }, want: undefined },
+  { name: 'basic instance', over: { topology: 'none', role: 'primary', rejoinAsStandby: true }, want: undefined },
+  { name: 'read-only replica', over: { topology: 'readonly', role: 'replica', rejoinAsStandby: true }, want: undefined },
+  { name: 'no topology', over: { role: 'standby', rejoinAsStandby: true }, want: undefined },
+];
+
+for (const c of RPL_ROLE_CASES) {
+  test(`renderMyCnf init_rpl_role: ${c.name}`, () => {
+    assert.equal(settings(renderMyCnf(spec(c.over), paths('/x'))).get('init_rpl_role'), c.want);
+  });
+}
 
 for (const c of FIELD_CASES) {
   test(`renderMyCnf: ${c.name}`, () => {

@@ -1,22 +1,26 @@
 /**
  * RepairStandby: makes the standby a healthy, replicating copy of the primary again.
- *  1. start      — start the node (as a standby: read_only) if it is down.
- *  2. rejoin     — if it replicates already, done. Otherwise compare its GTIDs with the position
- *                  the primary had when it was promoted: errant transactions (an old primary's
- *                  writes that never reached the standby) mean it must be rebuilt; else point it
- *                  at the primary with MASTER_USE_GTID=current_pos.
+ *  1. start      — start the node (as a standby: read_only, and with the crash recovery that
+ *                  truncates unacknowledged semi-sync transactions, NodeSpec.rejoinAsStandby).
+ *  2. rejoin     — if it replicates already, done. Otherwise gather its GTID state and the
+ *                  primary's, and decide (decideRejoin, src/ha/rejoin.ts): a subset of the
+ *                  primary's history rejoins with MASTER_USE_GTID=current_pos, without a copy;
+ *                  anything else (errant commits, broken replication) needs a copy, with the
+ *                  reason logged and shown in StatusDetail.
  *  3. rebuild    — when needed: stop it, replace its datadir with a mariadb-backup copy of the
  *                  primary, start it and replicate from the copy's GTID position.
  *  4. wait       — replication threads running; semi-sync turned back on at the primary (a
- *                  heartbeat write makes the standby acknowledge, so it switches ON at once).
+ *                  heartbeat write makes the standby acknowledge, so it switches ON at once);
+ *                  the repair is counted (HaState.rejoins: how many needed a full copy).
+ * See docs/ha.md "Rejoin after a failover" and docs/state-machines.md.
  */
-import { errantTransactions, parseGtidPos } from '../../engine/gtid.js';
 import { parseHaState } from '../../ha/ha-state.js';
+import { countRejoin, decideRejoin } from '../../ha/rejoin.js';
 import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
 import { InstanceStatus } from '../../instances/status.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
-import { classifyReplica, isReplicating, readReplicaHealth, ReplicationState } from '../../ha/replication-health.js';
+import { isReplicating, readReplicaHealth, ReplicationState, type ReplicationHealth } from '../../ha/replication-health.js';
 
 export interface RepairStandbyParams {
   nodeId: string;
@@ -34,15 +38,35 @@ async function load(ctx: StepContext<RepairStandbyParams>) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function replicatingFromPrimary(ctx: StepContext<RepairStandbyParams>, waitMs: number): Promise<boolean> {
+/**
+ * Polls the standby's replication until it replicates from the primary (true) or `waitMs` ran out
+ * (false). Gives up at once on BROKEN, and with `onlyIfMoving` on any state that does not change by
+ * itself (not set up, stopped, another source): only CONNECTING (or not answering yet) is waited for.
+ */
+async function waitReplicating(ctx: StepContext<RepairStandbyParams>, waitMs: number, onlyIfMoving = false): Promise<{ ok: boolean; health: ReplicationHealth }> {
   const { inst, standby, primary } = await load(ctx);
   const deadline = Date.now() + waitMs;
+  const moving: ReadonlySet<string> = new Set([ReplicationState.CONNECTING, ReplicationState.UNKNOWN]);
   for (;;) {
     const h = await readReplicaHealth(ctx.svc.engine, adminTarget(ctx.svc, inst, standby), primary);
-    if (isReplicating(h)) return true;
-    if (Date.now() > deadline || h.state === ReplicationState.BROKEN) return false;
+    if (isReplicating(h)) return { ok: true, health: h };
+    if (Date.now() > deadline || h.state === ReplicationState.BROKEN || (onlyIfMoving && !moving.has(h.state))) return { ok: false, health: h };
     await sleep(100);
   }
+}
+
+async function replicatingFromPrimary(ctx: StepContext<RepairStandbyParams>, waitMs: number): Promise<boolean> {
+  return (await waitReplicating(ctx, waitMs)).ok;
+}
+
+/** The repair needs a full copy: logged, kept for the count, and shown in StatusDetail meanwhile. */
+async function needCopy(ctx: StepContext<RepairStandbyParams>, reason: string): Promise<void> {
+  ctx.state.rebuild = true;
+  ctx.state.copyReason = reason;
+  ctx.log.warn({ node: ctx.params.nodeId, reason }, 'standby cannot rejoin without a copy; rebuilding it from a full copy of the primary');
+  await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
+    status_detail: `rebuilding standby ${ctx.params.nodeId} from a full copy: ${reason}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
+  });
 }
 
 export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
@@ -58,24 +82,30 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
     {
       name: 'rejoin',
       async run(ctx) {
-        if (await replicatingFromPrimary(ctx, 1500)) {
+        const first = await waitReplicating(ctx, 1500, true);
+        if (first.ok) {
           ctx.state.rebuild = false;
           return;
         }
         const { inst, standby, primary } = await load(ctx);
         const t = adminTarget(ctx.svc, inst, standby);
-        const mine = parseGtidPos((await ctx.svc.engine.gtidState(t)).binlogPos);
-        const promotedAt = parseHaState(inst.ha_state).promotedAt;
-        const errant = promotedAt === undefined ? [] : errantTransactions(mine, parseGtidPos(promotedAt));
-        const rs = await ctx.svc.engine.replicaStatus(t);
-        if (errant.length || classifyReplica(rs, primary).state === ReplicationState.BROKEN) {
-          ctx.log.warn({ node: standby.id, errant, ioError: rs?.lastIoError, sqlError: rs?.lastSqlError }, 'standby diverged; rebuilding it from a copy');
-          ctx.state.rebuild = true;
+        const [mine, theirs] = await Promise.all([ctx.svc.engine.gtidState(t), ctx.svc.engine.gtidState(adminTarget(ctx.svc, inst, primary))]);
+        const plan = decideRejoin({
+          health: first.health,
+          node: { binlogPos: mine.binlogPos, currentPos: mine.currentPos },
+          primary: { binlogPos: theirs.binlogPos, serverId: primary.server_id },
+          promotedAt: parseHaState(inst.ha_state).promotedAt,
+        });
+        if (plan.kind === 'replicating') {
+          ctx.state.rebuild = false;
           return;
         }
+        if (plan.kind === 'copy') return needCopy(ctx, plan.reason);
         await ctx.svc.engine.startReplication(t, replTarget(ctx.svc, inst, primary), 'current_pos');
-        ctx.state.rebuild = !(await replicatingFromPrimary(ctx, 5000));
-        if (ctx.state.rebuild) ctx.log.warn({ node: standby.id }, 'standby could not rejoin; rebuilding it from a copy');
+        const after = await waitReplicating(ctx, 5000);
+        if (!after.ok) return needCopy(ctx, `it did not replicate after rejoining at ${mine.currentPos || 'an empty position'}: ${after.health.state} ${after.health.reason}`);
+        ctx.state.rebuild = false;
+        ctx.log.info({ node: standby.id, binlogPos: mine.binlogPos, currentPos: mine.currentPos, primaryPos: theirs.binlogPos }, 'standby rejoined without a copy');
       },
     },
     {
@@ -103,6 +133,11 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
           }
           await sleep(200);
         }
+        // Counted once per task: how many repairs still needed a full copy (DescribeDBInstances).
+        const fresh = await ctx.svc.store.getInstanceAnyTenant(inst.uuid);
+        const ha = parseHaState(fresh?.ha_state);
+        const counted = countRejoin(ha, ctx.task.id, ctx.state.rebuild ? String(ctx.state.copyReason ?? 'unknown') : undefined);
+        if (counted !== ha) await ctx.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify(counted) });
       },
     },
     markRunningStep(),

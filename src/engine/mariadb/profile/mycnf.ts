@@ -93,6 +93,9 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     lines.push(['rpl_semi_sync_slave_enabled', 'ON']);
     lines.push(['rpl_semi_sync_master_wait_point', 'AFTER_SYNC']);
     lines.push(['rpl_semi_sync_master_timeout', spec.semiSyncTimeoutMs ?? 10000]);
+    // Crash recovery as a replica: binlog transactions no standby acknowledged are truncated
+    // (MDEV-33465), so an old primary rejoins without a copy. Standbys only (NodeSpec.rejoinAsStandby).
+    if (spec.rejoinAsStandby && spec.role !== 'primary') lines.push(['init_rpl_role', 'SLAVE']);
   }
   if (spec.topology === 'readonly') {
     // A read-only replica never acknowledges: only the standby's ack may release a commit.
