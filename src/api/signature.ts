@@ -7,9 +7,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
 export const SIGNATURE_METHODS: readonly SignatureMethod[] = ['HMAC-SHA1', 'HmacSHA256'];
 
+/** What encodeURIComponent leaves as it is but RFC 3986 encodes (tested first: most values have none). */
+const RESERVED_BY_3986 = /[!'()*]/;
+const RESERVED_BY_3986_ALL = /[!'()*]/g;
+
 /** RFC 3986 encoding as the SDK does it: only A-Z a-z 0-9 - _ . ~ stay as they are. */
 export function percentEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const e = encodeURIComponent(s);
+  return RESERVED_BY_3986.test(e) ? e.replace(RESERVED_BY_3986_ALL, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : e;
 }
 
 /** Sorted `enc(k)=enc(v)` joined by `&`, with Signature left out. */
