@@ -5,7 +5,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
-import type { ActionDef } from './action.js';
+import type { ActionContext, ActionDef } from './action.js';
 import { authenticate } from './auth.js';
 import { errorEnvelope, frameworkErrorCode, newRequestId, onClientError } from './envelope.js';
 import { ApiError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -85,8 +85,13 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
       if (!action) throw new ApiError('InvalidAction', `unknown Action ${actionName}; see docs/api.md for the supported actions`);
       const body = parseBody(req.body);
       const params = new ParamReader(mergeParams(query, body));
-      const log = svc.log.child({ requestId, action: actionName, tenant: auth.tenantId });
-      const result = await action.handler({ tenantId: auth.tenantId, requestId, svc, log }, params);
+      // The request's child logger is made only for an action that uses it (most reads never log).
+      let log: FastifyBaseLogger | undefined;
+      const ctx = {
+        tenantId: auth.tenantId, requestId, svc,
+        get log() { return (log ??= svc.log.child({ requestId, action: actionName, tenant: auth.tenantId })); },
+      };
+      const result = await action.handler(ctx as ActionContext, params);
       return reply.code(200).send({
         Code: 'Success',
         Message: result.message ?? 'Success',

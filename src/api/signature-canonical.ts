@@ -3,9 +3,14 @@
  * that the server (signature.ts, node:crypto), the SDK and the web console (WebCrypto, in the
  * browser) sign exactly the same bytes. docs/cds-api-reference.md §1.4–§1.7 has the vectors.
  */
+/** What encodeURIComponent leaves as it is but RFC 3986 encodes (tested first: most values have none). */
+const RESERVED_BY_3986 = /[!'()*]/;
+const RESERVED_BY_3986_ALL = /[!'()*]/g;
+
 /** RFC 3986 encoding as the SDK does it: only A-Z a-z 0-9 - _ . ~ stay as they are. */
 export function percentEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const e = encodeURIComponent(s);
+  return RESERVED_BY_3986.test(e) ? e.replace(RESERVED_BY_3986_ALL, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : e;
 }
 
 /** Sorted `enc(k)=enc(v)` joined by `&`, with Signature left out. */

@@ -4,11 +4,12 @@
  * cache survives the nonce write every API request makes (issue 11, defect 5).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -103,4 +104,24 @@ test('expired nonces are pruned on the way, at most once a second', async () => 
   assert.equal(left.length, 0);
   const rows = await store.nonces.db.selectFrom('nonces').select('nonce').where('nonce', 'like', 'prune-%').execute();
   assert.deepEqual(rows.map((r) => r.nonce).sort(), ['prune-probe-1', 'prune-probe-2']);
+});
+
+test('group commit: many calls in one turn, one nonce among them used ten times, exactly one of those wins', async () => {
+  const calls = Array.from({ length: 150 }, (_, i) => store.useNonce('K1', i % 15 === 0 ? 'group-dup' : `group-${i}`, 9e15, 6e15));
+  const got = await Promise.all(calls);
+  assert.equal(got.filter((x, i) => x && i % 15 === 0).length, 1);
+  assert.equal(got.filter((x, i) => x && i % 15 !== 0).length, 140);
+  // And all of them are recorded: a second round loses every one.
+  const again = await Promise.all(Array.from({ length: 150 }, (_, i) => store.useNonce('K1', i % 15 === 0 ? 'group-dup' : `group-${i}`, 9e15, 6e15 + 1)));
+  assert.equal(again.filter(Boolean).length, 0);
+});
+
+test('checkpoints run off the connection (worker): the nonce file itself grows while the API connection never checkpoints', async () => {
+  const size0 = statSync(noncesFile()).size;
+  for (let k = 0; k < 20; k++) await Promise.all(Array.from({ length: 64 }, (_, i) => store.useNonce('K1', `ckpt-${k}-${i}-${'x'.repeat(200)}`, 9e15, 7e15)));
+  const deadline = Date.now() + 20_000;
+  while (statSync(noncesFile()).size <= size0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(statSync(noncesFile()).size > size0, `nonces.db stayed at ${size0} bytes: no checkpoint copied the WAL back`);
+  const auto = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(store.nonces.db);
+  assert.equal(auto.rows[0]?.wal_autocheckpoint, 0);
 });

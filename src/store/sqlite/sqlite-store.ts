@@ -1,7 +1,10 @@
 /** SQLite backend (better-sqlite3): the embedded default. WAL lets CLI commands share the file with `serve`. */
 import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
 import { Kysely, SqliteDialect } from 'kysely';
 import { Store, type StoreBackend } from '../store.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database, NonceDatabase } from '../schema.js';
 
 export const sqliteBackend: StoreBackend = {
@@ -17,15 +20,19 @@ export const sqliteBackend: StoreBackend = {
  * better-sqlite3 statements reused by SQL text: preparing costs more than running a small query.
  * Safe because kysely drives one SQLite connection serially, so a statement is never in use twice.
  */
-function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max = 500) {
+function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max = 500, beforeClose = () => {}) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => db.close(),
+    close: () => {
+      beforeClose();
+      db.close();
+    },
     prepare(sql: string): BetterSqlite3.Statement {
+      if (process.env.OPENRDS_SQL_COUNT) { const g = globalThis as any; g.__sqlc ??= new Map(); g.__sqlc.set(sql.slice(0, 120), (g.__sqlc.get(sql.slice(0, 120)) ?? 0) + 1); if (!g.__sqlci) { g.__sqlci = setInterval(() => { require('node:fs').writeFileSync('/tmp/perf-micro/sqlcount.json', JSON.stringify([...g.__sqlc].sort((a: any, b: any) => b[1] - a[1]), null, 1)); }, 2000); g.__sqlci.unref(); } }
       let st = cache.get(sql);
       if (!st) {
         st = db.prepare(sql);
-        if (!st.readonly) countWrites(st, onWrite);
+        if (!st.readonly && onWrite !== noWrites) countWrites(st, onWrite);
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(sql, st);
       }
@@ -33,6 +40,8 @@ function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max
     },
   };
 }
+
+const noWrites = () => {};
 
 /** Calls `onWrite` after every execution of a statement that may change the database. */
 function countWrites(st: BetterSqlite3.Statement, onWrite: () => void): void {
@@ -76,7 +85,11 @@ export async function openSqliteStore(file: string, noncesFile = defaultNoncesFi
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => { writes++; }) }) });
   const nonceFile = openFile(noncesFile);
-  const nonceDb = new Kysely<NonceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(nonceFile, () => {}) }) });
+  // Every API request commits a nonce here: checkpoints run in a worker, off the request path
+  // (wal-checkpointer.ts says what a host crash may lose), and the WAL is cut back after each.
+  const checkpointer = noncesFile === ':memory:' ? undefined : startWalCheckpointer(nonceFile, noncesFile);
+  if (checkpointer) nonceFile.pragma('journal_size_limit = 67108864');
+  const nonceDb = new Kysely<NonceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(nonceFile, noWrites, 500, () => void checkpointer?.stop()) }) });
   const store = new Store(db, { ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}` }, nonceDb);
   await store.migrate();
   return store;
