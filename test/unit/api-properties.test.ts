@@ -209,6 +209,7 @@ const ACTION_PARAMS: Record<string, string[]> = {
   DeleteBackup: ['InstanceUuid', 'BackupId'],
   DownloadBackup: ['InstanceUuid', 'BackupId'],
   ModifyDbBackupPolicy: ['InstanceUuid', 'DataBackups'],
+  StartBatchRollback: ['InstanceUuid', 'BackupId'],
 };
 
 /** A parameter's value: absent, good for the seeded store, or hostile of any shape. */
