@@ -14,6 +14,7 @@ import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
 import { homePaths, openHomeStore, openMasterKey } from './home.js';
 import { takeLock } from './serve-lock.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
+import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
 import { MetricsCollector } from './metrics/collector.js';
@@ -50,8 +51,10 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   let runner: TaskRunner | undefined;
   const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
   await backupStorage.init();
+  const provisioner = new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log);
   const svc: Services = {
-    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner: new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log), masterKey: openMasterKey(cfg.home),
+    config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner, masterKey: openMasterKey(cfg.home),
+    restore: new LocalNodeRestore(provisioner, join(cfg.home, 'restore-work'), cfg.engine.binDir),
     clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
     backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };

@@ -26,6 +26,7 @@ import { modifyDbParameter } from './modify-db-parameter.js';
 import { describeDbParameterModifyHistory } from './describe-db-parameter-modify-history.js';
 import { describeModifiableDbSpec } from './describe-modifiable-db-spec.js';
 import { modifyDbInstanceSpec } from './modify-db-instance-spec.js';
+import { startBatchRollback } from './start-batch-rollback.js';
 
 export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
   [describeRegions, describeAvailableDbConfig, createDbInstance, describeDbInstances, deleteDbInstance, createPrivilegedAccount, describeTask,
@@ -40,6 +41,8 @@ export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
     // backups (§4.14–§4.18)
     createBackup, describeBackups, deleteBackup, downloadBackup, modifyDbBackupPolicy,
     // openrds extension: read back the policy (docs/backups.md)
-    describeDbBackupPolicy]
+    describeDbBackupPolicy,
+    // recovery (§4.25–§4.30, docs/recovery.md)
+    startBatchRollback]
     .map((a) => [a.name, a]),
 );

@@ -196,6 +196,22 @@ export interface Engine {
   backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition;
   /** The GTID position of the server at one of its binlog coordinates (BINLOG_GTID_POS); '' when unknown. */
   gtidAt(t: Target, binlogFile: string, binlogPos: number): Promise<string>;
+
+  // --- restores (docs/recovery.md) ---
+
+  /**
+   * Every user account `name`@'%' the server holds (RESERVED_ACCOUNTS left out), with its password
+   * hash and its type as its grants show it (Super: it holds every privilege of a Super account).
+   * Used to bring the store's account rows in line with restored data.
+   */
+  listAccounts(t: Target): Promise<AccountSpec[]>;
+  /**
+   * A node restored from a backup (no binlogs, no replication) starts its history at `gtid`:
+   * the binlog is reset, gtid_binlog_state and gtid_slave_pos are set to `gtid`, so the next
+   * transaction continues its sequence and copies of the node replicate from there. Resolves only
+   * once @@gtid_binlog_pos reads `gtid`; otherwise EngineEffectError.
+   */
+  startHistoryAt(t: Target, gtid: string): Promise<void>;
 }
 
 /** What a backup job is asked to copy (Engine.backupCommand). */

@@ -12,6 +12,8 @@ export const InstanceStatus = {
   MODIFYING_PARAMETERS: 'MODIFYING_PARAMETERS',
   /** ModifyDBInstanceSpec is changing CPU/RAM (rolling restart) and/or growing the disk. */
   MODIFYING: 'MODIFYING',
+  /** StartBatchRollback is restoring a backup over the instance (and re-seeding its standby and read-only instances). */
+  RESTORING: 'RESTORING',
   DELETING: 'DELETING',
   DELETED: 'DELETED',
   ERROR: 'ERROR',
@@ -20,12 +22,13 @@ export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus
 
 export const INSTANCE_TRANSITIONS: Record<InstanceStatus, readonly InstanceStatus[]> = {
   CREATING: ['RUNNING', 'ERROR'],
-  RUNNING: ['DELETING', 'RECOVERING', 'FAILOVER', 'REBUILDING', 'MODIFYING_PARAMETERS', 'MODIFYING'],
+  RUNNING: ['DELETING', 'RECOVERING', 'FAILOVER', 'REBUILDING', 'MODIFYING_PARAMETERS', 'MODIFYING', 'RESTORING'],
   RECOVERING: ['RUNNING', 'ERROR'],
   FAILOVER: ['RUNNING', 'ERROR'],
   REBUILDING: ['RUNNING', 'ERROR'],
   MODIFYING_PARAMETERS: ['RUNNING', 'ERROR'],
   MODIFYING: ['RUNNING', 'ERROR'],
+  RESTORING: ['RUNNING', 'ERROR'],
   ERROR: ['DELETING', 'RECOVERING'],
   DELETING: ['DELETED', 'ERROR'],
   DELETED: [],
@@ -45,6 +48,7 @@ export const STATUS_STR: Record<InstanceStatus, string> = {
   REBUILDING: '重建备库中',
   MODIFYING_PARAMETERS: '参数修改中',
   MODIFYING: '规格变更中',
+  RESTORING: '恢复备份中',
   DELETING: '删除中',
   DELETED: '已删除',
   ERROR: '异常',

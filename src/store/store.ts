@@ -16,6 +16,7 @@ import { MetricsRepo } from './metrics-repo.js';
 import { ParametersRepo } from './parameters-repo.js';
 import { BackupsRepo } from './backups-repo.js';
 import { NoncesRepo } from './nonces-repo.js';
+import { RecoveryRepo } from './recovery-repo.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, NonceDatabase, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;
@@ -66,6 +67,8 @@ export class Store {
   readonly backups: BackupsRepo;
   /** Used request nonces (the API's replay check); in `nonceDb`, apart from the change token. */
   readonly nonces: NoncesRepo;
+  /** Restores: account rows read back from restored data, temporary instances, the binlog archive (docs/recovery.md). */
+  readonly recovery: RecoveryRepo;
   private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
   /**
    * Instance rows read by uuid (the API's hot path: Terraform polls DescribeDBInstances by uuid), kept
@@ -87,6 +90,7 @@ export class Store {
     this.parameters = new ParametersRepo(db);
     this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
     this.nonces = new NoncesRepo(nonceDb ?? (db as unknown as Kysely<NonceDatabase>));
+    this.recovery = new RecoveryRepo(db);
   }
 
   private async cachedByUuid(query: (tenant: string, uuid: string) => Promise<Instance[]>, tenant: string, uuid: string): Promise<Instance[]> {
@@ -258,14 +262,24 @@ export class Store {
     await this.db.updateTable('instances').set(patch).where('uuid', '=', uuid).execute();
   }
 
-  /** Sets the instance status and inserts a task atomically; TaskConflictError if a task is already active. */
-  async startTask(task: Insertable<TaskTable>, instancePatch: Updateable<InstanceTable>): Promise<void> {
+  /**
+   * Sets the instance status and inserts a task atomically; TaskConflictError if a task is already active.
+   * `also`: other instances the task takes over (a restore's read-only instances) get `also.patch` in the
+   * same transaction, but only those with `also.fromStatus` and no active task; any other → TaskConflictError.
+   */
+  async startTask(task: Insertable<TaskTable>, instancePatch: Updateable<InstanceTable>, also?: { uuids: readonly string[]; fromStatus: string; patch: Updateable<InstanceTable> }): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('tasks').values(task).execute();
         await trx.updateTable('instances').set(instancePatch).where('uuid', '=', task.instance_uuid).execute();
+        for (const uuid of also?.uuids ?? []) {
+          const busy = await trx.selectFrom('tasks').select('id').where('instance_uuid', '=', uuid).where('status', 'in', [...ACTIVE_TASK_STATUSES]).executeTakeFirst();
+          const r = await trx.updateTable('instances').set(also!.patch).where('uuid', '=', uuid).where('status', '=', also!.fromStatus).executeTakeFirst();
+          if (busy || Number(r.numUpdatedRows) !== 1) throw new TaskConflictError(uuid);
+        }
       });
     } catch (e) {
+      if (e instanceof TaskConflictError) throw e;
       if (this.backend.isUniqueViolation(e)) throw new TaskConflictError(task.instance_uuid);
       throw e;
     }

@@ -170,4 +170,9 @@ export class FakeEngine implements Engine {
   backupCommand(req: BackupToolRequest): BackupToolCommand { return this.real.backupCommand(req); }
   backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition { return this.real.backupPosition(kind, toolLog, head); }
   async gtidAt(t: Target, _binlogFile: string, _binlogPos: number): Promise<string> { this.server(t, 'gtidAt'); return ''; }
+  async listAccounts(t: Target): Promise<AccountSpec[]> {
+    const s = this.server(t, 'listAccounts');
+    return [...s.accounts.entries()].map(([name, a]) => ({ name, passwordHash: '*', type: a.grants.global.includes('ALL PRIVILEGES') ? 'Super' : 'Normal' }));
+  }
+  async startHistoryAt(t: Target, _gtid: string): Promise<void> { this.change(t, 'startHistoryAt', () => undefined); }
 }

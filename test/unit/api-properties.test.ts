@@ -210,6 +210,7 @@ const ACTION_PARAMS: Record<string, string[]> = {
   DownloadBackup: ['InstanceUuid', 'BackupId'],
   ModifyDbBackupPolicy: ['InstanceUuid', 'DataBackups'],
   DescribeDbBackupPolicy: ['InstanceUuid'],
+  StartBatchRollback: ['InstanceUuid', 'BackupId'],
 };
 
 /** A parameter's value: absent, good for the seeded store, or hostile of any shape. */

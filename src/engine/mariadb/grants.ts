@@ -170,3 +170,8 @@ export function accountProblem(
   if (!missing.length && !withheld.length) return undefined;
   return `Super account ${want.name}: ${[missing.length ? `missing ${missing.join(', ')}` : '', withheld.length ? `holds withheld ${withheld.join(', ')}` : ''].filter(Boolean).join('; ')}`;
 }
+
+/** Pure: the account type its grants show: Super when it holds every privilege of a Super account (ensureAccount's read-back rule). */
+export function accountTypeOf(g: AccountGrants): 'Super' | 'Normal' {
+  return [...SUPER_GLOBAL_PRIVILEGES, 'GRANT OPTION'].every((p) => g.global.includes(p)) ? 'Super' : 'Normal';
+}

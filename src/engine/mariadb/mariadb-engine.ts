@@ -3,13 +3,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EngineEffectError } from '../engine.js';
+import { EngineEffectError, RESERVED_ACCOUNTS } from '../engine.js';
 import type {
   AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target,
 } from '../engine.js';
 import { backupToolCommand, parseBackupPosition } from '../../provisioner/local/backup-tools.js';
 import { withConnection, type Conn } from './client.js';
-import { accountProblem, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
+import { accountProblem, accountTypeOf, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
 import { initSettings, installDbArgs, renderMyCnf } from './profile/mycnf.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
 import { MARIADB_PARAMETERS } from './profile/parameters.js';
@@ -235,6 +235,35 @@ export class MariaDbEngine implements Engine {
     return withConnection(t, async (c) => {
       const [rows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS g', [binlogFile, binlogPos]);
       return String((rows as Array<{ g: string | null }>)[0]?.g ?? '');
+    });
+  }
+
+  // --- restores ---
+
+  async listAccounts(t: Target): Promise<AccountSpec[]> {
+    return withConnection(t, async (c) => {
+      const [rows] = await c.query("SELECT User AS u FROM mysql.user WHERE Host = '%' ORDER BY User");
+      const out: AccountSpec[] = [];
+      for (const { u } of rows as Array<{ u: string }>) {
+        const name = String(u);
+        if (RESERVED_ACCOUNTS.includes(name) && name !== 'root') continue; // root@'%' is CreateDBInstance's Password: the user's
+        const lines = await showGrants(c, name);
+        const hash = lines && passwordHashOf(lines);
+        if (!lines || hash === undefined) continue; // dropped meanwhile, or not a password account
+        out.push({ name, passwordHash: hash, type: accountTypeOf(parseShowGrants(lines)) });
+      }
+      return out;
+    });
+  }
+
+  async startHistoryAt(t: Target, gtid: string): Promise<void> {
+    await withConnection(t, async (c) => {
+      await c.query('RESET MASTER');
+      await c.query(`SET GLOBAL gtid_binlog_state = ${quoteString(gtid)}`);
+      await c.query(`SET GLOBAL gtid_slave_pos = ${quoteString(gtid)}`);
+      const [rows] = await c.query('SELECT @@gtid_binlog_pos AS b');
+      const b = String((rows as Array<{ b: string }>)[0]?.b ?? '');
+      if (b !== gtid) effect(`@@gtid_binlog_pos is ${JSON.stringify(b)} after starting the history at ${JSON.stringify(gtid)}`);
     });
   }
 

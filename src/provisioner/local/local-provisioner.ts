@@ -24,7 +24,7 @@ import { parseListeners, type ProcListener } from './listeners.js';
 import { DatadirTemplates, type TemplateLog } from './templates.js';
 import { applyLimits, detectMode, groupName, removeGroup, wrapCommand, type LimitsMode } from './cgroups.js';
 
-const INIT_MARKER = '.openrds-initialized';
+export const INIT_MARKER = '.openrds-initialized';
 
 const SOCKET_MAX = 100;
 

@@ -9,8 +9,9 @@ import { failoverTask } from './failover.js';
 import { createReadOnlyTask } from './create-read-only.js';
 import { repairStandbyTask } from './repair-standby.js';
 import { modifySpecTask } from './modify-spec.js';
+import { restoreInPlaceTask } from './restore-in-place.js';
 
-export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask, createReadOnlyTask, modifySpecTask, createBackupTask, deleteBackupTask];
+export const TASK_DEFINITIONS: TaskDefinition<any>[] = [createInstanceTask, deleteInstanceTask, recoverNodeTask, modifyParametersTask, failoverTask, repairStandbyTask, createReadOnlyTask, modifySpecTask, createBackupTask, deleteBackupTask, restoreInPlaceTask];
 
 /** Number of steps per task type (progress reporting). */
 export const TASK_STEP_COUNT: ReadonlyMap<string, number> = new Map(TASK_DEFINITIONS.map((d) => [d.type, d.steps.length]));
