@@ -4,10 +4,10 @@
  * of ModifyDbBackupPolicy's `DataBackups` parameter, so a client can read, change and send it back;
  * null while no policy was ever set (no automatic backups). docs/backups.md, "Reading the policy".
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
 import { notFound, unsupported } from '../api/errors.js';
 import type { BackupPolicy } from '../store/backups-repo.js';
-import { INSTANCE_PARAM } from './backup-params.js';
+import { DescribeDbBackupPolicy } from '../contract/backups.js';
 import { apiTime } from './present.js';
 
 /** A stored policy → the ModifyDbBackupPolicy parameter shape (DateList as strings, Sign an int). */
@@ -20,10 +20,8 @@ export function presentPolicy(p: BackupPolicy | undefined) {
   };
 }
 
-export const describeDbBackupPolicy: ActionDef = {
-  name: 'DescribeDbBackupPolicy',
-  async handler({ svc, tenantId }, p) {
-    const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
+export const describeDbBackupPolicy = implement(DescribeDbBackupPolicy, async ({ svc, tenantId }, a) => {
+    const uuid = a.InstanceUuid;
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
     if (inst.parent_uuid) throw unsupported(`instance ${uuid} is a read-only instance; its primary ${inst.parent_uuid} has the backup policy`);
@@ -37,5 +35,4 @@ export const describeDbBackupPolicy: ActionDef = {
         UpdatedTime: policy ? apiTime(Number(policy.updated_at)) : '',
       },
     };
-  },
-};
+});

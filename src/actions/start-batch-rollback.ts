@@ -3,20 +3,17 @@
  * it in place (src/tasks/definitions/restore-in-place.ts, docs/recovery.md). The instance and its
  * read-only instances are RESTORING in the same transaction as the task, before this answers.
  */
-import type { ActionDef } from '../api/action.js';
+import { implement } from '../api/contract-params.js';
 import { inUse, invalidParam, notFound, unsupported } from '../api/errors.js';
 import { BackupStatus, BackupType } from '../backups/index.js';
 import { InstanceStatus } from '../instances/status.js';
 import { TaskConflictError } from '../store/store.js';
 import { RESTORE_IN_PLACE_TASK, type RestoreInPlaceParams } from '../tasks/definitions/restore-in-place.js';
 import { newTaskRow } from '../tasks/new-task.js';
-import { BACKUP_ID_PARAM, INSTANCE_PARAM } from './backup-params.js';
+import { StartBatchRollback } from '../contract/recovery.js';
 
-export const startBatchRollback: ActionDef = {
-  name: 'StartBatchRollback',
-  async handler({ svc, tenantId, log }, p) {
-    const uuid = p.str('InstanceUuid', INSTANCE_PARAM);
-    const backupId = p.str('BackupId', BACKUP_ID_PARAM);
+export const startBatchRollback = implement(StartBatchRollback, async ({ svc, tenantId, log }, a) => {
+    const { InstanceUuid: uuid, BackupId: backupId } = a;
     const inst = await svc.store.getInstance(tenantId, uuid);
     if (!inst) throw notFound('instance', uuid);
     if (inst.parent_uuid) throw unsupported(`instance ${uuid} is a read-only instance; restore its primary ${inst.parent_uuid}, which re-seeds it`);
@@ -43,5 +40,4 @@ export const startBatchRollback: ActionDef = {
     svc.kickTasks();
     log.info({ instance: uuid, backup: backupId, readOnly: params.readOnly, taskId: task.id }, 'restore in place started');
     return { data: {}, taskId: task.id };
-  },
-};
+});

@@ -6,7 +6,7 @@ import { defineAction } from './types.js';
 export const BACKUP_ID_PATTERN = /^bk-[0-9a-f]{20}$/;
 
 const BACKUP_INSTANCE = { ...INSTANCE_UUID, desc: "the backup's instance (a deleted instance's backups are kept for the retention)" } as const;
-const BACKUP_ID = {
+export const BACKUP_ID = {
   type: 'string', required: true, maxLen: 64, pattern: BACKUP_ID_PATTERN,
   patternHint: 'must be a BackupId such as bk-0123456789abcdef0123 (DescribeBackups lists them)', desc: 'the backup (DescribeBackups lists them)', example: 'bk-0123456789abcdef0123',
 } as const;
@@ -66,4 +66,14 @@ export const ModifyDbBackupPolicy = defineAction({
     },
   },
   response: EMPTY,
+});
+
+export const DescribeDbBackupPolicy = defineAction({
+  name: 'DescribeDbBackupPolicy', group: 'backups', idempotent: true,
+  summary: 'read back the automatic backup schedule (openrds extension; null while none was set)',
+  params: { InstanceUuid: INSTANCE_UUID },
+  response: {
+    InstanceUuid: 'string', TimeZone: 'string', UpdatedTime: 'string',
+    DataBackups: { nullable: { TimeSlot: 'string', DateList: ['string'], Sign: 'number' } },
+  },
 });

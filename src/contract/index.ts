@@ -9,6 +9,7 @@ import * as catalog from './catalog.js';
 import * as instances from './instances.js';
 import * as monitoring from './monitoring.js';
 import * as parameters from './parameters.js';
+import * as recovery from './recovery.js';
 import type { ActionContract, ActionGroup, ParamSpec, Shape } from './types.js';
 
 export * from './types.js';
@@ -38,6 +39,8 @@ export const CONTRACTS = {
   DeleteBackup: backups.DeleteBackup,
   DownloadBackup: backups.DownloadBackup,
   ModifyDbBackupPolicy: backups.ModifyDbBackupPolicy,
+  DescribeDbBackupPolicy: backups.DescribeDbBackupPolicy,
+  StartBatchRollback: recovery.StartBatchRollback,
   DescribeDBInstancePerformance: monitoring.DescribeDBInstancePerformance,
   DescribeTask: monitoring.DescribeTask,
 } as const;
@@ -60,6 +63,7 @@ export const GROUPS: ReadonlyArray<{ group: ActionGroup; title: string }> = [
   { group: 'accounts', title: 'Accounts and privileges' },
   { group: 'parameters', title: 'Parameters' },
   { group: 'backups', title: 'Backups' },
+  { group: 'recovery', title: 'Recovery' },
   { group: 'monitoring', title: 'Monitoring' },
   { group: 'tasks', title: 'Tasks' },
 ];

@@ -64,7 +64,7 @@ export type WaitKind =
   /** the task only (backups: its resource is the backup) */
   | 'task';
 
-export type ActionGroup = 'catalog' | 'instances' | 'read-only' | 'accounts' | 'parameters' | 'specs' | 'backups' | 'monitoring' | 'tasks';
+export type ActionGroup = 'catalog' | 'instances' | 'read-only' | 'accounts' | 'parameters' | 'specs' | 'backups' | 'recovery' | 'monitoring' | 'tasks';
 
 export interface ActionContract<P extends Readonly<Record<string, ParamSpec>> = Readonly<Record<string, ParamSpec>>, R extends Shape = Shape> {
   name: string;
