@@ -1,6 +1,6 @@
 /** SQLite backend (better-sqlite3): the embedded default. WAL lets CLI commands share the file with `serve`. */
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import { Store, type StoreBackend } from '../store.js';
 import type { Database, NonceDatabase } from '../schema.js';
 
@@ -11,6 +11,9 @@ export const sqliteBackend: StoreBackend = {
     const code = (e as { code?: string })?.code ?? '';
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   },
+  clock: () => sql<number>`CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+  // An embedded file is there or the process could not have started; a busy file waits (busy_timeout).
+  isUnavailable: () => false,
 };
 
 /**
