@@ -90,7 +90,10 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   if (store.backend.name === 'sqlite') {
     const resumed = await store.expireAllLeases();
     if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
-    for (const m of await store.cluster.listMembers()) await store.cluster.removeMember(m.id);
+    for (const m of await store.cluster.listMembers()) {
+      await store.cluster.releaseLoops(m.id); // a killed predecessor's loops start here at once
+      await store.cluster.removeMember(m.id);
+    }
   }
   const adopted = await store.adoptHostlessNodes(cfg.hostId);
   if (adopted) log.info({ nodes: adopted, host: cfg.hostId }, 'database nodes from before host placement recorded as this host\'s');

@@ -37,7 +37,13 @@ export interface ClusterTiming {
   forgetAfterMs: number;
 }
 
-export const DEFAULT_TIMING: ClusterTiming = { tickMs: 1000, loopTtlMs: 3000, memberTtlMs: 5000, fenceMarginMs: 1000, forgetAfterMs: 10 * 60_000 };
+/**
+ * Takeover after a kill -9: the lease runs out ≤ loopTtlMs after its last renewal, and another
+ * node's next tick takes it: 3.5–4 s. A node stops its loops loopTtlMs − fenceMarginMs after the
+ * last tick it sent was answered, so one stall of the event loop or the store up to ~2 s (seen on
+ * a loaded 2-core machine) does not stop them.
+ */
+export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 5000, fenceMarginMs: 1000, forgetAfterMs: 10 * 60_000 };
 
 export const loopKey = (name: string, scope: LoopScope, hostId: string) => (scope === 'host' ? `${name}@${hostId}` : name);
 
@@ -115,7 +121,7 @@ export class Membership {
       const r = await this.store.cluster.tick(this.info, [...this.loops.keys()], this.timing.loopTtlMs, this.timing.memberTtlMs);
       leases = r.leases;
       if (r.released) this.log.warn({ tasks: r.released }, 'freed the task leases of serve nodes whose heartbeat stopped');
-      if (++this.ticks % 60 === 1) await this.store.cluster.pruneMembers(this.timing.forgetAfterMs);
+      if (++this.ticks % 120 === 1) await this.store.cluster.pruneMembers(this.timing.forgetAfterMs);
     } catch (err) {
       this.log.warn({ err }, 'cluster heartbeat failed');
       return; // the expiry timer stops the loops before their leases can run out

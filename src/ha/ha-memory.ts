@@ -12,7 +12,7 @@ export const HA_MEMORY_LOOP = 'ha-monitor';
 
 /**
  * How stale the stored healthy observation may get while nothing changes. The next owner takes
- * the loop ≤ loopTtlMs + tickMs (≈ 4 s) after the owner died, so the observation it reads is at most
+ * the loop ≤ loopTtlMs + tickMs (4 s) after the owner died, so the observation it reads is at most
  * ~5 s old, inside decide-ha's LAST_GOOD_MAX_AGE_MS + hangTimeoutMs.
  */
 export const LAST_GOOD_REFRESH_MS = 1000;
