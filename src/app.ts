@@ -3,7 +3,6 @@
  * and the HTTP server, and tears them down in order. Database processes are left running.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ACTIONS } from './actions/index.js';
@@ -13,6 +12,8 @@ import type { Config } from './config/config.js';
 import { MariaDbEngine } from './engine/mariadb/mariadb-engine.js';
 import { homePaths, openHomeStore, openMasterKey } from './home.js';
 import { takeLock } from './serve-lock.js';
+import { Membership } from './cluster/membership.js';
+import { parseStoreUrl, redactUrl } from './store/open-store.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
 import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
@@ -37,6 +38,8 @@ export interface RunningApp {
   tlsUrl?: string;
   svc: Services;
   runner: TaskRunner;
+  /** This serve node's member row, loop leases and loop fences (docs/cluster.md). */
+  membership: Membership;
   close(): Promise<void>;
 }
 
@@ -44,9 +47,17 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   // Refuses plain HTTP off loopback before the home is touched.
   const listeners = prepareListeners(cfg, log);
   const paths = homePaths(cfg.home);
-  const store = await openHomeStore(cfg.home, cfg.store.url);
-  takeLock(paths.lock);
+  const loc = parseStoreUrl(cfg.store.url, paths.db);
+  const releaseLock = takeLock(paths.serves, loc.backend === 'sqlite' ? { backend: 'sqlite', store: loc.file } : { backend: 'postgres', store: redactUrl(loc.url) });
+  let store;
+  try {
+    store = await openHomeStore(cfg.home, cfg.store.url);
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
   const engine = new MariaDbEngine(cfg.engine.binDir);
+  // The member id is the owner of this node's task and loop leases.
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
   const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
@@ -55,7 +66,12 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const svc: Services = {
     config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner, masterKey: openMasterKey(cfg.home),
     restore: new LocalNodeRestore(provisioner, join(cfg.home, 'restore-work'), cfg.engine.binDir),
-    clock: systemClock, log, engineVersion: await engine.installedVersion(), kickTasks: () => runner?.kick(),
+    clock: systemClock, log, engineVersion: await engine.installedVersion(),
+    // Here at once; on the other serve nodes through the store's announcement (PostgreSQL NOTIFY).
+    kickTasks: () => {
+      runner?.kick();
+      store.announceTasks().catch((err) => log.warn({ err }, 'could not announce the task to the other serve nodes; they find it at their next poll'));
+    },
     backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };
   if (svc.provisioner.limitsEnforced === 'advisory') {
@@ -66,9 +82,19 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 
-  // Single-node control plane: any lease left in the store is from a previous life of this home.
-  const resumed = await store.expireAllLeases();
-  if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
+  // On SQLite this is the only serve (the serve lock): any lease left is from a previous life of the
+  // home. On PostgreSQL other nodes may hold live leases: the membership's ticks free only those of
+  // members whose heartbeat stopped (docs/cluster.md).
+  if (store.backend.name === 'sqlite') {
+    const resumed = await store.expireAllLeases();
+    if (resumed) log.warn({ tasks: resumed }, 'resuming tasks left unfinished by a previous run');
+    for (const m of await store.cluster.listMembers()) {
+      await store.cluster.releaseLoops(m.id); // a killed predecessor's loops start here at once
+      await store.cluster.removeMember(m.id);
+    }
+  }
+  const adopted = await store.adoptHostlessNodes(cfg.hostId);
+  if (adopted) log.info({ nodes: adopted, host: cfg.hostId }, 'database nodes from before host placement recorded as this host\'s');
 
   const endpoints = await restoreEndpoints(svc, log);
   if (endpoints) log.info({ endpoints, table: svc.endpoints.kind }, 'HA endpoints restored from the store');
@@ -95,30 +121,35 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
   }
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
+  // Each loop runs only while this node holds its lease: one owner per host for the loops that act
+  // on this host's database processes, one owner in all for the others.
+  const membership = new Membership(store, {
+    id: owner, hostId: cfg.hostId, pid: process.pid, listen: [url, tlsUrl].filter(Boolean).join(' '), startedAt: Date.now(),
+  }, log.child({ part: 'cluster' }));
+  membership.addLoop('node-watchdog', 'host', watchdog);
+  membership.addLoop('disk-guard', 'host', diskGuard);
+  if (collector) membership.addLoop('metrics-collector', 'host', collector);
+  haMonitor.fence = membership.fence(membership.addLoop('ha-monitor', 'global', haMonitor));
+  membership.addLoop('backup-scheduler', 'global', backupScheduler);
+  membership.addLoop('retention', 'global', retention);
+  await membership.start();
   runner.start();
-  watchdog.start();
-  diskGuard.start();
-  collector?.start();
-  retention.start();
-  haMonitor.start();
-  backupScheduler.start();
-  log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
+  log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}`, member: owner, host: cfg.hostId, loops: membership.owned() }, 'listening');
 
   return {
-    url, tlsUrl, svc, runner,
+    url, tlsUrl, svc, runner, membership,
     async close() {
       await listening.close();
-      await watchdog.stop();
-      await diskGuard.stop();
-      await collector?.stop();
-      await retention.stop();
-      await haMonitor.stop();
-      await backupScheduler.stop();
+      // Loops stop and their leases go at once: another node takes them at its next tick.
+      await membership.stop();
       await svc.backups.close(svc.provisioner); // running backup jobs end; the next serve takes them again
       await runner!.stop();
+      const freed = await store.releaseTaskLeases(owner).catch(() => 0);
+      if (freed) log.info({ tasks: freed }, 'task leases handed over to the other serve nodes');
+      await membership.leave();
       svc.engine.closeMonitoring(); // the long-lived monitoring and probe connections
       await store.close();
-      rmSync(paths.lock, { force: true });
+      releaseLock();
       log.info('stopped; database processes keep running');
     },
   };

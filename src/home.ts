@@ -10,7 +10,8 @@ export const homePaths = (home: string) => ({
   /** Used request nonces (replay check), apart from openrds.db so they never empty its read cache. */
   nonces: join(home, 'nonces.db'),
   masterKey: join(home, 'secrets', 'master.key'),
-  lock: join(home, 'serve.lock'),
+  /** One record per running serve (src/serve-lock.ts). */
+  serves: join(home, 'serves'),
   nodes: join(home, 'nodes'),
 });
 

@@ -43,10 +43,10 @@ export function checkDiskValue(svc: Services, diskType: string, v: number): numb
  * Basic: one node listening on the instance's own IP. HA: a primary and a standby with IPs of
  * their own; the instance's IP becomes the endpoint that follows the primary.
  */
-export function nodeRows(uuid: string, ha: boolean, port: number, now: number) {
+export function nodeRows(uuid: string, ha: boolean, port: number, now: number, hostId: string) {
   const row = (role: string) => ({
     id: randomId('n', 5), instance_uuid: uuid, role, ip: ha ? ('pool' as const) : ('instance' as const), port,
-    server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now,
+    server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now, host_id: hostId,
   });
   return ha ? [row('primary'), row('standby')] : [row('primary')];
 }
@@ -88,7 +88,7 @@ export const createDbInstance = implement(CreateDBInstance, async ({ svc, tenant
           port, time_zone: timeZone, status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion,
           parent_uuid: null, created_at: now + k, updated_at: now, deleted_at: null,
         },
-        nodes: nodeRows(uuid, spec.ArchitectureType === ARCHITECTURES.ha, port, now),
+        nodes: nodeRows(uuid, spec.ArchitectureType === ARCHITECTURES.ha, port, now, svc.config.hostId),
         task: newTaskRow({ id: taskId, groupId, tenantId, instanceUuid: uuid, type: 'CreateDBInstance', now }),
         accounts: password === undefined ? [] : [{
           instance_uuid: uuid, name: 'root', type: 'Super', description: 'created by CreateDBInstance', password_hash: nativePasswordHash(password),

@@ -47,7 +47,7 @@ export const createReadOnlyDbInstance = implement(CreateReadOnlyDBInstance, asyn
           status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion, parent_uuid: primary.uuid,
           created_at: now + k, updated_at: now, deleted_at: null,
         },
-        nodes: nodeRows(uuid, false, port, now).map((n) => ({ ...n, role: 'replica' })),
+        nodes: nodeRows(uuid, false, port, now, svc.config.hostId).map((n) => ({ ...n, role: 'replica' })),
         task: newTaskRow({ id: amount === 1 ? groupId : randomUUID(), groupId, tenantId, instanceUuid: uuid, type: 'CreateReadOnlyDBInstance', now }),
         accounts: [],
       };

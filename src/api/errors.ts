@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   MethodNotAllowed: { status: 405, doc: 'The API paths take only GET and POST; other routes answer it for a method they do not take.' },
   RequestTimeout: { status: 408, doc: 'The request was not received in time.' },
   RequestTooLarge: { status: 413, doc: 'The request body is larger than the limit (1 MiB).' },
+  // The store out of reach (docs/cluster.md): the one 5xx besides InternalError.
+  ServiceUnavailable: { status: 503, doc: 'This serve node cannot reach the metadata store right now (PostgreSQL down or restarting); nothing was done. Retry in a few seconds, or through another node.' },
   RequestHeaderTooLarge: { status: 431, doc: 'The request line and headers are larger than the limit (16 KiB); send large parameters in a POST body.' },
 } as const satisfies Record<string, { status: number; doc: string }>;
 

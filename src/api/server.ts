@@ -100,7 +100,11 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
         RequestId: requestId,
       });
     } catch (e) {
-      const err = e instanceof ApiError ? e : undefined;
+      // A store out of reach is the one 5xx allowed besides InternalError: answered within the
+      // store's timeouts, never a hang (docs/cluster.md "Losing the database").
+      const err = e instanceof ApiError ? e : svc.store.isUnavailable(e)
+        ? new ApiError('ServiceUnavailable', 'the metadata store cannot be reached right now; nothing was done, retry in a few seconds', { cause: e })
+        : undefined;
       code = err?.code ?? 'InternalError';
       if (!err) svc.log.error({ err: e, requestId, action: actionName }, 'internal error');
       else if (err.status >= 500) svc.log.error({ err: e, requestId, action: actionName }, 'api error');

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
 import { homePaths, openHomeStore } from '../home.js';
-import { runningServePid } from '../serve-lock.js';
+import { runningServes } from '../serve-lock.js';
 import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
 import { NftEndpoints } from '../endpoints/nftables/nft-endpoints.js';
 import { DatadirTemplates } from '../provisioner/local/templates.js';
 import { createKey } from '../tenants/keys.js';
+import { formatMembers, viewMembers } from '../cluster/members-view.js';
 
 export function registerAdminCommands(program: Command): void {
   const keys = program.command('keys').description('access keys');
@@ -24,6 +25,22 @@ export function registerAdminCommands(program: Command): void {
         const k = await createKey(store, o.tenant);
         if (o.json) process.stdout.write(JSON.stringify({ AccessKeyId: k.AccessKeyId, AccessKeySecret: k.AccessKeySecret }) + '\n');
         else process.stdout.write(`tenant:          ${k.Tenant}\nAccessKeyId:     ${k.AccessKeyId}\nAccessKeySecret: ${k.AccessKeySecret}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program.command('members')
+    .description('the serve nodes of the store: heartbeat age, host, and the background loops each one runs (docs/cluster.md)')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL, default the home\'s SQLite file)')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const cfg = loadConfig({ home: o.home, store: o.store });
+      const store = await openHomeStore(cfg.home, cfg.store.url);
+      try {
+        const v = viewMembers(await store.cluster.listMembers(), await store.cluster.listLoopLeases(), await store.cluster.now());
+        process.stdout.write(o.json ? JSON.stringify(v, null, 2) + '\n' : formatMembers(v));
       } finally {
         await store.close();
       }
@@ -55,10 +72,11 @@ export function registerAdminCommands(program: Command): void {
       const cfg = loadConfig({ home: o.home });
       // Under a running serve, halt would pull the endpoint rules from under its HA pairs and its
       // watchdog would start the databases again: refuse, changing nothing.
-      const servePid = runningServePid(homePaths(cfg.home).lock);
-      if (servePid) {
-        process.stderr.write(`openrds serve (pid ${servePid}) runs on this home (${cfg.home}); halt changes nothing while it runs: `
-          + `stop it first (kill -TERM ${servePid}), then run halt again\n`);
+      const serves = runningServes(homePaths(cfg.home).serves).map((r) => r.pid);
+      if (serves.length) {
+        const pids = serves.join(' ');
+        process.stderr.write(`openrds serve (pid ${pids}) runs on this home (${cfg.home}); halt changes nothing while it runs: `
+          + `stop it first (kill -TERM ${pids}), then run halt again\n`);
         process.exitCode = 1;
         return;
       }

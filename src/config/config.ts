@@ -3,6 +3,7 @@
  * Every section is optional in the file; a section given there replaces the default one.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_CATALOG } from '../catalog/defaults.js';
 import { validateCatalog, type Catalog } from '../catalog/catalog.js';
@@ -29,6 +30,12 @@ export interface Config {
    * or postgres://… . From --store, else OPENRDS_STORE_URL, else `store.url` in the file.
    */
   store: { url: string };
+  /**
+   * Which host this serve node runs on (docs/cluster.md "Placement"): every database node it creates
+   * records it, and a task acting on nodes is claimed only by a serve of their host. From
+   * OPENRDS_HOST_ID, else `hostId` in the file, else os.hostname().
+   */
+  hostId: string;
   catalog: Catalog;
   networks: Vdc[];
   auth: {
@@ -148,6 +155,7 @@ export function loadConfig(opts: { home?: string; configFile?: string; store?: s
       key: pathOf(opts.tlsKey ?? env.OPENRDS_TLS_KEY, fromFile.tls?.key, file),
     },
     store: { url: opts.store ?? env.OPENRDS_STORE_URL ?? fromFile.store?.url ?? '' },
+    hostId: env.OPENRDS_HOST_ID || fromFile.hostId || hostname(),
     catalog: { ...DEFAULT_CATALOG, ...(fromFile.catalog ?? {}) },
     networks: fromFile.networks ?? DEFAULT_NETWORKS,
     auth: { maxSkewSeconds: 900, ...(fromFile.auth ?? {}) },

@@ -17,12 +17,14 @@ import { decideHa, type HaSnapshot } from './decide-ha.js';
 import { parseHaState } from './ha-state.js';
 import { classifyReplica, isFollowing } from './replication-health.js';
 import type { ReplicationReporter } from './replication-reporter.js';
+import { NO_FENCE, type Fence } from '../cluster/fence.js';
+import { HA_MEMORY_LOOP, memoryToStore, parseMemory, type HaMemory } from './ha-memory.js';
 
-interface Memory {
-  silentSince?: number;
-  lastGood?: HaSnapshot['lastGood'];
+interface Memory extends HaMemory {
   lastWithheld?: string;
   lastEnableAttempt?: number;
+  /** What the store holds for this instance (ha-memory.ts), as last written or read. */
+  stored?: HaMemory;
 }
 
 /**
@@ -37,6 +39,10 @@ const SEMI_SYNC_RETRY_MS = 3000;
 
 export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
+  /** The observations were read from the store since this node took the loop (docs/cluster.md). */
+  private restored = false;
+  /** The HA loop's lease (cluster/membership.ts): checked right before a failover or an endpoint move. */
+  fence: Fence = NO_FENCE;
   /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
   constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('HA monitor', log);
@@ -46,8 +52,18 @@ export class HaMonitor extends PeriodicLoop {
     return this.svc.config.ha.checkIntervalMs;
   }
 
+  override async stop(): Promise<void> {
+    await super.stop();
+    this.restored = false; // another node may own the loop meanwhile: read its observations when it is ours again
+  }
+
   async runOnce(): Promise<void> {
     const { store } = this.svc;
+    if (!this.restored) {
+      this.memory.clear();
+      for (const [uuid, v] of await store.cluster.loadLoopState(HA_MEMORY_LOOP)) this.memory.set(uuid, { ...parseMemory(v), stored: parseMemory(v) });
+      this.restored = true;
+    }
     const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
     if (!insts.length) return;
     const busy = await store.busyInstances();
@@ -100,6 +116,7 @@ export class HaMonitor extends PeriodicLoop {
       const on = await svc.engine.enableSemiSync(adminTarget(svc, inst, primary)).catch(() => false);
       if (on) await this.recordSemiSync(inst, true, mem);
     }
+    await this.persist(inst.uuid, mem, now);
     const { action, withheld } = decideHa(snapshot, svc.config.ha);
     if (withheld && withheld !== mem.lastWithheld) this.log.warn({ instance: inst.uuid, reason: withheld }, 'automatic failover withheld');
     mem.lastWithheld = withheld;
@@ -108,23 +125,37 @@ export class HaMonitor extends PeriodicLoop {
         return;
       case 'repoint-endpoint':
         this.log.warn({ instance: inst.uuid, primary: primary.id }, 'endpoint did not point at the primary; repointing');
+        await this.fence.assert();
         await svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: primary.ip, port: primary.port });
         return;
       case 'failover':
         this.log.error({ instance: inst.uuid, from: action.from, to: action.to, dead: !pAlive }, 'primary failed; failing over to the standby');
         await this.submit(inst, 'Failover', { from: action.from, to: action.to }, InstanceStatus.FAILOVER, `failing over from ${action.from} to ${action.to}`);
-        this.memory.delete(inst.uuid);
+        await this.forget(inst.uuid);
         return;
       case 'restart-primary':
         this.log.error({ instance: inst.uuid, node: action.nodeId, why: action.why }, 'primary failed; restarting it in place');
         await this.submit(inst, 'RecoverNode', { nodeIds: [action.nodeId], kill: action.kill }, InstanceStatus.RECOVERING, withheld ?? 'restarting the primary');
-        this.memory.delete(inst.uuid);
+        await this.forget(inst.uuid);
         return;
       case 'repair-standby':
         this.log.warn({ instance: inst.uuid, node: action.nodeId }, 'standby down or not replicating; repairing it');
         await this.submit(inst, 'RepairStandby', { nodeId: action.nodeId }, InstanceStatus.REBUILDING, `repairing standby ${action.nodeId}`);
         return;
     }
+  }
+
+  /** Writes the observations another owner needs after a takeover, when memoryToStore() says they changed. */
+  private async persist(uuid: string, mem: Memory, now: number): Promise<void> {
+    const next = memoryToStore(mem.stored, mem);
+    if (next === undefined) return;
+    await this.svc.store.cluster.saveLoopState(HA_MEMORY_LOOP, uuid, JSON.stringify(next), now);
+    mem.stored = next;
+  }
+
+  private async forget(uuid: string): Promise<void> {
+    this.memory.delete(uuid);
+    await this.svc.store.cluster.deleteLoopState(HA_MEMORY_LOOP, uuid);
   }
 
   private async recordSemiSync(inst: Instance, on: boolean, mem: Memory): Promise<void> {
@@ -135,6 +166,7 @@ export class HaMonitor extends PeriodicLoop {
   }
 
   private async submit(inst: Instance, type: string, params: unknown, status: string, detail: string): Promise<void> {
+    await this.fence.assert(); // a paused owner that lost the loop must not submit a second failover
     const now = this.svc.clock.now();
     try {
       await this.svc.store.startTask(newTaskRow({ tenantId: inst.tenant_id, instanceUuid: inst.uuid, type, now, params }), {

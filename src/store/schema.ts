@@ -65,6 +65,8 @@ export interface NodeTable {
   restarts: Generated<number>;
   last_seen_at: number | null;
   created_at: number;
+  /** The host whose provisioner runs the node (config hostId); '' on rows from before 009, adopted at start. */
+  host_id: Generated<string>;
 }
 
 export interface AccountTable {
@@ -94,7 +96,10 @@ export interface TaskTable {
   error: string;
   attempts: number;
   lease_owner: string | null;
+  /** On the database's clock (docs/cluster.md): no node's own clock decides who owns a task. */
   lease_until: number | null;
+  /** Lease generation, +1 at every claim: the fencing token a progress write must still hold. */
+  lease_token: Generated<number>;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -213,7 +218,61 @@ export interface BackupPolicyTable {
   updated_at: number;
 }
 
+/** A serve node (docs/cluster.md "Members"): registered at start, heartbeating, removed at a clean stop. */
+export interface MemberTable {
+  id: string;
+  host_id: string;
+  pid: number;
+  /** Its API address(es), for operators. */
+  listen: string;
+  started_at: number;
+  /** Database clock. */
+  heartbeat_at: number;
+}
+
+/** Who runs a background loop (`name`, or `name@host` for a loop bound to a host), until when, with which token. */
+export interface LoopLeaseTable {
+  name: string;
+  owner: string;
+  /** +1 whenever the lease changes hands: the loop's fencing token. */
+  token: number;
+  /** Database clock. */
+  lease_until: number;
+  acquired_at: number;
+}
+
+/** State a loop carries across a takeover (HA observations per instance), JSON, written when it changes. */
+export interface LoopStateTable {
+  loop: string;
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/**
+ * The step log: one row per attempt of a step, with who ran it under which token, on the database's
+ * clock. `seen_at` moves with every lease renewal, so a killed owner's open row ends where it last
+ * proved to hold the lease.
+ */
+export interface TaskStepTable {
+  task_id: string;
+  token: number;
+  step: number;
+  attempt: number;
+  name: string;
+  owner: string;
+  started_at: number;
+  seen_at: number;
+  ended_at: number | null;
+  /** done | failed | fenced | '' (still running, or its owner died). */
+  outcome: Generated<string>;
+}
+
 export interface Database {
+  members: MemberTable;
+  loop_leases: LoopLeaseTable;
+  loop_state: LoopStateTable;
+  task_steps: TaskStepTable;
   backups: BackupTable;
   backup_policies: BackupPolicyTable;
   instance_parameters: InstanceParameterTable;

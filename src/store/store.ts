@@ -8,7 +8,7 @@
  *   (a partial unique index enforces it, so two API nodes cannot both win).
  * - `claimTasks` hands each claimable task to exactly one owner until its lease runs out.
  */
-import { Kysely, Migrator, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { Kysely, Migrator, sql, type Insertable, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import { InstanceStatus } from '../instances/status.js';
 import { migrationProvider } from './migrations/index.js';
 import { prepared } from './prepared.js';
@@ -17,6 +17,7 @@ import { ParametersRepo } from './parameters-repo.js';
 import { BackupsRepo } from './backups-repo.js';
 import { NoncesRepo } from './nonces-repo.js';
 import { RecoveryRepo } from './recovery-repo.js';
+import { ClusterRepo } from './cluster-repo.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, NonceDatabase, TaskTable } from './schema.js';
 
 export type Instance = Selectable<InstanceTable>;
@@ -47,6 +48,25 @@ export interface StoreBackend {
    * is cheap to read (SQLite: a write counter and PRAGMA data_version). Without it, nothing is cached.
    */
   changeToken?(): string;
+  /** The database's clock in epoch ms, as SQL: leases are set and compared on it (docs/cluster.md). */
+  clock(): RawBuilder<number>;
+  /** The error says the database cannot be reached (down, restarting, timed out): the API answers ServiceUnavailable. */
+  isUnavailable(e: unknown): boolean;
+  /** Cross-node wake-up (PostgreSQL NOTIFY); absent where one process is the only claimer (SQLite). */
+  notify?(db: Kysely<Database>, channel: string): Promise<void>;
+  /** Calls `onNotify` for every notification on `channel`, reconnecting by itself; the result stops listening. */
+  listen?(channel: string, onNotify: () => void): () => Promise<void>;
+}
+
+/** The NOTIFY channel of task submissions. */
+export const TASKS_CHANNEL = 'openrds_tasks';
+
+/** Walks an error's cause chain: true when `test` holds for one link. */
+export function someCause(e: unknown, test: (c: unknown) => boolean): boolean {
+  for (let c = e, n = 0; c !== undefined && c !== null && n < 8; c = (c as { cause?: unknown }).cause, n++) {
+    if (test(c)) return true;
+  }
+  return false;
 }
 
 export interface InstanceFilter {
@@ -69,6 +89,8 @@ export class Store {
   readonly nonces: NoncesRepo;
   /** Restores: account rows read back from restored data, temporary instances, the binlog archive (docs/recovery.md). */
   readonly recovery: RecoveryRepo;
+  /** Members, loop leases, loop state and the step log (docs/cluster.md). */
+  readonly cluster: ClusterRepo;
   private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
   /**
    * Instance rows read by uuid (the API's hot path: Terraform polls DescribeDBInstances by uuid), kept
@@ -91,6 +113,22 @@ export class Store {
     this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
     this.nonces = new NoncesRepo(nonceDb ?? (db as unknown as Kysely<NonceDatabase>));
     this.recovery = new RecoveryRepo(db);
+    this.cluster = new ClusterRepo(db, () => backend.clock());
+  }
+
+  /** The error means the database is out of reach (ServiceUnavailable), not a fault of the request. */
+  isUnavailable(e: unknown): boolean {
+    return this.backend.isUnavailable(e);
+  }
+
+  /** Tells the other serve nodes a task was submitted (PostgreSQL NOTIFY; nothing on SQLite). */
+  async announceTasks(): Promise<void> {
+    await this.backend.notify?.(this.db, TASKS_CHANNEL);
+  }
+
+  /** `onSubmitted` runs when any node announces tasks; undefined when the backend cannot tell (poll). */
+  onTasksAnnounced(onSubmitted: () => void): (() => Promise<void>) | undefined {
+    return this.backend.listen?.(TASKS_CHANNEL, onSubmitted);
   }
 
   private async cachedByUuid(query: (tenant: string, uuid: string) => Promise<Instance[]>, tenant: string, uuid: string): Promise<Instance[]> {
@@ -409,50 +447,81 @@ export class Store {
   }
 
   /**
-   * Claims up to `limit` tasks that are NEW or whose lease ran out, for `owner` until now+leaseMs,
-   * oldest first. PostgreSQL (`skipLocked`): one transaction locks the candidates FOR UPDATE SKIP
-   * LOCKED, so concurrent claimers take disjoint rows without waiting. SQLite serialises writers:
-   * each candidate is updated with a compare-and-set on its old lease so two owners cannot both win.
+   * Claims up to `limit` tasks for `owner`, oldest first, in one statement: NEW tasks, or DOING
+   * ones whose lease ran out on the database's clock, and only tasks whose nodes are on `hostId`
+   * (placement: their provisioner runs there). Each claimed task gets a lease until the database's
+   * now + leaseMs and its lease token +1 (the fencing token). PostgreSQL (`skipLocked`): the
+   * candidates are locked FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without
+   * waiting; SQLite runs the one statement under its single writer. `now` (the node's clock) is
+   * only the row's updated_at.
    */
-  async claimTasks(owner: string, now: number, leaseMs: number, limit: number): Promise<Task[]> {
-    const lease = { status: 'DOING', lease_owner: owner, lease_until: now + leaseMs, updated_at: now };
-    if (this.backend.skipLocked) {
-      const rows = await this.db.transaction().execute(async (trx) => {
-        const ids = (await claimableTasks(trx, now, limit).forUpdate().skipLocked().execute()).map((c) => c.id);
-        return ids.length ? trx.updateTable('tasks').set(lease).where('id', 'in', ids).returningAll().execute() : [];
-      });
-      return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    }
-    const candidates = await claimableTasks(this.db, now, limit).execute();
-    const claimed: Task[] = [];
-    for (const c of candidates) {
-      let q = this.db.updateTable('tasks').set(lease)
-        .where('id', '=', c.id)
-        .where('status', 'in', ACTIVE_TASK_STATUSES);
-      q = c.lease_until === null ? q.where('lease_until', 'is', null) : q.where('lease_until', '=', c.lease_until);
-      const row = await q.returningAll().executeTakeFirst();
-      if (row) claimed.push(row);
-    }
-    return claimed;
+  async claimTasks(owner: string, hostId: string, leaseMs: number, limit: number, now: number): Promise<Task[]> {
+    const db = this.backend.clock();
+    let candidates = this.db.selectFrom('tasks').select('id')
+      .where((eb) => eb.or([
+        eb('status', '=', 'NEW'),
+        eb.and([eb('status', '=', 'DOING'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', db)])]),
+      ]))
+      .where(placedOn(hostId))
+      .orderBy('created_at').orderBy('id').limit(limit);
+    if (this.backend.skipLocked) candidates = candidates.forUpdate().skipLocked();
+    const rows = await this.db.updateTable('tasks')
+      .set((eb) => ({
+        status: 'DOING', lease_owner: owner, lease_until: sql<number>`${db} + ${leaseMs}`,
+        lease_token: eb('lease_token', '+', 1), attempts: eb('attempts', '+', 1), updated_at: now,
+      }))
+      .where('id', 'in', candidates)
+      .returningAll().execute();
+    return rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Extends the lease; false when the task is no longer ours (another owner took it over). */
-  async renewLease(id: string, owner: string, until: number): Promise<boolean> {
-    const r = await this.db.updateTable('tasks').set({ lease_until: until })
-      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+  /**
+   * Extends the lease to the database's now + leaseMs and marks the task's open step rows seen;
+   * false when the task is no longer ours under this token (taken over, or finished).
+   */
+  async renewLease(id: string, owner: string, token: number, leaseMs: number): Promise<boolean> {
+    const db = this.backend.clock();
+    const r = await this.db.updateTable('tasks').set({ lease_until: sql<number>`${db} + ${leaseMs}` })
+      .where('id', '=', id).where('lease_owner', '=', owner).where('lease_token', '=', token).where('status', '=', 'DOING').executeTakeFirst();
+    const ok = Number(r.numUpdatedRows) === 1;
+    if (ok) {
+      await this.db.updateTable('task_steps').set({ seen_at: db })
+        .where('task_id', '=', id).where('token', '=', token).where('ended_at', 'is', null).execute();
+    }
+    return ok;
   }
 
-  /** Records step progress; only the lease owner may write. */
-  async saveTaskProgress(id: string, owner: string, patch: Updateable<TaskTable>): Promise<boolean> {
+  /** Records step progress; only the lease owner under its current token may write (fencing). */
+  async saveTaskProgress(id: string, owner: string, token: number, patch: Updateable<TaskTable>): Promise<boolean> {
     const r = await this.db.updateTable('tasks').set(patch)
-      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+      .where('id', '=', id).where('lease_owner', '=', owner).where('lease_token', '=', token).where('status', '=', 'DOING').executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Forgets every lease: used at start-up by a single-node control plane, the only possible owner. */
+  /** The fence check before a side effect: the task is still ours under `token`, for at least `marginMs` more. */
+  async holdsTask(id: string, owner: string, token: number, marginMs: number): Promise<boolean> {
+    const row = await this.db.selectFrom('tasks').select('id')
+      .where('id', '=', id).where('lease_owner', '=', owner).where('lease_token', '=', token).where('status', '=', 'DOING')
+      .where('lease_until', '>=', sql<number>`${this.backend.clock()} + ${marginMs}`).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Gives every task lease of `owner` up at once (SIGTERM): another node claims them at its next poll. */
+  async releaseTaskLeases(owner: string): Promise<number> {
+    const r = await this.db.updateTable('tasks').set({ lease_until: 0 })
+      .where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** Forgets every lease: at the start of a serve on SQLite, the only possible owner (the serve lock). */
   async expireAllLeases(): Promise<number> {
     const r = await this.db.updateTable('tasks').set({ lease_until: 0 }).where('status', '=', 'DOING').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** Nodes written before migration 009 carry no host: on one host they are that host's. */
+  async adoptHostlessNodes(hostId: string): Promise<number> {
+    const r = await this.db.updateTable('nodes').set({ host_id: hostId }).where('host_id', '=', '').executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
@@ -462,14 +531,17 @@ export class Store {
   }
 }
 
-/** Tasks a claimer may take at `now`: NEW, or DOING with a lease that ran out (a dead owner's). */
-function claimableTasks(db: Kysely<Database>, now: number, limit: number) {
-  return db.selectFrom('tasks').select(['id', 'lease_owner', 'lease_until'])
-    .where((eb) => eb.or([
-      eb('status', '=', 'NEW'),
-      eb.and([eb('status', '=', 'DOING'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]),
-    ]))
-    .orderBy('created_at').orderBy('id').limit(limit);
+/**
+ * Placement (docs/cluster.md): a task is claimable on `hostId` unless a node it acts on runs on
+ * another host: the nodes of its instance, of the instance's parent (a read-only clone copies from
+ * it), or, for a backup task (whose instance_uuid holds the BackupId), of the backup's instance.
+ * Nodes without a host ('' before migration 009) count for every host.
+ */
+export function placedOn(hostId: string) {
+  return sql<boolean>`NOT EXISTS (SELECT 1 FROM nodes pn WHERE pn.host_id <> '' AND pn.host_id <> ${hostId} AND (
+    pn.instance_uuid = tasks.instance_uuid
+    OR pn.instance_uuid IN (SELECT pi.parent_uuid FROM instances pi WHERE pi.uuid = tasks.instance_uuid)
+    OR pn.instance_uuid IN (SELECT pb.instance_uuid FROM backups pb WHERE pb.id = tasks.instance_uuid)))`;
 }
 
 /**

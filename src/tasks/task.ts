@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import type { Task } from '../store/store.js';
+import type { Fence } from '../cluster/fence.js';
 
 export const TaskStatus = { NEW: 'NEW', DOING: 'DOING', FINISH: 'FINISH', ERROR: 'ERROR' } as const;
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
@@ -28,6 +29,12 @@ export interface StepContext<P = Record<string, unknown>> {
   state: Record<string, unknown>;
   svc: Services;
   log: Logger;
+  /**
+   * The task's lease check: `await ctx.fence.assert()` right before a side effect that must never
+   * happen twice (kill, fence, promote, endpoint move). Throws FencedError once another node took
+   * the task over; the runner then stops the task here without writing anything (docs/cluster.md).
+   */
+  fence: Fence;
 }
 
 export interface Step<P = Record<string, unknown>> {

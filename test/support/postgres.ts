@@ -20,6 +20,9 @@ export interface ScratchPostgres {
   createDatabase(): Promise<string>;
   /** Immediate stop (the closest thing to a crash) and start again on the same port and data. */
   restart(): void;
+  /** Immediate stop, data kept, until up(): the database is gone for the nodes (docs/cluster.md "Losing the database"). */
+  down(): void;
+  up(): void;
   stop(): void;
 }
 
@@ -109,6 +112,12 @@ async function start(): Promise<ScratchPostgres> {
       },
       restart() {
         pgTool(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        launch();
+      },
+      down() {
+        pgTool(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      },
+      up() {
         launch();
       },
       stop,

@@ -4,6 +4,7 @@
  * instance, restart order, idempotent re-runs after a "crash", verification, and the undo after
  * a node that does not start (the fault is injected by the fake provisioner).
  */
+import { NO_FENCE } from '../../src/cluster/fence.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -111,7 +112,7 @@ async function fixture(changes: ModifyParametersParams['changes'], stored: Recor
   } as unknown as Services;
   const task = { ...newTaskRow({ tenantId: 't1', instanceUuid: 'i1', type: 'ModifyDBParameter', now, params: { changes } }) } as any;
   await store.insertTask(task);
-  return { w, store, svc, ctx: { task, params: { changes }, state: {}, svc, log: pino({ level: 'silent' }) } };
+  return { w, store, svc, ctx: { task, params: { changes }, state: {}, svc, log: pino({ level: 'silent' }), fence: NO_FENCE } };
 }
 
 const step = (name: string) => modifyParametersTask.steps.find((s) => s.name === name)!;

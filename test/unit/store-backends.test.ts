@@ -80,6 +80,15 @@ describe('store URL precedence: --store, then OPENRDS_STORE_URL, then store.url 
 
 const NOW = 1_733_000_000_000; // epoch ms beyond 2^31: an int8 on PostgreSQL
 
+/** A finished backup row of `instance` (the fields the placement test needs are its id and instance). */
+function backupRow(id: string, instance: string) {
+  return {
+    id, tenant_id: 't1', instance_uuid: instance, type: 'physical-backup', mode: 'manual', strategy: 'instance', db_list: '[]', description: '',
+    status: 'finished', status_detail: '', task_id: 'tk', file: '', size_bytes: 0, sha256: '', gtid: '', binlog_file: '', binlog_pos: 0,
+    source_node: '', source_role: '', slot_at: null, created_at: NOW, started_at: null, finished_at: null, updated_at: NOW,
+  };
+}
+
 function instanceRow(uuid: string, name: string, ip: string, over: Record<string, unknown> = {}) {
   return {
     uuid, tenant_id: 't1', name, region_id: 'r', vdc_id: 'v', pipe_id: 'p', paas_goods_id: 27060, architecture: 0, cpu: 1, ram_gb: 2,
@@ -233,19 +242,63 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
-    test('claiming: oldest first, one owner per task until its lease runs out', async () => {
+    test('claiming: oldest first, one owner per task until its lease runs out (database clock), a new token per claim', async () => {
       await store.db.deleteFrom('tasks').execute();
       const rows = [2, 0, 1].map((k) => newTaskRow({ tenantId: 't1', instanceUuid: `cl-${k}`, type: 'X', now: NOW + k }));
       for (const r of rows) await store.insertTask(r);
-      const a = await store.claimTasks('owner-a', NOW + 10, 1000, 10);
+      const before = await store.cluster.now();
+      const a = await store.claimTasks('owner-a', 'h1', 60_000, 10, NOW);
+      const after = await store.cluster.now();
       assert.deepEqual(a.map((t) => t.instance_uuid), ['cl-0', 'cl-1', 'cl-2']);
-      assert.ok(a.every((t) => t.status === 'DOING' && t.lease_owner === 'owner-a' && t.lease_until === NOW + 1010));
-      assert.deepEqual(await store.claimTasks('owner-b', NOW + 500, 1000, 10), [], 'leases still held');
-      const limited = await store.claimTasks('owner-b', NOW + 2000, 1000, 2);
-      assert.deepEqual(limited.map((t) => t.instance_uuid), ['cl-0', 'cl-1'], 'expired leases, limit respected');
-      assert.equal(await store.renewLease(limited[0]!.id, 'owner-a', NOW + 9999), false, 'the old owner lost it');
-      assert.equal(await store.renewLease(limited[0]!.id, 'owner-b', NOW + 9999), true);
-      assert.equal(await store.saveTaskProgress(a[2]!.id, 'owner-a', { step: 1 }), true, 'cl-2 is still owner-a\'s');
+      assert.ok(Math.abs(before - Date.now()) < 5000, 'the database clock is epoch ms');
+      for (const t of a) {
+        assert.equal(t.status, 'DOING');
+        assert.equal(t.lease_owner, 'owner-a');
+        assert.equal(t.lease_token, 1);
+        assert.ok(t.lease_until! >= before + 60_000 && t.lease_until! <= after + 60_000, `lease on the database clock: ${t.lease_until} in [${before}, ${after}] + 60 s`);
+      }
+      assert.deepEqual(await store.claimTasks('owner-b', 'h1', 60_000, 10, NOW), [], 'leases still held');
+      // Two leases run out (as a dead owner's would).
+      await store.db.updateTable('tasks').set({ lease_until: before - 1 }).where('instance_uuid', 'in', ['cl-0', 'cl-1']).execute();
+      const limited = await store.claimTasks('owner-b', 'h1', 60_000, 1, NOW);
+      assert.deepEqual(limited.map((t) => [t.instance_uuid, t.lease_token]), [['cl-0', 2]], 'expired leases, oldest first, limit respected, token +1');
+      const t0 = limited[0]!;
+      assert.equal(await store.renewLease(t0.id, 'owner-a', 1, 60_000), false, 'the old owner lost it');
+      assert.equal(await store.saveTaskProgress(t0.id, 'owner-a', 1, { step: 1 }), false, 'and cannot write progress');
+      assert.equal(await store.holdsTask(t0.id, 'owner-a', 1, 0), false, 'nor pass the fence');
+      assert.equal(await store.renewLease(t0.id, 'owner-b', 2, 60_000), true);
+      assert.equal(await store.holdsTask(t0.id, 'owner-b', 2, 30_000), true);
+      assert.equal(await store.holdsTask(t0.id, 'owner-b', 2, 120_000), false, 'less than the margin left');
+      assert.equal(await store.saveTaskProgress(t0.id, 'owner-b', 1, { step: 1 }), false, 'the right owner with a stale token is refused too');
+      assert.equal(await store.saveTaskProgress(a[2]!.id, 'owner-a', 1, { step: 1 }), true, 'cl-2 is still owner-a\'s');
+      assert.equal(await store.releaseTaskLeases('owner-a'), 2, 'cl-1 (expired, unclaimed) and cl-2');
+      assert.equal(await store.holdsTask(a[2]!.id, 'owner-a', 1, 0), false, 'a released lease fails the fence');
+      assert.deepEqual((await store.claimTasks('owner-c', 'h1', 60_000, 10, NOW)).map((t) => [t.instance_uuid, t.lease_token]), [['cl-1', 2], ['cl-2', 2]]);
+    });
+
+    test('placement: a task whose nodes run on another host is claimed only by a serve of that host', async () => {
+      await store.db.deleteFrom('tasks').execute();
+      const node = (id: string, instance: string, host: string) => ({
+        id, instance_uuid: instance, role: 'primary', ip: `10.9.0.${id.charCodeAt(1)}`, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: null, created_at: NOW, host_id: host,
+      });
+      await store.db.insertInto('nodes').values([node('pa', 'pl-a', 'host-a'), node('pb', 'pl-b', 'host-b'), node('px', 'pl-x', '')]).execute();
+      // A read-only clone on host-a whose parent runs on host-b, and a backup of the host-b instance.
+      await store.db.insertInto('instances').values({ ...instanceRow('pl-ro', 'x', '10.7.7.7', { pipe_id: 'ppl' }), parent_uuid: 'pl-b' }).execute();
+      await store.db.insertInto('nodes').values(node('pr', 'pl-ro', 'host-a')).execute();
+      await store.db.insertInto('backups').values(backupRow('bk-b', 'pl-b')).execute();
+      for (const [k, inst] of ['pl-a', 'pl-b', 'pl-x', 'pl-none', 'pl-ro', 'bk-b'].entries()) {
+        await store.insertTask(newTaskRow({ tenantId: 't1', instanceUuid: inst, type: 'X', now: NOW + k }));
+      }
+      const onA = (await store.claimTasks('serve-a', 'host-a', 60_000, 10, NOW)).map((t) => t.instance_uuid);
+      assert.deepEqual(onA, ['pl-a', 'pl-x', 'pl-none'], 'host-a: its own, hostless and nodeless tasks; not the clone of a host-b parent, not a host-b backup');
+      const onB = (await store.claimTasks('serve-b', 'host-b', 60_000, 10, NOW)).map((t) => t.instance_uuid);
+      assert.deepEqual(onB, ['pl-b', 'bk-b']);
+      assert.deepEqual(await store.claimTasks('serve-c', 'host-c', 60_000, 10, NOW), [], 'nothing left for a third host');
+      assert.ok(await store.adoptHostlessNodes('host-a') >= 1);
+      assert.equal((await store.db.selectFrom('nodes').select('host_id').where('id', '=', 'px').executeTakeFirstOrThrow()).host_id, 'host-a', 'a hostless node adopted');
+      await store.db.deleteFrom('nodes').where('id', 'in', ['pa', 'pb', 'px', 'pr']).execute();
+      await store.db.deleteFrom('instances').where('uuid', '=', 'pl-ro').execute();
+      await store.db.deleteFrom('backups').where('id', '=', 'bk-b').execute();
     });
 
     test('concurrent claimers on two connections take disjoint tasks and miss none', async () => {
@@ -257,7 +310,7 @@ for (const backend of STORE_BACKENDS) {
         const got: string[][] = [[], []];
         const claimers = [store, other].map(async (s, k) => {
           for (let round = 0; round < 30; round++) {
-            for (const t of await s.claimTasks(`owner-${k}`, NOW + 100, 60_000, 3)) got[k]!.push(t.id);
+            for (const t of await s.claimTasks(`owner-${k}`, 'h1', 60_000, 3, NOW)) got[k]!.push(t.id);
           }
         });
         await Promise.all(claimers);
@@ -288,7 +341,8 @@ for (const backend of STORE_BACKENDS) {
         }
       }
       assert.ok(failures <= 10, `${failures} failed queries before the pool recovered`);
-      assert.equal((await store.claimTasks('after-restart', NOW + 120_000, 1000, 100)).length, 40, 'and writes work');
+      await store.db.updateTable('tasks').set({ lease_until: 0 }).execute();
+      assert.equal((await store.claimTasks('after-restart', 'h1', 1000, 100, NOW)).length, 40, 'and writes work');
     });
   });
 }

@@ -2,7 +2,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import { Store, type StoreBackend } from '../store.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database, NonceDatabase } from '../schema.js';
@@ -14,6 +14,9 @@ export const sqliteBackend: StoreBackend = {
     const code = (e as { code?: string })?.code ?? '';
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   },
+  clock: () => sql<number>`CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+  // An embedded file is there or the process could not have started; a busy file waits (busy_timeout).
+  isUnavailable: () => false,
 };
 
 /**

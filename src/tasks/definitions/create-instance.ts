@@ -49,6 +49,7 @@ export const createInstanceTask: TaskDefinition = {
         const inst = await instanceOf(ctx);
         if (topologyOf(inst) !== 'ha') return;
         const primary = primaryNode(await ctx.svc.store.listNodes(inst.uuid))!;
+        await ctx.fence.assert();
         await ctx.svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: primary.ip, port: primary.port });
       },
     },

@@ -34,6 +34,7 @@ export const createReadOnlyTask: TaskDefinition = {
       name: 'clone',
       async run(ctx) {
         const { inst, parent, parentNodes, node, primary } = await load(ctx);
+        await ctx.fence.assert();
         await ctx.svc.provisioner.stop(node.id, 0); // a copy from an interrupted earlier attempt may be running
         const standby = parentNodes.find((n) => n.role === 'standby');
         let source = primary;

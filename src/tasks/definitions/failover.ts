@@ -39,6 +39,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
       async run(ctx) {
         const { inst, from } = await load(ctx);
         if (ctx.state.fenced) return;
+        await ctx.fence.assert(); // docs/cluster.md: a node that lost this task must not fence twice
         if (ctx.params.controlled) {
           await ctx.svc.engine.setReadOnly(adminTarget(ctx.svc, inst, from), true);
         } else {
@@ -63,6 +64,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
       name: 'promote',
       async run(ctx) {
         const { inst, from, to } = await load(ctx);
+        await ctx.fence.assert();
         await promoteNode(ctx.svc, inst, from, to, ctx.log);
       },
     },
@@ -70,6 +72,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
       name: 'move-endpoint',
       async run(ctx) {
         const { inst, from, to } = await load(ctx);
+        await ctx.fence.assert();
         await moveEndpoint(ctx.svc, inst, to);
         await persistRoles(ctx.svc, inst, from, to);
       },

@@ -113,6 +113,7 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
       async run(ctx) {
         if (!ctx.state.rebuild) return;
         const { inst, standby, primary } = await load(ctx);
+        await ctx.fence.assert();
         await ctx.svc.provisioner.stop(standby.id, 0);
         const { gtid } = await ctx.svc.provisioner.cloneFrom(primary.id, adminTarget(ctx.svc, inst, primary), { nodeId: standby.id, diskGb: inst.disk_gb });
         await ensureNodeReady(ctx.svc, inst, standby);

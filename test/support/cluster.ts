@@ -1,0 +1,100 @@
+/**
+ * Several real `openrds serve` nodes on one home and one PostgreSQL store (docs/cluster.md): the
+ * first is a harness server (it makes the home and its config), the others are started beside it
+ * with `serve --home H --store URL --listen 127.0.0.1:0`. Each node can be killed, paused
+ * (SIGSTOP/SIGCONT), stopped and started again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { TestClient } from './cds-client.js';
+import { BIN, startServer, waitListening, type ServerHandle } from './harness.js';
+
+export interface ClusterNode {
+  name: string;
+  url: string;
+  client: TestClient;
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  logs(): string;
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  pause(): void;
+  resume(): void;
+  alive(): boolean;
+}
+
+export interface Cluster {
+  home: string;
+  store: string;
+  first: ServerHandle;
+  nodes: ClusterNode[];
+  /** A query on the store, as an operator would run it. */
+  query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
+  /** The member id that owns loop lease `name` now, and its node. */
+  loopOwner(name: string): Promise<{ member: string; node?: ClusterNode } | undefined>;
+  cleanup(): Promise<void>;
+}
+
+const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+
+export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<Cluster> {
+  const first = await startServer({ store, config: opts.config, env: opts.env });
+  const pool = new pg.Pool({ connectionString: store, max: 2 });
+  pool.on('error', () => {});
+  const firstNode: ClusterNode = {
+    name: 'node-0', url: first.url, client: first.client,
+    get proc() { return first.proc; }, get pid() { return first.proc.pid!; },
+    logs: () => first.logs(), kill9: () => first.kill9(), stop: () => first.stop(), start: () => first.restart(),
+    pause: () => { first.proc.kill('SIGSTOP'); }, resume: () => { first.proc.kill('SIGCONT'); },
+    alive: () => first.proc.exitCode === null && first.proc.signalCode === null,
+  };
+  const nodes: ClusterNode[] = [firstNode];
+  for (let i = 1; i < n; i++) nodes.push(await extraNode(`node-${i}`, first, store, opts.env));
+  return {
+    home: first.home, store, first, nodes,
+    async query(text, values) {
+      return (await pool.query(text, values as unknown[])).rows;
+    },
+    async loopOwner(name) {
+      const rows = (await pool.query('SELECT l.owner, m.pid FROM loop_leases l JOIN members m ON m.id = l.owner WHERE l.name = $1 AND l.lease_until > (extract(epoch from clock_timestamp()) * 1000)::bigint', [name])).rows;
+      if (!rows[0]) return undefined;
+      return { member: rows[0].owner, node: nodes.find((x) => x.alive() && x.pid === Number(rows[0].pid)) };
+    },
+    async cleanup() {
+      for (const x of nodes.slice(1)) {
+        x.resume();
+        if (x.alive()) await x.stop();
+      }
+      first.proc.kill('SIGCONT');
+      await first.cleanup();
+      await pool.end();
+    },
+  };
+}
+
+async function extraNode(name: string, first: ServerHandle, store: string, env: Record<string, string> = {}): Promise<ClusterNode> {
+  let proc!: ChildProcess;
+  let out: () => string = () => '';
+  let port = 0;
+  const launch = async () => {
+    proc = spawn(BIN, ['serve', '--home', first.home, '--store', store, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const l = await waitListening(proc);
+    out = l.output;
+    port = Number(new URL(l.url).port);
+    return l.url;
+  };
+  const url = await launch();
+  const node: ClusterNode = {
+    name, url, client: new TestClient(url, first.creds),
+    get proc() { return proc; }, get pid() { return proc.pid!; },
+    logs: () => out(),
+    async kill9() { proc.kill('SIGKILL'); await exited(proc); },
+    async stop() { proc.kill('SIGTERM'); await exited(proc); },
+    async start() { await launch(); },
+    pause() { proc.kill('SIGSTOP'); },
+    resume() { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGCONT'); },
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+  };
+  return node;
+}
