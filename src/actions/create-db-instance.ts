@@ -9,11 +9,11 @@ import type { ParamReader } from '../api/validate.js';
 import { findDisk, findRegion, findSpec, ARCHITECTURES } from '../catalog/catalog.js';
 import { passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
-import { findPipe, pickFreeIp, vdcServesRegion } from '../network/network.js';
+import { findPipe, vdcServesRegion } from '../network/network.js';
 import { nativePasswordHash, randomId } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import { IpExhaustedError } from '../store/store.js';
-import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
+import { planNodeAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 
 export const TIME_ZONES = [
@@ -46,7 +46,7 @@ export function readDiskValue(svc: Services, diskType: string, p: ParamReader): 
 export function nodeRows(uuid: string, ha: boolean, port: number, now: number) {
   const row = (role: string) => ({
     id: randomId('n', 5), instance_uuid: uuid, role, ip: ha ? ('pool' as const) : ('instance' as const), port,
-    server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now,
+    server_id: randomInt(1, 2 ** 31), desired: 'running', incarnation: null, last_seen_at: null, created_at: now,
   });
   return ha ? [row('primary'), row('standby')] : [row('primary')];
 }
@@ -102,9 +102,8 @@ export const createDbInstance: ActionDef = {
     });
     let created;
     try {
-      const host = hostUse(await gatherHost(svc), port);
-      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
+      const pick = await planNodeAddresses(svc, pipe.Cidr, port, 'ServicePort');
+      created = await svc.store.createInstances(items, pick);
     } catch (e) {
       if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
       throw e;

@@ -7,9 +7,9 @@ import type { ActionDef } from '../api/action.js';
 import { ApiError, inUse, invalidParam } from '../api/errors.js';
 import { findDisk } from '../catalog/catalog.js';
 import { InstanceStatus } from '../instances/status.js';
-import { pickFreeIp, findPipe } from '../network/network.js';
+import { findPipe } from '../network/network.js';
 import { IpExhaustedError } from '../store/store.js';
-import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
+import { planNodeAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { INSTANCE_NAME, nodeRows, readServicePort } from './create-db-instance.js';
 import { allowedReadOnlySpecs, MAX_READ_ONLY_AMOUNT, readOnlyParent } from './read-only.js';
@@ -60,9 +60,8 @@ export const createReadOnlyDbInstance: ActionDef = {
     });
     let created;
     try {
-      const host = hostUse(await gatherHost(svc), port);
-      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
+      const pick = await planNodeAddresses(svc, pipe.Cidr, port, 'ServicePort');
+      created = await svc.store.createInstances(items, pick);
     } catch (e) {
       if (e instanceof IpExhaustedError) throw invalidParam('InstanceUuid', `the primary's network ${primary.pipe_id} has no free address left`);
       throw e;

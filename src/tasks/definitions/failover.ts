@@ -42,7 +42,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
         if (ctx.params.controlled) {
           await ctx.svc.engine.setReadOnly(adminTarget(ctx.svc, inst, from), true);
         } else {
-          await ctx.svc.provisioner.stop(from.id, 0); // SIGKILL at once: a hung primary must not wake up and write
+          await ctx.svc.provisioner.fence(from.id); // at once: a hung primary must not wake up and write
         }
         ctx.state.fenced = true;
         ctx.log.warn({ node: from.id, controlled: !!ctx.params.controlled }, 'old primary fenced');
