@@ -1,7 +1,7 @@
 /**
  * Failover (automatic, started by the HA monitor) and switchover (controlled): the standby
  * becomes the primary. Steps (docs/ha.md):
- *  1. fence    — the old primary is killed (failover) or set read-only (switchover); either way it
+ *  1. fence    — the old primary is fenced (Provisioner.fence: stopped at once) on a failover, or set read-only (switchover); either way it
  *                can never accept another write, and its config is re-rendered as a standby.
  *  2. catch-up — the standby applies everything it received (MASTER_GTID_WAIT on its IO position).
  *  3. promote  — replication stopped and reset, read_only off, semi-sync master on; roles swap.
