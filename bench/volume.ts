@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MariaDbBinaries } from '../src/provisioner/local/mariadb-binaries.js';
 import { MariaDbEngine } from '../src/engine/mariadb/mariadb-engine.js';
 import type { NodePaths, NodeSpec } from '../src/engine/engine.js';
 import { LoopVolumes } from '../src/provisioner/local/volumes.js';
@@ -23,7 +24,7 @@ const TABLES = 4;
 const TABLE_SIZE = 100_000;
 const PW = 'Bench-Pass-123';
 
-async function startServer(engine: MariaDbEngine, dir: string, datadir: string, port: number): Promise<SysbenchTarget> {
+async function startServer(engine: MariaDbEngine, bin: MariaDbBinaries, dir: string, datadir: string, port: number): Promise<SysbenchTarget> {
   const p: NodePaths = {
     dir, datadir, config: join(dir, 'my.cnf'), initFile: join(dir, 'init.sql'), socket: join(dir, 'mysqld.sock'),
     pidFile: join(dir, 'mysqld.pid'), errorLog: join(dir, 'error.log'), tmpdir: join(dir, 'tmp'),
@@ -32,9 +33,9 @@ async function startServer(engine: MariaDbEngine, dir: string, datadir: string, 
   const spec: NodeSpec = { nodeId: 'bench', serverId: port, ip: '127.0.0.1', port, cpu: 2, ramGb: 4, diskGb: 100, diskType: 'ssd_disk', timeZone: '+08:00', role: 'primary' };
   writeFileSync(p.config, engine.renderConfig(spec, p));
   writeFileSync(p.initFile, `CREATE USER IF NOT EXISTS 'bench'@'%' IDENTIFIED BY '${PW}';\nGRANT ALL ON *.* TO 'bench'@'%';\nCREATE DATABASE IF NOT EXISTS sbtest;\n`);
-  if (!existsSync(join(datadir, 'mysql'))) await engine.initDatadir(p);
+  if (!existsSync(join(datadir, 'mysql'))) await bin.initDatadir(p.datadir, engine.initSettings());
   trackArgv(`--defaults-file=${p.config}`);
-  const cmd = engine.serverCommand(p);
+  const cmd = bin.serverCommand(p);
   spawn(cmd.command, cmd.args, { detached: true, stdio: 'ignore' }).unref();
   const t: SysbenchTarget = { host: '127.0.0.1', port, user: 'bench', password: PW, db: 'sbtest' };
   for (let i = 0; ; i++) {
@@ -51,7 +52,8 @@ async function startServer(engine: MariaDbEngine, dir: string, datadir: string, 
 async function main(): Promise<void> {
   const root = trackDir(`/tmp/openrds-bench-volume-${process.pid}`);
   mkdirSync(root, { recursive: true });
-  const engine = new MariaDbEngine('');
+  const engine = new MariaDbEngine();
+  const bin = new MariaDbBinaries('');
   const vols = new LoopVolumes('loop');
   const volDir = join(root, 'volume');
   mkdirSync(volDir, { recursive: true });
@@ -61,8 +63,8 @@ async function main(): Promise<void> {
   const plainDir = join(root, 'plain');
   mkdirSync(join(plainDir, 'disk'), { recursive: true });
   const targets = {
-    plain: await startServer(engine, plainDir, join(plainDir, 'disk', 'data'), 3391),
-    volume: await startServer(engine, volDir, join(LoopVolumes.mountPoint(volDir), 'data'), 3392),
+    plain: await startServer(engine, bin, plainDir, join(plainDir, 'disk', 'data'), 3391),
+    volume: await startServer(engine, bin, volDir, join(LoopVolumes.mountPoint(volDir), 'data'), 3392),
   };
   for (const t of Object.values(targets)) await sysbenchPrepare(t, TABLES, TABLE_SIZE, 4);
   const tests = ['oltp_write_only', 'oltp_insert', 'oltp_point_select'] as const;

@@ -56,7 +56,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     releaseLock();
     throw e;
   }
-  const engine = new MariaDbEngine(cfg.engine.binDir);
+  const engine = new MariaDbEngine();
   // The member id is the owner of this node's task and loop leases.
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
@@ -66,7 +66,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const svc: Services = {
     config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner, masterKey: openMasterKey(cfg.home),
     restore: new LocalNodeRestore(provisioner, join(cfg.home, 'restore-work'), cfg.engine.binDir),
-    clock: systemClock, log, engineVersion: await engine.installedVersion(),
+    clock: systemClock, log, engineVersion: await provisioner.engineVersion(),
     // Here at once; on the other serve nodes through the store's announcement (PostgreSQL NOTIFY).
     kickTasks: () => {
       runner?.kick();
@@ -74,11 +74,11 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     },
     backups: new BackupService(backupStorage, cfg.backups, openMasterKey(cfg.home)),
   };
-  if (svc.provisioner.limitsEnforced === 'advisory') {
-    log.warn('CPU/RAM limits are advisory: no writable cgroup v1 or v2 here, only the engine settings follow the spec');
-  } else log.info({ limits: svc.provisioner.limitsEnforced }, 'CPU/RAM limits enforced by cgroups');
-  if (svc.provisioner.volumes === 'watch') log.warn({ reason: svc.provisioner.volumesReason }, 'disk limits are watched, not enforced by a filesystem');
-  else log.info({ volumes: svc.provisioner.volumes }, 'disk limits enforced by a loop-mounted XFS volume per node');
+  const caps = provisioner.capabilities;
+  if (caps.compute.limit === 'advisory') log.warn({ reason: caps.compute.detail }, 'CPU/RAM limits are advisory: only the engine settings follow the spec');
+  else log.info({ limits: caps.compute.mechanism, how: caps.compute.detail }, 'CPU/RAM limits enforced');
+  if (caps.disk.limit === 'measured') log.warn({ reason: caps.disk.detail }, 'disk limits are watched, not enforced by a filesystem');
+  else log.info({ volumes: caps.disk.mechanism, how: caps.disk.detail }, 'disk limits enforced by a volume per node');
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 

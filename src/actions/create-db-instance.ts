@@ -10,11 +10,11 @@ import { checkInt, checkStr } from '../api/validate.js';
 import { findDisk, findRegion, findSpec, ARCHITECTURES } from '../catalog/catalog.js';
 import { passwordProblem } from '../accounts/policy.js';
 import { InstanceStatus } from '../instances/status.js';
-import { findPipe, pickFreeIp, vdcServesRegion } from '../network/network.js';
+import { findPipe, vdcServesRegion } from '../network/network.js';
 import { nativePasswordHash, randomId } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import { IpExhaustedError } from '../store/store.js';
-import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
+import { planNodeAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 
 export { TIME_ZONES } from '../contract/common.js';
@@ -46,7 +46,7 @@ export function checkDiskValue(svc: Services, diskType: string, v: number): numb
 export function nodeRows(uuid: string, ha: boolean, port: number, now: number, hostId: string) {
   const row = (role: string) => ({
     id: randomId('n', 5), instance_uuid: uuid, role, ip: ha ? ('pool' as const) : ('instance' as const), port,
-    server_id: randomInt(1, 2 ** 31), desired: 'running', pid: null, last_seen_at: null, created_at: now, host_id: hostId,
+    server_id: randomInt(1, 2 ** 31), desired: 'running', incarnation: null, last_seen_at: null, created_at: now, host_id: hostId,
   });
   return ha ? [row('primary'), row('standby')] : [row('primary')];
 }
@@ -98,9 +98,8 @@ export const createDbInstance = implement(CreateDBInstance, async ({ svc, tenant
     });
     let created;
     try {
-      const host = hostUse(await gatherHost(svc), port);
-      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
+      const pick = await planNodeAddresses(svc, pipe.Cidr, port, 'ServicePort');
+      created = await svc.store.createInstances(items, pick);
     } catch (e) {
       if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
       throw e;

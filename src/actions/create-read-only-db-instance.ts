@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, inUse, invalidParam } from '../api/errors.js';
 import { findDisk } from '../catalog/catalog.js';
 import { InstanceStatus } from '../instances/status.js';
-import { pickFreeIp, findPipe } from '../network/network.js';
+import { findPipe } from '../network/network.js';
 import { IpExhaustedError } from '../store/store.js';
-import { gatherHost, hostUse, wildcardMessage } from '../network/host-addresses.js';
+import { planNodeAddresses } from '../network/host-addresses.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { checkDiskType, nodeRows, servicePort } from './create-db-instance.js';
 import { implement } from '../api/contract-params.js';
@@ -54,9 +54,8 @@ export const createReadOnlyDbInstance = implement(CreateReadOnlyDBInstance, asyn
     });
     let created;
     try {
-      const host = hostUse(await gatherHost(svc), port);
-      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
+      const pick = await planNodeAddresses(svc, pipe.Cidr, port, 'ServicePort');
+      created = await svc.store.createInstances(items, pick);
     } catch (e) {
       if (e instanceof IpExhaustedError) throw invalidParam('InstanceUuid', `the primary's network ${primary.pipe_id} has no free address left`);
       throw e;

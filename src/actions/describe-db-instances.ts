@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
 import { TASK_STEP_COUNT } from '../tasks/definitions/index.js';
 import { presentInstance, presentRoGroup } from './present.js';
+import { enforcementFields } from '../provisioner/capabilities.js';
 
 /** 100 when idle; while a task runs, the share of its steps done. */
 async function progressOf(svc: Services, i: Instance): Promise<number> {
@@ -26,8 +27,8 @@ export const describeDbInstances = implement(DescribeDBInstances, async ({ svc, 
     const children = i.parent_uuid || Number(i.architecture) !== 1 ? [] : await svc.store.listReadOnlyChildren(i.uuid);
     const roGroups = [];
     for (const ro of children) roGroups.push(presentRoGroup(ro, await progressOf(svc, ro)));
-    // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits").
-    data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups, svc.clock.now()), LimitsEnforced: svc.provisioner.limitsEnforced, DiskLimitEnforced: svc.provisioner.volumes });
+    // openrds extension: how the spec's CPU/RAM are enforced (docs/engine-config.md "Resource limits", docs/storage.md).
+    data.push({ ...presentInstance(svc.config.catalog, svc.config.networks, i, roGroups, svc.clock.now()), ...enforcementFields(svc.provisioner.capabilities) });
   }
   return { data };
 });

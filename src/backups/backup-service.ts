@@ -3,11 +3,10 @@
  * download URLs, and the backup jobs this process runs (ended when `serve` stops, so none is
  * left behind; the next `serve` resumes their tasks and takes the backups again).
  */
-import { basename } from 'node:path';
 import type { BackupJob, BackupJobResult, Provisioner } from '../provisioner/provisioner.js';
 import type { Backup } from '../store/backups-repo.js';
 import type { BackupConfig } from './backup-config.js';
-import type { BackupStorage } from './backup-storage.js';
+import { keyName, type BackupStorage, type PublishedArtifact } from './backup-storage.js';
 import { deriveUrlKey, signedUrl, verifySignedUrl, type VerifyResult } from './signed-url.js';
 
 export interface DownloadUrls {
@@ -20,7 +19,7 @@ export interface DownloadUrls {
 export class BackupService {
   private readonly urlKey: Buffer;
   private listenUrl = 'http://127.0.0.1:8080';
-  private readonly jobs = new Map<string, Pick<BackupJob, 'id' | 'dest'>>();
+  private readonly jobs = new Set<string>();
   private closing = false;
 
   constructor(readonly storage: BackupStorage, readonly config: BackupConfig, masterKey: Buffer) {
@@ -45,7 +44,7 @@ export class BackupService {
   /** Signed URLs of a finished backup, valid for `backups.urlTtlSeconds` from `nowMs`. */
   downloadUrls(b: Pick<Backup, 'id' | 'tenant_id' | 'file'>, nowMs: number): DownloadUrls {
     const expires = Math.floor(nowMs / 1000) + this.config.urlTtlSeconds;
-    const grant = { tenantId: b.tenant_id, backupId: b.id, file: basename(b.file), expires };
+    const grant = { tenantId: b.tenant_id, backupId: b.id, file: keyName(b.file), expires };
     const bases = this.baseUrls();
     return { public: signedUrl(bases.public, this.urlKey, grant), intranet: signedUrl(bases.intranet, this.urlKey, grant), expiresAt: expires * 1000 };
   }
@@ -55,16 +54,21 @@ export class BackupService {
   }
 
   /**
-   * Runs a backup job through the provisioner and remembers it until it ends. When `serve` is
-   * stopping (close()), a job ended by the shutdown never settles: its task step neither
-   * succeeds nor fails here, and the next `serve` resumes it.
+   * Runs a backup job through the provisioner into a new upload of `key` and commits it: the
+   * artifact is published (atomically) only when the job succeeded; otherwise the upload is
+   * aborted and nothing is published. Remembers the job until it ends. When `serve` is stopping
+   * (close()), a job ended by the shutdown never settles: its task step neither succeeds nor
+   * fails here, and the next `serve` resumes it.
    */
-  async runJob(provisioner: Provisioner, job: BackupJob): Promise<BackupJobResult> {
+  async runJob(provisioner: Provisioner, job: BackupJob, key: string): Promise<BackupJobResult & { artifact: PublishedArtifact }> {
     if (this.closing) return new Promise<never>(() => {});
-    this.jobs.set(job.id, job);
+    this.jobs.add(job.id);
+    const upload = await this.storage.openUpload(key);
     try {
-      return await provisioner.runBackup(job);
+      const result = await provisioner.runBackup(job, upload.writable);
+      return { ...result, artifact: await upload.commit() };
     } catch (e) {
+      await upload.abort().catch(() => {});
       if (this.closing) return new Promise<never>(() => {});
       throw e;
     } finally {
@@ -75,6 +79,6 @@ export class BackupService {
   /** Ends the backup jobs of this process (shutdown). */
   async close(provisioner: Provisioner): Promise<void> {
     this.closing = true;
-    await Promise.allSettled([...this.jobs.values()].map((j) => provisioner.abortBackup(j)));
+    await Promise.allSettled([...this.jobs].map((id) => provisioner.abortBackup(id)));
   }
 }

@@ -5,11 +5,11 @@
  * 404 ResourceNotFound for a backup that is gone (deleted, or never finished).
  */
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../api/errors.js';
 import type { Services } from '../services.js';
 import { BackupStatus } from './backup-status.js';
+import { keyName } from './backup-storage.js';
 import { decideRange } from './http-range.js';
 import { DOWNLOAD_PATH_PREFIX } from './signed-url.js';
 
@@ -40,7 +40,7 @@ async function serve(svc: Services, req: FastifyRequest, reply: FastifyReply) {
   const b = await svc.store.backups.get(grant.backupId);
   if (!b || b.status !== BackupStatus.finished) return refuse(reply, 'ResourceNotFound', `backup ${grant.backupId} does not exist or is not finished`);
   // A URL signed for another tenant's backup (or another file) is never valid here.
-  if (b.tenant_id !== grant.tenantId || basename(b.file) !== grant.file) {
+  if (b.tenant_id !== grant.tenantId || keyName(b.file) !== grant.file) {
     return refuse(reply, 'InvalidSignedUrl', 'the download URL is not valid for this backup');
   }
   const st = await svc.backups.storage.stat(b.file);

@@ -1,7 +1,8 @@
 /** Commands that work on a home directly, whether or not `serve` runs on it (halt: only when it does not). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { MariaDbEngine } from '../engine/mariadb/mariadb-engine.js';
+import { MariaDbProfile } from '../engine/mariadb/mariadb-profile.js';
+import { MariaDbBinaries } from '../provisioner/local/mariadb-binaries.js';
 import { homePaths, openHomeStore } from '../home.js';
 import { runningServes } from '../serve-lock.js';
 import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
@@ -80,12 +81,12 @@ export function registerAdminCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const prov = new LocalProvisioner(cfg.home, new MariaDbEngine(cfg.engine.binDir), cfg.engine.binDir, cfg.storage);
+      const prov = new LocalProvisioner(cfg.home, new MariaDbProfile(), cfg.engine.binDir, cfg.storage);
       const running = await prov.listRunning();
       for (const r of running) {
-        if (o.kill) process.kill(r.pid, 'SIGKILL');
+        if (o.kill) await prov.fence(r.nodeId);
         else await prov.stop(r.nodeId, cfg.engine.stopTimeoutMs);
-        process.stdout.write(`stopped node ${r.nodeId} (pid ${r.pid})\n`);
+        process.stdout.write(`stopped node ${r.nodeId}${o.kill ? ' (killed)' : ''}\n`);
       }
       if (!running.length) process.stdout.write('no database process runs under this home\n');
       // The home's endpoint rules go too: left in the kernel they would take their addresses from
@@ -104,7 +105,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .action(async (o) => {
       const cfg = loadConfig({ home: o.home });
-      const t = await new DatadirTemplates(cfg.home, new MariaDbEngine(cfg.engine.binDir)).ensure();
+      const t = await new DatadirTemplates(cfg.home, new MariaDbProfile(), new MariaDbBinaries(cfg.engine.binDir)).ensure();
       process.stdout.write(`${t.built ? 'built' : 'valid, kept'}: template ${t.key} (${t.datadir})\n`);
     });
 }

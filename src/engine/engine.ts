@@ -1,7 +1,9 @@
 /**
- * The Engine port: what runs inside a node (MariaDB now; Oracle MySQL fits the same contract).
- * It knows config files, datadir initialisation, the server command line and SQL-level
- * operations. It does not know where a node runs: that is the Provisioner's job.
+ * The Engine port: what runs inside a node (MariaDB now; Oracle MySQL fits the same contract),
+ * in two parts. The profile (EngineProfile) is pure: the server config, the init SQL, the settings
+ * a datadir is made with and the parameter rules. The client (EngineClient) speaks SQL to a
+ * running server. Neither runs a program or knows where a node runs: starting servers, making
+ * datadirs and running backup tools are the Provisioner's job (src/provisioner/).
  */
 export interface NodeSpec {
   nodeId: string;
@@ -35,6 +37,10 @@ export interface NodeSpec {
   overrides?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where a node's files are, as the server sees them (inside its host or container). Only a
+ * provisioner makes one, to render the config; nothing above the provisioner sees it.
+ */
 export interface NodePaths {
   dir: string;
   datadir: string;
@@ -72,28 +78,26 @@ export class EngineEffectError extends Error {
   }
 }
 
-export interface Engine {
+/** The pure part of an engine: every method is a function of its arguments. */
+export interface EngineProfile {
   readonly kind: string;
-  /** Version of the installed server, e.g. "10.11.19". */
-  installedVersion(): Promise<string>;
-  /** Pure: the server config for a node. */
+  /** The server config for a node, with its files at `paths`. */
   renderConfig(spec: NodeSpec, paths: NodePaths): string;
-  /** Pure: SQL run at every start (without binlogging) that (re)creates the internal admin and replication accounts. */
+  /** SQL run at every start (without binlogging) that (re)creates the internal admin and replication accounts. */
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string;
   /**
-   * Pure: the settings fixed when a datadir is made (page size, …), name → value. They depend on
-   * no node spec: a datadir made with them (and this version) fits every node, so the provisioner
-   * may make one template and copy it (docs/engine-config.md "Datadir templates"). Settings the
-   * server adapts at start-up (the redo log size) are not among them.
+   * The settings fixed when a datadir is made (page size, …), name → value. They depend on no
+   * node spec: a datadir made with them (and one server version) fits every node, so a
+   * provisioner may make one template and copy it (docs/engine-config.md "Datadir templates").
+   * Settings the server adapts at start-up (the redo log size) are not among them.
    */
   initSettings(): Readonly<Record<string, string>>;
-  /**
-   * Creates an empty datadir made with initSettings(); it holds no server identity (server id,
-   * accounts of the service: those come from the config and the init file at every start).
-   * Not idempotent by itself: the caller wipes a half-made one first.
-   */
-  initDatadir(paths: Pick<NodePaths, 'datadir'>): Promise<void>;
-  serverCommand(paths: NodePaths): { command: string; args: string[] };
+  /** The tunable parameters of this engine: list, defaults, checks and protected names. */
+  readonly parameters: ParameterCatalog;
+}
+
+/** The SQL client of an engine: every method talks to a running server at a Target. */
+export interface EngineClient {
   /** Resolves when the server answers a query with these credentials, rejects after timeoutMs. */
   waitReady(t: Target, timeoutMs: number): Promise<void>;
   ping(t: Target, timeoutMs?: number): Promise<boolean>;
@@ -141,8 +145,6 @@ export interface Engine {
 
   // --- engine parameters (run on every node) ---
 
-  /** The tunable parameters of this engine: list, defaults, checks and protected names. Pure. */
-  readonly parameters: ParameterCatalog;
   /** SHOW GLOBAL VARIABLES for these names (values as the server reports them); missing names are left out. */
   readVariables(t: Target, names: readonly string[]): Promise<Record<string, string>>;
   /**
@@ -180,20 +182,8 @@ export interface Engine {
   /** A primary about to become a standby: read_only on (waits for commits in flight) and semi-sync master off. */
   demote(t: Target): Promise<void>;
 
-  // --- backups (docs/backups.md; the provisioner runs the commands next to the node) ---
+  // --- backups (docs/backups.md; the provisioner runs the backup tools next to the node) ---
 
-  /**
-   * Pure: the command of a backup job, which writes one backup of the running node to its
-   * stdout (MariaDB: `mariadb-backup --backup --stream=xbstream`, or `mariadb-dump
-   * --single-transaction`), and the option file it reads first (credentials, node options).
-   */
-  backupCommand(req: BackupToolRequest): BackupToolCommand;
-  /**
-   * Pure: the binlog position a finished backup is consistent with, from the tool's log
-   * (physical) or the first bytes of the dump (logical). Fields not reported are '' / 0;
-   * a logical dump's GTID is not among its first bytes: gtidAt() finds it.
-   */
-  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition;
   /** The GTID position of the server at one of its binlog coordinates (BINLOG_GTID_POS); '' when unknown. */
   gtidAt(t: Target, binlogFile: string, binlogPos: number): Promise<string>;
 
@@ -214,35 +204,8 @@ export interface Engine {
   startHistoryAt(t: Target, gtid: string): Promise<void>;
 }
 
-/** What a backup job is asked to copy (Engine.backupCommand). */
-export interface BackupToolRequest {
-  kind: 'physical' | 'logical';
-  /** The source node: its config carries the server options a physical copy needs. */
-  node: NodePaths;
-  target: Target;
-  /** The job's private folder: the option file and the tool's temporary files go there. */
-  workDir: string;
-  /** Logical only: the databases to dump; undefined = every user database. */
-  databases?: readonly string[];
-  /** The source replicates (an HA standby): the backup also records its source's position. */
-  replica: boolean;
-}
-
-export interface BackupToolCommand {
-  command: string;
-  args: string[];
-  /** Written with mode 0600 before the run, removed after it; `args[0]` names it (`--defaults-file`). */
-  optionFile: { path: string; content: string };
-  /** When set, the tool made a complete backup only if its log (stderr) matches. */
-  successMarker?: RegExp;
-}
-
-/** The position a backup is consistent with: restoring it gives the source as of this GTID. */
-export interface BackupPosition {
-  gtid: string;
-  binlogFile: string;
-  binlogPos: number;
-}
+/** An engine as the control plane uses it: its profile and its SQL client. */
+export interface Engine extends EngineProfile, EngineClient {}
 
 export interface ReplicaStatus {
   ioRunning: string; // Yes | No | Connecting

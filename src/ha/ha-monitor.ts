@@ -28,7 +28,7 @@ interface Memory extends HaMemory {
 }
 
 /**
- * How old the endpoint map the monitor checks may be: reading it spawns `nft`, and every change
+ * How old the endpoint map the monitor checks may be: reading it is not free (the nftables adapter runs `nft`), and every change
  * openrds makes is in the cached copy at once; only a change made behind its back (a flushed
  * ruleset, a reboot) waits this long to be repaired.
  */

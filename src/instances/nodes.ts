@@ -105,7 +105,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await svc.store.updateNode(node.id, { pid: rt.pid ?? null, last_seen_at: svc.clock.now() });
+  await svc.store.updateNode(node.id, { incarnation: rt.incarnation ?? null, last_seen_at: svc.clock.now() });
 }
 
 /** Re-renders a running node's config (e.g. after a role change) without restarting it. */

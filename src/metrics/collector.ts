@@ -155,7 +155,7 @@ export class MetricsCollector {
       const [usage, c] = await Promise.race([Promise.all([usageP, countersP]), deadline]);
       return {
         at: this.svc.clock.now(),
-        pid: usage?.pid, cpuSeconds: usage?.cpuSeconds, rssBytes: usage?.rssBytes, diskBytes: usage?.diskBytes,
+        incarnation: usage?.incarnation, cpuSeconds: usage?.cpuSeconds, rssBytes: usage?.rssBytes, diskBytes: usage?.diskBytes,
         uptime: c.uptime, threadsConnected: c.threadsConnected, slowQueries: c.slowQueries,
         bytesReceived: c.bytesReceived, bytesSent: c.bytesSent,
       };

@@ -13,9 +13,9 @@ const MB = 1_000_000;
 export interface NodeReading {
   /** When it was read, epoch ms. */
   at: number;
-  /** Process identity from the provisioner; a different pid means the server restarted. */
-  pid?: number;
-  /** Cumulative user+system CPU seconds of the server process. */
+  /** The server's run (NodeUsage.incarnation, opaque): a different value means it restarted. */
+  incarnation?: string;
+  /** Cumulative user+system CPU seconds of this run of the server. */
   cpuSeconds?: number;
   rssBytes?: number;
   /** Bytes the datadir (data and binary logs) occupies on disk. */
@@ -51,10 +51,10 @@ export function deriveValues(prev: NodeReading | undefined, cur: NodeReading, li
   const dtMs = prev ? cur.at - prev.at : 0;
   if (!prev || !(dtMs > 0) || dtMs > maxGapMs) return v;
   const dt = dtMs / 1000;
-  const pidChanged = prev.pid !== undefined && cur.pid !== undefined && prev.pid !== cur.pid;
-  const sameServer = !pidChanged && cur.uptime >= prev.uptime;
+  const restarted = prev.incarnation !== undefined && cur.incarnation !== undefined && prev.incarnation !== cur.incarnation;
+  const sameServer = !restarted && cur.uptime >= prev.uptime;
 
-  if (prev.pid !== undefined && prev.pid === cur.pid && prev.cpuSeconds !== undefined && cur.cpuSeconds !== undefined && limits.cpu > 0) {
+  if (prev.incarnation !== undefined && prev.incarnation === cur.incarnation && prev.cpuSeconds !== undefined && cur.cpuSeconds !== undefined && limits.cpu > 0) {
     const d = cur.cpuSeconds - prev.cpuSeconds;
     if (d >= 0) v.mysql_cpu_usage = (d / dt / limits.cpu) * 100;
   }

@@ -5,6 +5,7 @@
  * what the allocator must skip (hostUse, then pickFreeIp in network.ts), and whether a node that
  * does not answer has its address taken by someone else (addressTakenBy).
  */
+import { ApiError } from '../api/errors.js';
 import type { Address } from '../endpoints/endpoints.js';
 import { WILDCARD_IP, type Listener } from '../provisioner/provisioner.js';
 import type { Services } from '../services.js';
@@ -61,4 +62,19 @@ export function addressTakenBy(snap: HostSnapshot, node: { id: string; ip: strin
     return `${at} is taken by ${who} listening on ${other.ip}:${other.port}`;
   }
   return undefined;
+}
+
+/**
+ * The address picker of new nodes on `port` in network `cidr`: the provisioner's
+ * (Provisioner.planAddresses), told the addresses of other homes' endpoint rules. The pick runs
+ * inside the store's transaction (Store.createInstances). InvalidParameter naming `param` when no
+ * address can be given on that port at all (wildcardMessage).
+ */
+export async function planNodeAddresses(
+  svc: Pick<Services, 'provisioner' | 'endpoints'>, cidr: string, port: number, param: string,
+): Promise<(usedInStore: ReadonlySet<string>) => string | undefined> {
+  const foreign = await svc.endpoints.foreign();
+  const plan = await svc.provisioner.planAddresses({ cidr, port, alsoTaken: new Set(foreign.map((a) => a.ip)) });
+  if (!plan.ok) throw new ApiError('InvalidParameter', wildcardMessage(param, plan.blockedBy));
+  return plan.pick;
 }

@@ -1,9 +1,16 @@
 /**
  * The Provisioner port: where nodes run. The local adapter runs detached mariadbd processes
- * under the home; a Kubernetes adapter would run StatefulSets behind the same contract.
+ * under the home (src/provisioner/local/); a Kubernetes adapter would run a Pod with a PVC and a
+ * Service per node behind the same contract (docs/provisioners.md). The port speaks of nodes,
+ * addresses, streams and capabilities only: no process ids, local paths or local mechanisms.
  * Every method is idempotent: calling it twice, or after a crash half-way, converges.
+ * Any provisioner must pass test/contract/provisioner-contract.ts.
  */
+import type { Readable, Writable } from 'node:stream';
 import type { NodeSpec, Target } from '../engine/engine.js';
+import type { ProvisionerCapabilities } from './capabilities.js';
+
+export type { ProvisionerCapabilities } from './capabilities.js';
 
 /** Hashes of the internal accounts a node's init file (re)creates. */
 export interface InternalCredentials {
@@ -24,20 +31,26 @@ export interface Listener {
 }
 
 export interface NodeRuntime {
-  /** Process (or pod) is alive and is this node's server. */
+  /** The node's server runs (and is this node's server). */
   alive: boolean;
-  pid?: number;
+  /**
+   * Opaque identity of the server's current run, set when alive: it changes whenever the server
+   * (re)starts, and never otherwise, so two equal values mean "the same run" (CPU counters did not
+   * start again). Local: the process's id and start time; Kubernetes: the pod UID plus its
+   * container restart count. Callers only compare it.
+   */
+  incarnation?: string;
 }
 
-/** What a node's server uses right now (the collector's process-level readings, src/metrics/). */
+/** What a node's server uses right now (the collector's readings, src/metrics/). */
 export interface NodeUsage {
-  /** Identity of the server process: a different pid means it restarted (so CPU time started again). */
-  pid: number;
-  /** Cumulative user + system CPU time of the server process, in seconds. */
+  /** NodeRuntime.incarnation of the run measured: a different value means the server restarted. */
+  incarnation: string;
+  /** Cumulative CPU time (user + system) of this run of the server, in seconds. */
   cpuSeconds: number;
-  /** Resident memory of the server process. */
+  /** Resident memory of the server. */
   rssBytes: number;
-  /** Bytes the node's datadir occupies on disk (allocated blocks), binary logs included. */
+  /** Bytes the node's data occupies on its disk (allocated blocks), binary logs included. */
   diskBytes: number;
 }
 
@@ -46,99 +59,114 @@ export interface DiskStatus {
   totalBytes: number;
   usedBytes: number;
   /**
-   * `loop-xfs`: the node's own filesystem of DiskValue GB, a hard limit; `watch`: a plain folder
-   * whose size is measured against the DiskValue (only the disk guard keeps it in bounds).
+   * The node has a disk of its own of `totalBytes` that refuses writes past it (capabilities.disk
+   * `hard`); false: usage measured against the DiskValue, only the disk guard keeps it in bounds.
    */
-  enforced: 'loop-xfs' | 'watch';
+  hardLimit: boolean;
 }
 
-/** The node a copy goes to, and the size its volume must have. */
+/** The node a copy or a restore goes to, and the size its disk must have. */
 export interface CloneDest {
   nodeId: string;
   diskGb: number;
 }
 
+/**
+ * How new nodes of a network get their addresses: the provisioner gathers what is taken outside
+ * the store once, and `pick` chooses inside the store's transaction (so two creates never get the
+ * same address). `blocked`: no address can be given at all on this port (e.g. a wildcard listener
+ * of another program), with the listener that blocks it.
+ */
+export type AddressPlan =
+  | { ok: true; pick(usedInStore: ReadonlySet<string>): string | undefined }
+  | { ok: false; blockedBy: Listener };
+
 export interface Provisioner {
   readonly kind: string;
+  /** What this provisioner enforces and offers (./capabilities.ts); honest: the contract suite checks it. */
+  readonly capabilities: ProvisionerCapabilities;
+  /** Version of the engine server new nodes run, e.g. "10.11.19" (local: the installed binary; Kubernetes: the image's). */
+  engineVersion(): Promise<string>;
   /**
-   * How DiskValue is enforced for new nodes: `loop-xfs` (a filesystem of that size per node,
-   * grown online) or `watch` (the host allows no loop mounts: usage is measured and the disk
-   * guard acts on it). `volumesReason` says why, for logs and operators.
+   * Addresses for new nodes in network `cidr` listening on `port`. `alsoTaken`: addresses that
+   * other parts know to be in use (other homes' endpoint rules, Endpoints.foreign). Local: the
+   * lowest free address of the config's pipe (src/network/); Kubernetes: a Service clusterIP
+   * chosen the same way inside the pipe's part of the service CIDR.
    */
-  readonly volumes: 'loop-xfs' | 'watch';
-  readonly volumesReason: string;
+  planAddresses(req: { cidr: string; port: number; alsoTaken: ReadonlySet<string> }): Promise<AddressPlan>;
   /**
-   * How CPU and RAM limits are enforced: `cgroup-v1` / `cgroup-v2` (hard CPU quota and memory limit
-   * per node), or `advisory` (the host allows neither: only the engine settings follow the spec).
-   */
-  readonly limitsEnforced: 'cgroup-v1' | 'cgroup-v2' | 'advisory';
-  /**
-   * Makes the node exist and run with this spec: renders config, initialises the datadir
-   * if it is missing or half-made, starts the server if it is not running. Does not wait.
-   * Also (re)writes the node's resource limits from the spec: a node that starts gets exactly
-   * them; a running node gets the CPU quota and a larger memory limit at once, a smaller memory
-   * limit at its next start (docs/engine-config.md "Resource limits"). The data volume is made,
-   * mounted, or grown online to `diskGb` (never shrunk).
-   * Returns the pid (local) when known.
+   * Makes the node exist and run with this spec: renders config, initialises the data if it is
+   * missing or half-made, starts the server if it is not running. Does not wait for readiness.
+   * Also (re)applies the node's resource limits from the spec: a node that starts gets exactly
+   * them; a running node gets the CPU limit and a larger memory limit at once, a smaller memory
+   * limit at its next start (docs/engine-config.md "Resource limits"). The disk is made, attached,
+   * or grown online to `diskGb` (never shrunk).
    */
   ensureRunning(spec: NodeSpec, creds: InternalCredentials): Promise<NodeRuntime>;
   /**
-   * Replaces the (stopped) node's datadir with a consistent physical copy of `source` taken
-   * while it runs (mariadb-backup), prepared and ready to start. Returns the GTID position of
-   * the copy, to seed replication from. Idempotent: a half-made copy is discarded and redone.
+   * Replaces the (stopped) node's data with a consistent physical copy of `source` taken while it
+   * runs, ready to start. Returns the GTID position of the copy, to seed replication from.
+   * Idempotent: a half-made copy is discarded and redone.
    */
   cloneFrom(sourceNodeId: string, source: Target, dest: CloneDest): Promise<{ gtid: string }>;
   /**
-   * How full these nodes' disks are: each volume's filesystem, or, for a watched node, the size
-   * of its datadir against `limitBytes`. Nodes with no data yet are left out. Cheap: one statfs
-   * per mounted node (a watched node's datadir is walked at most once a second).
+   * How full these nodes' disks are. Nodes with no data yet are left out. Cheap: callers ask for
+   * every node every few seconds.
    */
   diskStatus(nodes: ReadonlyArray<{ nodeId: string; limitBytes: number }>): Promise<Map<string, DiskStatus>>;
-  /** Live status of the node, adopting a server that is already running. */
+  /** Live status of the node, adopting a server that is already running (one a previous control plane started). */
   inspect(nodeId: string): Promise<NodeRuntime>;
   /** Stops the server; graceful first, then forced after timeoutMs. Data stays. */
   stop(nodeId: string, timeoutMs: number): Promise<void>;
-  /** Stops the server at once and removes everything the node had. */
+  /**
+   * Fencing: the server stops at once, with no chance to write another byte (local: SIGKILL;
+   * Kubernetes: delete the pod with grace period 0). Resolves only once it is gone. Data stays.
+   * Used wherever a node must never act again before it is rebuilt or restarted on purpose
+   * (failover, a copy over it, a recovery of a node that hangs).
+   */
+  fence(nodeId: string): Promise<void>;
+  /** Stops the server at once and removes everything the node had. Idempotent. */
   destroy(nodeId: string): Promise<void>;
   /** The last lines of the node's server log, for error messages. */
   logTail(nodeId: string, lines?: number): Promise<string>;
-  /** Every node this provisioner knows to be running under its home (for operators and cleanup). */
-  listRunning(): Promise<Array<{ nodeId: string; pid: number }>>;
+  /** Every node of this provisioner whose server runs (for operators and cleanup), with its incarnation. */
+  listRunning(): Promise<Array<{ nodeId: string; incarnation: string }>>;
   /**
-   * The TCP listeners on the hosts where nodes run, whoever owns them: another openrds home,
-   * another program, this home's own nodes (with `owners`, those carry their `nodeId`: it costs a
-   * scan of the processes, so only the readiness check asks for it). A node given an address
-   * someone else listens on could not take it; a wildcard (WILDCARD_IP) listener takes its port on
-   * every address. The allocator and the readiness check read them (src/network/host-addresses.ts).
+   * The TCP listeners where nodes run, whoever owns them: another openrds home, another program,
+   * this home's own nodes (with `owners`, those carry their `nodeId`: it costs more, so only the
+   * readiness check asks for it). A node given an address someone else listens on could not take
+   * it; a wildcard (WILDCARD_IP) listener takes its port on every address (src/network/host-addresses.ts).
    */
   listeners(owners?: boolean): Promise<Listener[]>;
   /**
    * Resource usage of the node's server, or undefined when it is not running. Cheap enough to
-   * call for every node every few seconds. `diskBytes` may be up to `diskMaxAgeMs` old: measuring
-   * it walks the datadir (about 200 files, ~1 ms), so callers choose how fresh they need it.
+   * call for every node every few seconds. `diskBytes` may be up to `diskMaxAgeMs` old.
    */
   usage(nodeId: string, opts?: { diskMaxAgeMs?: number }): Promise<NodeUsage | undefined>;
 
-  // --- backup jobs (docs/backups.md): the backup tools run where the node's data is ---
+  // --- backups (docs/backups.md): the backup tools run where the node's data is ---
 
   /**
-   * Runs a backup job next to the running node: the engine's backup command (Engine.backupCommand)
-   * writes the backup to its stdout, which goes through `zstd -1 -T2` into `job.dest`. Resolves
-   * when both processes succeeded, with the tool's log and the first `headBytes` of the output
-   * (decompressed); rejects with BackupJobError otherwise. `dest` may then hold a partial file:
-   * the caller discards it. A job of the same id still running (left by a crashed control plane)
-   * is ended first, so running a job again after a crash is safe.
+   * Runs a backup job next to the running node and writes the compressed (zstd) backup into
+   * `sink` (BackupStorage.openUpload's writable). Resolves once the backup tool reported a
+   * complete backup and `sink` has finished (every byte written and ended), with the position the
+   * backup is consistent with; rejects with BackupJobError otherwise, leaving `sink` unfinished
+   * (the caller aborts the upload). A job of the same id still running (left by a crashed control
+   * plane) is ended first, so running a job again after a crash is safe.
    */
-  runBackup(job: BackupJob): Promise<BackupJobResult>;
+  runBackup(job: BackupJob, sink: Writable): Promise<BackupJobResult>;
+  /** Ends every part of backup job `jobId`, whichever control plane started it, and removes its private state. Idempotent. */
+  abortBackup(jobId: string): Promise<void>;
   /**
-   * Ends every process of backup job `job.id`, whichever control plane started it (they are found
-   * by their command line), and removes the job's private files. Idempotent. `dest` is not removed.
+   * Replaces the (stopped) node's data with a physical backup read from `artifact` (the bytes a
+   * physical runBackup wrote, e.g. BackupStorage.read), prepared and ready to start. Returns the
+   * GTID position the backup is consistent with. Idempotent like cloneFrom.
    */
-  abortBackup(job: Pick<BackupJob, 'id' | 'dest'>): Promise<void>;
+  restorePhysical(dest: CloneDest, artifact: () => Readable): Promise<{ gtid: string }>;
 }
 
 export interface BackupJob {
-  /** The BackupId: it names the job's processes and private folder. */
+  /** The BackupId: it names the job everywhere it runs. */
   id: string;
   nodeId: string;
   kind: 'physical' | 'logical';
@@ -147,24 +175,28 @@ export interface BackupJob {
   databases?: readonly string[];
   /** The node replicates from a primary (HA standby). */
   replica: boolean;
-  /** Where the compressed backup goes (BackupStorage.stagingPath). */
-  dest: string;
-  /** How many decompressed bytes of the start of the output to return (0: none). */
-  headBytes: number;
-  /** The job is killed, and fails, after this long. */
+  /** The job is ended, and fails, after this long. */
   timeoutMs: number;
 }
 
+/** The position a backup is consistent with: restoring it gives the source as of this GTID. */
+export interface BackupPosition {
+  gtid: string;
+  binlogFile: string;
+  binlogPos: number;
+}
+
 export interface BackupJobResult {
-  /** The backup tool's log (stderr), its last 256 KiB at most. */
-  log: string;
-  /** The first `headBytes` of the backup, decompressed. */
-  head: string;
+  /**
+   * Fields the backup tool did not report are '' / 0. A logical dump names its binlog file and
+   * position but not its GTID: Engine.gtidAt finds that.
+   */
+  position: BackupPosition;
 }
 
 /** A backup job that did not produce a complete backup. */
 export class BackupJobError extends Error {
-  /** The destination (or the job's temporary folder) ran out of space: retrying cannot help. */
+  /** The destination (or the job's scratch space) ran out of space: retrying cannot help. */
   readonly noSpace: boolean;
   readonly nonRetryable: boolean;
   constructor(message: string, opts: { noSpace?: boolean; cause?: unknown } = {}) {

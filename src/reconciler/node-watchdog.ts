@@ -46,7 +46,7 @@ export class NodeWatchdog extends PeriodicLoop {
         if (n.desired !== 'running') continue;
         const rt = await provisioner.inspect(n.id);
         obs.nodes.push({ nodeId: n.id, desired: n.desired, alive: rt.alive });
-        if (rt.alive && rt.pid !== n.pid) await store.updateNode(n.id, { pid: rt.pid ?? null });
+        if (rt.alive && rt.incarnation !== n.incarnation) await store.updateNode(n.id, { incarnation: rt.incarnation ?? null });
       }
       out.push(obs);
     }

@@ -61,7 +61,8 @@ export interface NodeTable {
   server_id: number;
   /** running | stopped: what the reconciler keeps it at. */
   desired: string;
-  pid: number | null;
+  /** The provisioner's opaque id of the server's current run (NodeRuntime.incarnation); null before it was seen running. */
+  incarnation: string | null;
   restarts: Generated<number>;
   last_seen_at: number | null;
   created_at: number;

@@ -167,7 +167,7 @@ const PARAMS: Record<string, fc.Arbitrary<string>> = {
 };
 const parameterChange = fc.subarray(Object.keys(PARAMS), { minLength: 1, maxLength: 3 })
   .chain((names) => fc.tuple(...names.map((n) => PARAMS[n]!.map((Value) => ({ Name: n, Value })))));
-const catalog = new MariaDbEngine('').parameters;
+const catalog = new MariaDbEngine().parameters;
 
 test('property (real MariaDB): valid ModifyDBParameter: SHOW GLOBAL VARIABLES holds each value once the task is FINISH', async () => {
   await fc.assert(fc.asyncProperty(parameterChange, async (Parameters) => {

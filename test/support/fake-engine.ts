@@ -1,13 +1,13 @@
 /**
  * A hand-written Engine for tests that drive the API in process (app.inject): a small in-memory
  * model of each server (accounts, grants, databases, variables), keyed by host:port. The pure
- * methods (config rendering, the parameter catalog, backup commands) are the real MariaDB ones.
+ * methods (config rendering, the parameter catalog: the profile) are the real MariaDB ones.
  * Every I/O call is counted by name, so a test can assert that a refused request touched no server.
  * Faults can be injected (failCall): the Nth call of a named method throws, before its change or
  * after it (a change that ran but whose answer or read-back was lost).
  */
 import type {
-  AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus,
+  AccountGrants, AccountSpec, Engine, NodePaths, NodeSpec, ReplicaStatus,
   StatusCounters, Target,
 } from '../../src/engine/engine.js';
 import { EngineEffectError } from '../../src/engine/engine.js';
@@ -25,7 +25,7 @@ interface FakeServer {
 
 export class FakeEngine implements Engine {
   readonly kind = 'fake-mariadb';
-  private readonly real = new MariaDbEngine('');
+  private readonly real = new MariaDbEngine();
   readonly parameters = this.real.parameters;
   readonly servers = new Map<string, FakeServer>();
   /** Every I/O call, by method name. */
@@ -94,14 +94,11 @@ export class FakeEngine implements Engine {
     return s;
   }
 
-  async installedVersion(): Promise<string> { return '10.11.0'; }
   renderConfig(spec: NodeSpec, paths: NodePaths): string { return this.real.renderConfig(spec, paths); }
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string {
     return this.real.renderInitSql(adminUser, adminPasswordHash, repl);
   }
   initSettings(): Readonly<Record<string, string>> { return this.real.initSettings(); }
-  async initDatadir(_paths: Pick<NodePaths, 'datadir'>): Promise<void> { this.calls.push('initDatadir'); }
-  serverCommand(paths: NodePaths): { command: string; args: string[] } { return this.real.serverCommand(paths); }
   async waitReady(t: Target, _timeoutMs: number): Promise<void> { this.server(t, 'waitReady'); }
   async ping(t: Target, _timeoutMs?: number): Promise<boolean> { this.server(t, 'ping'); return true; }
   async ensureAccount(t: Target, a: AccountSpec): Promise<void> {
@@ -167,8 +164,6 @@ export class FakeEngine implements Engine {
   async setReadOnly(t: Target, on: boolean): Promise<void> { this.server(t, 'setReadOnly').readOnly = on; }
   async disableSemiSync(t: Target): Promise<void> { this.server(t, 'disableSemiSync'); }
   async demote(t: Target): Promise<void> { this.server(t, 'demote').readOnly = true; }
-  backupCommand(req: BackupToolRequest): BackupToolCommand { return this.real.backupCommand(req); }
-  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition { return this.real.backupPosition(kind, toolLog, head); }
   async gtidAt(t: Target, _binlogFile: string, _binlogPos: number): Promise<string> { this.server(t, 'gtidAt'); return ''; }
   async listAccounts(t: Target): Promise<AccountSpec[]> {
     const s = this.server(t, 'listAccounts');

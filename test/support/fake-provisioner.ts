@@ -3,17 +3,22 @@
  * in a map, nothing is started. It counts every call, so a test can assert that a refused
  * request provisioned nothing.
  */
+import type { Readable, Writable } from 'node:stream';
 import type { NodeSpec, Target } from '../../src/engine/engine.js';
 import type {
-  BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
+  AddressPlan, BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
+  ProvisionerCapabilities,
 } from '../../src/provisioner/provisioner.js';
+import { hostUse } from '../../src/network/host-addresses.js';
+import { pickFreeIp } from '../../src/network/network.js';
 
 export class FakeProvisioner implements Provisioner {
   readonly kind = 'fake';
-  readonly volumes = 'watch' as const;
-  readonly volumesReason = 'fake provisioner: no volumes';
-  readonly limitsEnforced = 'advisory' as const;
-  /** Node id → pid of the nodes "running". */
+  readonly capabilities: ProvisionerCapabilities = {
+    disk: { limit: 'measured', growsOnline: true, mechanism: 'watch', detail: 'fake provisioner: no volumes' },
+    compute: { limit: 'advisory', mechanism: 'advisory', detail: 'fake provisioner: no limits' },
+  };
+  /** Node id → incarnation number of the nodes "running". */
   readonly running = new Map<string, number>();
   /** Every call, by method name. */
   readonly calls: string[] = [];
@@ -22,7 +27,23 @@ export class FakeProvisioner implements Provisioner {
   async ensureRunning(spec: NodeSpec, _creds: InternalCredentials): Promise<NodeRuntime> {
     this.calls.push('ensureRunning');
     if (!this.running.has(spec.nodeId)) this.running.set(spec.nodeId, this.nextPid++);
-    return { alive: true, pid: this.running.get(spec.nodeId) };
+    return { alive: true, incarnation: `run-${this.running.get(spec.nodeId)}` };
+  }
+  async engineVersion(): Promise<string> { return '10.11.0'; }
+  async planAddresses(req: { cidr: string; port: number; alsoTaken: ReadonlySet<string> }): Promise<AddressPlan> {
+    const { used, wildcard } = hostUse({ listeners: this.hostListeners, foreign: [] }, req.port);
+    if (wildcard) return { ok: false, blockedBy: wildcard };
+    for (const ip of req.alsoTaken) used.add(ip);
+    return { ok: true, pick: (u) => pickFreeIp(req.cidr, u, used) };
+  }
+  async fence(nodeId: string): Promise<void> {
+    this.calls.push('fence');
+    this.running.delete(nodeId);
+  }
+  async restorePhysical(dest: CloneDest, _artifact: () => Readable): Promise<{ gtid: string }> {
+    this.calls.push('restorePhysical');
+    this.running.delete(dest.nodeId);
+    return { gtid: '0-1-1' };
   }
   /** What the fake host listens on; none unless a test sets some. */
   hostListeners: Listener[] = [];
@@ -35,12 +56,12 @@ export class FakeProvisioner implements Provisioner {
   }
   async diskStatus(nodes: ReadonlyArray<{ nodeId: string; limitBytes: number }>): Promise<Map<string, DiskStatus>> {
     this.calls.push('diskStatus');
-    return new Map(nodes.map((n) => [n.nodeId, { totalBytes: n.limitBytes, usedBytes: 0, enforced: 'watch' as const }]));
+    return new Map(nodes.map((n) => [n.nodeId, { totalBytes: n.limitBytes, usedBytes: 0, hardLimit: false }]));
   }
   async inspect(nodeId: string): Promise<NodeRuntime> {
     this.calls.push('inspect');
-    const pid = this.running.get(nodeId);
-    return pid === undefined ? { alive: false } : { alive: true, pid };
+    const run = this.running.get(nodeId);
+    return run === undefined ? { alive: false } : { alive: true, incarnation: `run-${run}` };
   }
   async stop(nodeId: string, _timeoutMs: number): Promise<void> {
     this.calls.push('stop');
@@ -54,20 +75,21 @@ export class FakeProvisioner implements Provisioner {
     this.calls.push('logTail');
     return '';
   }
-  async listRunning(): Promise<Array<{ nodeId: string; pid: number }>> {
+  async listRunning(): Promise<Array<{ nodeId: string; incarnation: string }>> {
     this.calls.push('listRunning');
-    return [...this.running].map(([nodeId, pid]) => ({ nodeId, pid }));
+    return [...this.running].map(([nodeId, run]) => ({ nodeId, incarnation: `run-${run}` }));
   }
   async usage(nodeId: string, _opts?: { diskMaxAgeMs?: number }): Promise<NodeUsage | undefined> {
     this.calls.push('usage');
-    const pid = this.running.get(nodeId);
-    return pid === undefined ? undefined : { pid, cpuSeconds: 0, rssBytes: 0, diskBytes: 0 };
+    const run = this.running.get(nodeId);
+    return run === undefined ? undefined : { incarnation: `run-${run}`, cpuSeconds: 0, rssBytes: 0, diskBytes: 0 };
   }
-  async runBackup(_job: BackupJob): Promise<BackupJobResult> {
+  async runBackup(_job: BackupJob, sink: Writable): Promise<BackupJobResult> {
     this.calls.push('runBackup');
-    return { log: '', head: '' };
+    await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    return { position: { gtid: '', binlogFile: '', binlogPos: 0 } };
   }
-  async abortBackup(_job: Pick<BackupJob, 'id' | 'dest'>): Promise<void> {
+  async abortBackup(_jobId: string): Promise<void> {
     this.calls.push('abortBackup');
   }
 }

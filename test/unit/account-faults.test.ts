@@ -31,7 +31,7 @@ before(async () => {
     status: 'RUNNING', status_detail: '', version: '10.11', parent_uuid: null, created_at: now, updated_at: now, deleted_at: null,
   }).execute();
   await a.store.db.insertInto('nodes').values({
-    id: `${U}-0`, instance_uuid: U, role: 'primary', ip: IP, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: now, created_at: now,
+    id: `${U}-0`, instance_uuid: U, role: 'primary', ip: IP, port: 3306, server_id: 1, desired: 'running', incarnation: null, last_seen_at: now, created_at: now,
   }).execute();
 });
 after(async () => { await a?.close(); });

@@ -50,7 +50,7 @@ async function seed(): Promise<void> {
     inst(U_OTHER_TENANT, 'other-tenant', { ip: '127.10.0.14' }),
   ]).execute();
   const node = (id: string, uuid: string, role: string, ip: string, serverId: number) => ({
-    id, instance_uuid: uuid, role, ip, port: 3306, server_id: serverId, desired: 'running', pid: null, last_seen_at: now, created_at: now,
+    id, instance_uuid: uuid, role, ip, port: 3306, server_id: serverId, desired: 'running', incarnation: null, last_seen_at: now, created_at: now,
   });
   await db.insertInto('nodes').values([
     node(`${U_BASIC}-0`, U_BASIC, 'primary', '127.10.0.11', 1),

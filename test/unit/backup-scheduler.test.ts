@@ -36,7 +36,6 @@ function services(st: Store): Services {
     backups: {
       storage: {
         kind: 'fake',
-        stagingPath: (k: string) => `/staging/${k}`,
         listStaged: async () => [...staged],
         discardStaged: async (k: string) => { discarded.push(k); },
         remove: async () => {},

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backupToolCommand, parseBackupPosition, renderToolOptionFile } from '../../src/provisioner/local/backup-tools.js';
-import type { BackupToolRequest } from '../../src/engine/engine.js';
+import type { BackupToolRequest } from '../../src/provisioner/local/backup-tools.js';
 
 const BIN = { backup: '/usr/bin/mariadb-backup', dump: '/usr/bin/mariadb-dump' };
 const req = (over: Partial<BackupToolRequest> = {}): BackupToolRequest => ({

@@ -74,10 +74,10 @@ async function addInstance(uuid: string, opts: { status?: string; nodes: Array<{
     const ip = `10.1.0.${++ipSeq}`;
     byIp.set(ip, n.id);
     await store.db.insertInto('nodes').values({
-      id: n.id, instance_uuid: uuid, role: n.role, ip, port: 3306, server_id: ipSeq, desired: n.desired ?? 'running', pid: null, last_seen_at: null, created_at: T0,
+      id: n.id, instance_uuid: uuid, role: n.role, ip, port: 3306, server_id: ipSeq, desired: n.desired ?? 'running', incarnation: null, last_seen_at: null, created_at: T0,
     }).execute();
     nodes.set(n.id, {
-      usage: { pid: 100 + ipSeq, cpuSeconds: 10, rssBytes: GIB, diskBytes: 10 * GIB },
+      usage: { incarnation: `run-${100 + ipSeq}`, cpuSeconds: 10, rssBytes: GIB, diskBytes: 10 * GIB },
       counters: { uptime: 100, threadsConnected: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 },
     });
   }
@@ -184,7 +184,7 @@ test('after a long outage the first reading is a baseline again; a restarted ser
   assert.equal(r.nodes.find((n) => n.node.id === 'n-basic')!.values!.mysql_cpu_usage, undefined);
   advance(1000, (id, n) => {
     if (id === 'n-basic') {
-      n.usage = { ...n.usage!, pid: 9999, cpuSeconds: 0.2 };
+      n.usage = { ...n.usage!, incarnation: 'run-9999', cpuSeconds: 0.2 };
       n.counters = { uptime: 1, threadsConnected: 1, slowQueries: 1, bytesReceived: 10, bytesSent: 10 };
     }
   });

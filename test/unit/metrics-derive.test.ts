@@ -12,7 +12,7 @@ const T = 1_700_000_000_000;
 class R {
   constructor(private r: NodeReading) {}
   static base(): R {
-    return new R({ at: T, pid: 100, cpuSeconds: 50, rssBytes: GIB, diskBytes: 10 * GIB, uptime: 1000, threadsConnected: 1, slowQueries: 7, bytesReceived: 1e6, bytesSent: 2e6 });
+    return new R({ at: T, incarnation: 'run-100', cpuSeconds: 50, rssBytes: GIB, diskBytes: 10 * GIB, uptime: 1000, threadsConnected: 1, slowQueries: 7, bytesReceived: 1e6, bytesSent: 2e6 });
   }
   after(ms: number) { return new R({ ...this.r, at: this.r.at + ms, uptime: this.r.uptime + Math.floor(ms / 1000) }); }
   with(p: Partial<NodeReading>) { return new R({ ...this.r, ...p }); }
@@ -52,12 +52,12 @@ const CASES: Case[] = [
     want: { ...steady, mysql_cpu_usage: 0, mysql_network_trffice: 0, mysql_slow_queries: 3 },
   },
   {
-    name: 'server restarted (new pid): no cpu or network rate, slow counts since the restart',
-    prev: b, cur: b.after(10_000).with({ pid: 200, cpuSeconds: 1, uptime: 3, bytesReceived: 5000, bytesSent: 100, slowQueries: 2 }),
+    name: 'server restarted (new incarnation): no cpu or network rate, slow counts since the restart',
+    prev: b, cur: b.after(10_000).with({ incarnation: 'run-200', cpuSeconds: 1, uptime: 3, bytesReceived: 5000, bytesSent: 100, slowQueries: 2 }),
     want: { ...steady, mysql_slow_queries: 2 },
   },
   {
-    name: 'server restarted (uptime went back, pid unknown)', prev: b.without('pid'), cur: b.after(10_000).without('pid').with({ uptime: 2, slowQueries: 1, bytesReceived: 10 }),
+    name: 'server restarted (uptime went back, incarnation unknown)', prev: b.without('incarnation'), cur: b.after(10_000).without('incarnation').with({ uptime: 2, slowQueries: 1, bytesReceived: 10 }),
     want: { ...steady, mysql_slow_queries: 1 },
   },
   {
@@ -84,7 +84,7 @@ const CASES: Case[] = [
   },
   {
     name: 'no process usage (provisioner could not read it): engine metrics only',
-    prev: b, cur: b.after(10_000).without('pid', 'cpuSeconds', 'rssBytes', 'diskBytes'),
+    prev: b, cur: b.after(10_000).without('incarnation', 'cpuSeconds', 'rssBytes', 'diskBytes'),
     want: { mysql_sessions: 0, mysql_network_trffice: 0, mysql_slow_queries: 0 },
   },
   {
@@ -96,7 +96,7 @@ const CASES: Case[] = [
     want: { ...steady, mysql_network_trffice: 0, mysql_slow_queries: 0 },
   },
   {
-    name: 'a read-after-restart reading with the same pid but an older uptime is a restart',
+    name: 'a read-after-restart reading with the same incarnation but an older uptime is a restart',
     prev: b, cur: b.after(10_000).with({ uptime: 1, slowQueries: 0 }),
     want: { ...steady, mysql_cpu_usage: 0, mysql_slow_queries: 0 },
   },

@@ -56,7 +56,7 @@ function fakeProvisioner(w: World): Pick<Provisioner, 'ensureRunning' | 'inspect
         n.starts++;
         n.vars = { ...new FakeNode(n.id, n.ip).vars, ...n.config }; // a start reads the config
       }
-      return { alive: n.running, pid: 1 };
+      return { alive: n.running, incarnation: n.running ? 'run-1' : undefined };
     },
     async inspect(id: string) { return { alive: w.nodes.get(id)!.running }; },
     async stop(id: string) { w.stops.push(id); w.nodes.get(id)!.running = false; },
@@ -99,7 +99,7 @@ async function fixture(changes: ModifyParametersParams['changes'], stored: Recor
     version: '10.11', parent_uuid: null, created_at: now, updated_at: now, deleted_at: null,
   }).execute();
   for (const [id, role, ip] of [['n1', 'primary', '10.0.0.1'], ['n2', 'standby', '10.0.0.2']] as const) {
-    await store.db.insertInto('nodes').values({ id, instance_uuid: 'i1', role, ip, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: null, created_at: now + (id === 'n1' ? 0 : 1) }).execute();
+    await store.db.insertInto('nodes').values({ id, instance_uuid: 'i1', role, ip, port: 3306, server_id: 1, desired: 'running', incarnation: null, last_seen_at: null, created_at: now + (id === 'n1' ? 0 : 1) }).execute();
     w.nodes.set(id, new FakeNode(id, ip));
   }
   if (Object.keys(stored).length) {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
-import { initSettings, installDbArgs, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
+import { initSettings, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
+import { installDbArgs } from '../../src/provisioner/local/mariadb-binaries.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 const UPDATE = process.env.OPENRDS_UPDATE_GOLDEN === '1';
@@ -194,7 +195,7 @@ for (const c of INSTALL_CASES) {
   // config's, and the server resizes it at its first start (docs/engine-config.md "Datadir templates").
   test(`installDbArgs ${c.name}: spec-independent, small redo log that the config's ${c.logFile} replaces at start`, () => {
     const p = paths('/x');
-    const args = installDbArgs(p.datadir);
+    const args = installDbArgs(p.datadir, initSettings());
     assert.equal(args[0], '--no-defaults');
     assert.equal(args[1], `--datadir=${p.datadir}`);
     assert.deepEqual(args.slice(2), ['--user=root', '--auth-root-authentication-method=socket', '--skip-test-db', '--skip-name-resolve',

@@ -149,7 +149,7 @@ for (const backend of STORE_BACKENDS) {
 
     test('node and instance writes of the tasks go through named methods: countNodeRestart, swapPrimary, forgetInstance', async () => {
       const node = (id: string, uuid: string, role: string, ip: string) => ({
-        id, instance_uuid: uuid, role, ip, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: null, created_at: NOW,
+        id, instance_uuid: uuid, role, ip, port: 3306, server_id: 1, desired: 'running', incarnation: null, last_seen_at: null, created_at: NOW,
       });
       await store.db.insertInto('instances').values([instanceRow('ha-1', 'ha', '10.8.0.1', { architecture: 1 }), instanceRow('ha-2', 'other', '10.8.0.9')]).execute();
       await store.db.insertInto('nodes').values([node('na', 'ha-1', 'primary', '10.8.0.2'), node('nb', 'ha-1', 'standby', '10.8.0.3'), node('nc', 'ha-2', 'primary', '10.8.0.9')]).execute();

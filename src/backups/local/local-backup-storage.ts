@@ -1,18 +1,20 @@
 /**
- * Local adapter of BackupStorage: `<dir>/<instance>/<backupId>.xb.zst`, staged as
- * `<dir>/<instance>/.<backupId>.xb.zst.partial` in the same folder, so that publishing is a
- * rename on one filesystem (atomic), preceded by an fsync of the file and followed by one of the
- * folder (durable across a host crash).
+ * Local adapter of BackupStorage: the artifact of key `a/b/c` is the file `<dir>/a/b/c`; an
+ * upload writes `<dir>/a/b/.c.partial` in the same folder, so that commit is a rename on one
+ * filesystem (atomic), preceded by an fsync of the file and followed by one of the folder
+ * (durable across a host crash). The sha256 is computed over the bytes as they are written.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import type { BackupStorage, PublishedArtifact } from '../backup-storage.js';
+import { createHash, type Hash } from 'node:crypto';
+import { close, createReadStream, fsync, open, write } from 'node:fs';
+import { mkdir, open as openAsync, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { keyName, keyProblem, type ArtifactUpload, type BackupStorage, type PublishedArtifact } from '../backup-storage.js';
 
 const STAGED = /^\.(.+)\.partial$/;
+/** Keys have at most 4 segments: folders deeper than this are not ours. */
+const MAX_DEPTH = 4;
 
 export class LocalBackupStorage implements BackupStorage {
   readonly kind = 'local';
@@ -22,55 +24,64 @@ export class LocalBackupStorage implements BackupStorage {
     this.dir = resolve(dir);
   }
 
-  /** Absolute path of a published artifact. Keys are `<instance>/<file>` made by artifactKey(). */
+  /** Absolute path of a committed artifact (for this adapter and its tests only). */
   path(key: string): string {
+    const why = keyProblem(key);
     const p = resolve(this.dir, key);
-    if (!p.startsWith(this.dir + sep) || key.split('/').length !== 2 || key.includes('..')) throw new Error(`invalid backup key ${key}`);
+    if (why || !p.startsWith(this.dir + sep)) throw new Error(`invalid backup key ${key}: ${why ?? 'outside the folder'}`);
     return p;
   }
 
-  stagingPath(key: string): string {
+  private stagedPath(key: string): string {
     const p = this.path(key);
-    mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
-    return join(dirname(p), `.${basename(p)}.partial`);
+    return join(dirname(p), `.${keyName(key)}.partial`);
   }
 
-  async publish(key: string): Promise<PublishedArtifact> {
-    const staged = this.stagingPath(key);
-    const fh = await open(staged, 'r');
-    let sizeBytes = 0;
-    const hash = createHash('sha256');
-    try {
-      // Hash what is on disk, through the same descriptor that is then fsynced and renamed.
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, sizeBytes);
-        if (bytesRead === 0) break;
-        hash.update(buf.subarray(0, bytesRead));
-        sizeBytes += bytesRead;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  async openUpload(key: string): Promise<ArtifactUpload> {
     const final = this.path(key);
-    await rename(staged, final);
-    await fsyncDir(dirname(final));
-    return { sizeBytes, sha256: hash.digest('hex') };
+    const staged = this.stagedPath(key);
+    await mkdir(dirname(final), { recursive: true, mode: 0o700 });
+    await rm(staged, { force: true });
+    const fd = await new Promise<number>((res, rej) => open(staged, 'wx', 0o600, (e, f) => (e ? rej(e) : res(f))));
+    const writable = new FileSink(fd);
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    return {
+      writable,
+      commit: async () => {
+        if (state !== 'open') throw new Error(`upload of ${key} was already ${state}`);
+        if (!writable.done) throw new Error(`upload of ${key} has not finished${writable.errored ? `: ${writable.errored.message}` : ''}`);
+        state = 'committed';
+        await rename(staged, final);
+        await fsyncDir(dirname(final));
+        return { sizeBytes: writable.size, sha256: writable.hash.digest('hex') };
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        if (!writable.destroyed) writable.destroy();
+        await finished(writable).catch(() => {});
+        await rm(staged, { force: true });
+      },
+    };
   }
 
   async discardStaged(key: string): Promise<void> {
-    await rm(this.stagingPath(key), { force: true });
+    await rm(this.stagedPath(key), { force: true });
   }
 
   async remove(key: string): Promise<void> {
     const p = this.path(key);
     await rm(p, { force: true });
-    await rm(join(dirname(p), `.${basename(p)}.partial`), { force: true });
-    // The instance folder goes when its last backup does.
-    try {
-      if ((await readdir(dirname(p))).length === 0) await rm(dirname(p), { recursive: false, force: true }).catch(() => {});
-    } catch { /* already gone */ }
+    await rm(this.stagedPath(key), { force: true });
+    // Empty folders go with their last artifact, up to the root.
+    for (let d = dirname(p); d !== this.dir && d.startsWith(this.dir + sep); d = dirname(d)) {
+      try {
+        if ((await readdir(d)).length > 0) break;
+        await rmdir(d);
+      } catch {
+        break; // gone already, or filled meanwhile
+      }
+    }
   }
 
   async stat(key: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
@@ -88,26 +99,34 @@ export class LocalBackupStorage implements BackupStorage {
   }
 
   async listStaged(): Promise<string[]> {
+    return (await this.walk()).filter((f) => STAGED.test(keyName(f))).map((f) => {
+      const i = f.lastIndexOf('/');
+      return `${f.slice(0, i + 1)}${STAGED.exec(keyName(f))![1]}`;
+    }).sort();
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return (await this.walk()).filter((f) => f.startsWith(prefix) && !keyName(f).startsWith('.')).sort();
+  }
+
+  /** Every file under the folder, as `/`-joined relative names, at most MAX_DEPTH deep. */
+  private async walk(): Promise<string[]> {
     const out: string[] = [];
-    let instances: string[];
-    try {
-      instances = await readdir(this.dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    for (const inst of instances) {
-      let files: string[];
+    const visit = async (d: string, depth: number): Promise<void> => {
+      let entries;
       try {
-        files = await readdir(join(this.dir, inst));
-      } catch {
-        continue; // not a folder
+        entries = await readdir(d, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        throw e;
       }
-      for (const f of files) {
-        const m = STAGED.exec(f);
-        if (m) out.push(`${inst}/${m[1]}`);
+      for (const e of entries) {
+        const p = join(d, e.name);
+        if (e.isDirectory() && depth < MAX_DEPTH) await visit(p, depth + 1);
+        else if (e.isFile()) out.push(relative(this.dir, p).split(sep).join('/'));
       }
-    }
+    };
+    await visit(this.dir, 1);
     return out;
   }
 
@@ -117,8 +136,54 @@ export class LocalBackupStorage implements BackupStorage {
   }
 }
 
+/** A file written through its descriptor, hashed on the way; `_final` fsyncs it, so `done` means durable. */
+class FileSink extends Writable {
+  readonly hash: Hash = createHash('sha256');
+  size = 0;
+  done = false;
+  private fd: number | undefined;
+
+  constructor(fd: number) {
+    super({ highWaterMark: 1 << 20 });
+    this.fd = fd;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    this.writeAll(chunk, cb);
+  }
+
+  private writeAll(chunk: Buffer, cb: (e?: Error | null) => void): void {
+    write(this.fd!, chunk, 0, chunk.length, null, (e, n) => {
+      if (e) return cb(e);
+      if (n < chunk.length) return this.writeAll(chunk.subarray(n), cb);
+      cb();
+    });
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    fsync(this.fd!, (e) => {
+      if (e) return cb(e);
+      const fd = this.fd!;
+      this.fd = undefined;
+      close(fd, (e2) => {
+        if (!e2) this.done = true;
+        cb(e2);
+      });
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (this.fd === undefined) return cb(err);
+    const fd = this.fd;
+    this.fd = undefined;
+    close(fd, () => cb(err));
+  }
+}
+
 async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fh = await openAsync(dir, 'r');
   try {
     await fh.sync();
   } finally {

@@ -1,84 +1,27 @@
-/** MariaDB adapter of the Engine port. mysql2 is used only in client.ts (every connection, pinned) and, for its types, monitor.ts. */
-import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+/**
+ * MariaDB adapter of the Engine port: the profile (mariadb-profile.ts) plus the SQL client.
+ * mysql2 is used only in client.ts (every connection, pinned) and, for its types, monitor.ts.
+ * Nothing here runs a program: the local provisioner runs the server and its tools
+ * (src/provisioner/local/mariadb-binaries.ts).
+ */
 import { EngineEffectError, RESERVED_ACCOUNTS } from '../engine.js';
-import type {
-  AccountGrants, AccountSpec, BackupPosition, BackupToolCommand, BackupToolRequest, Engine, NodePaths, NodeSpec, ReplicaStatus, StatusCounters, Target,
-} from '../engine.js';
-import { backupToolCommand, parseBackupPosition } from '../../provisioner/local/backup-tools.js';
+import type { AccountGrants, AccountSpec, Engine, ReplicaStatus, StatusCounters, Target } from '../engine.js';
 import { withConnection, type Conn } from './client.js';
 import { accountProblem, accountTypeOf, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
-import { initSettings, installDbArgs, renderMyCnf } from './profile/mycnf.js';
+import { MariaDbProfile } from './mariadb-profile.js';
 import { MonitorConnections, parseStatusCounters, STATUS_COUNTERS_SQL } from './monitor.js';
-import { MARIADB_PARAMETERS } from './profile/parameters.js';
 import {
   databaseExistsSql, planDatabasePrivileges, setGlobalPrivilegeSql, setGlobalSql, showGrantsSql, showVariablesSql,
 } from './sql.js';
-import { changeMasterSql, heartbeatSql, dropAccountSql, ensureAccountSql, initSql, quoteString } from './sql.js';
-
-const run = promisify(execFile);
-
-export function findBinary(name: string, binDir: string): string {
-  const dirs = binDir ? [binDir] : [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/bin'];
-  for (const d of dirs) {
-    const p = join(d, name);
-    if (d && existsSync(p)) return p;
-  }
-  throw new Error(`${name} not found${binDir ? ` in ${binDir}` : ' on PATH'}; install mariadb-server (npm start does it)`);
-}
+import { changeMasterSql, heartbeatSql, dropAccountSql, ensureAccountSql, quoteString } from './sql.js';
 
 const SEMI_SYNC_STATUS_SQL =
   "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_master_no_tx','Rpl_semi_sync_master_yes_tx')";
 
-export class MariaDbEngine implements Engine {
-  readonly kind = 'mariadb';
-  readonly parameters = MARIADB_PARAMETERS;
-  private version?: { stamp: string; version: string };
+export class MariaDbEngine extends MariaDbProfile implements Engine {
   private readonly monitors = new MonitorConnections();
   /** HA and replication probes (semi-sync and replica status, several times a second per node): kept open, closed after 30 s unused. */
   private readonly probes = new MonitorConnections(30_000);
-  constructor(private readonly binDir = '') {}
-
-  /** Read again when the binary changes (a package upgrade under a running serve): datadir templates are keyed by it. */
-  async installedVersion(): Promise<string> {
-    const bin = findBinary('mariadbd', this.binDir);
-    const st = statSync(bin);
-    const stamp = `${bin} ${st.ino} ${st.size} ${st.mtimeMs}`;
-    if (!this.version || this.version.stamp !== stamp) {
-      const { stdout } = await run(bin, ['--version']);
-      const m = /Ver\s+(\d+\.\d+\.\d+)/.exec(stdout);
-      if (!m) throw new Error(`cannot read the version from: ${stdout}`);
-      this.version = { stamp, version: m[1]! };
-    }
-    return this.version.version;
-  }
-
-  renderConfig(spec: NodeSpec, paths: NodePaths): string {
-    return renderMyCnf(spec, paths);
-  }
-
-  renderInitSql(adminUser: string, adminHash: string, repl?: { user: string; hash: string }): string {
-    return initSql(adminUser, adminHash, repl);
-  }
-
-  initSettings(): Readonly<Record<string, string>> {
-    return initSettings();
-  }
-
-  async initDatadir(paths: Pick<NodePaths, 'datadir'>): Promise<void> {
-    try {
-      await run(findBinary('mariadb-install-db', this.binDir), installDbArgs(paths.datadir, initSettings()), { timeout: 120_000 });
-    } catch (e) {
-      const err = e as { stderr?: string; stdout?: string };
-      throw new Error(`mariadb-install-db failed: ${(err.stderr || err.stdout || '').slice(-2000)}`, { cause: e });
-    }
-  }
-
-  serverCommand(paths: NodePaths): { command: string; args: string[] } {
-    return { command: findBinary('mariadbd', this.binDir), args: [`--defaults-file=${paths.config}`] };
-  }
 
   async waitReady(t: Target, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -221,14 +164,6 @@ export class MariaDbEngine implements Engine {
   }
 
   // --- backups ---
-
-  backupCommand(req: BackupToolRequest): BackupToolCommand {
-    return backupToolCommand(req, { backup: findBinary('mariadb-backup', this.binDir), dump: findBinary('mariadb-dump', this.binDir) });
-  }
-
-  backupPosition(kind: 'physical' | 'logical', toolLog: string, head: string): BackupPosition {
-    return parseBackupPosition(kind, toolLog, head);
-  }
 
   async gtidAt(t: Target, binlogFile: string, binlogPos: number): Promise<string> {
     if (!binlogFile) return '';

@@ -1,31 +1,40 @@
 /**
- * Backup jobs as local processes (the LocalProvisioner's runBackup/abortBackup):
+ * Backup jobs and restores as local processes (the LocalProvisioner's runBackup, abortBackup and
+ * restorePhysical):
  *
- *   <tool> --defaults-file=<home>/backup-work/<id>/tool.cnf …  |  zstd -1 -T2 -q -f -o <staging file>
+ *   <tool> --defaults-file=<home>/backup-work/<id>/tool.cnf …  |  zstd -1 -T2 -q -c  →  sink (Node)
+ *   source (Node)  →  zstd -d -c -q  |  mbstream -x -C <node>/disk/restore
  *
- * The tool's stdout is handed to zstd as its stdin (the data never passes through Node), and
- * both are found again by their command lines — the job's private folder for the tool, the
- * staging path for zstd — so that a control plane killed mid-job can end them after a restart.
+ * The tool's stdout goes to zstd directly (a logical dump passes through Node first, which keeps
+ * its first bytes: the dump names its binlog position there). zstd's output is written into the
+ * sink the caller gives (BackupStorage.openUpload), so no local path crosses the port. Every
+ * process of a job carries the job's private folder in its argv (zstd through argv[0]), so a
+ * control plane killed mid-job finds and ends them after a restart; they also die on their own
+ * at their next write once the control plane's end of the pipe is gone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine, NodePaths } from '../../engine/engine.js';
-import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { NodePaths } from '../../engine/engine.js';
 import { BackupJobError, type BackupJob, type BackupJobResult } from '../provisioner.js';
+import { backupToolCommand, parseBackupPosition } from './backup-tools.js';
+import type { MariaDbBinaries } from './mariadb-binaries.js';
 import { findProcesses, signal, waitExit } from './proc.js';
 
 /** The tool's log is verbose (a line per file copied); its last part has the position and the verdict. */
 const LOG_KEEP = 256 * 1024;
+/** A logical dump names its binlog position in its first lines. */
+const HEAD_BYTES = 64 * 1024;
 const NO_SPACE = /No space left on device|Errcode: 28|errno[ :]+28\b|ENOSPC|Disk full/i;
 
 export class LocalBackupJobs {
   constructor(
     /** `<home>/backup-work`: one private folder per job. */
     readonly workRoot: string,
-    private readonly engine: Engine,
+    private readonly bin: MariaDbBinaries,
     private readonly nodePaths: (nodeId: string) => NodePaths,
-    private readonly binDir = '',
   ) {}
 
   workDir(id: string): string {
@@ -33,43 +42,43 @@ export class LocalBackupJobs {
     return join(this.workRoot, id);
   }
 
-  async run(job: BackupJob): Promise<BackupJobResult> {
-    await this.abort(job); // a run of the same job left by a crashed control plane
+  async run(job: BackupJob, sink: Writable): Promise<BackupJobResult> {
+    await this.abort(job.id); // a run of the same job left by a crashed control plane
     const workDir = this.workDir(job.id);
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
     try {
-      const cmd = this.engine.backupCommand({
-        kind: job.kind, node: this.nodePaths(job.nodeId), target: job.target, workDir, databases: job.databases, replica: job.replica,
-      });
+      const cmd = backupToolCommand(
+        { kind: job.kind, node: this.nodePaths(job.nodeId), target: job.target, workDir, databases: job.databases, replica: job.replica },
+        { backup: this.bin.path('mariadb-backup'), dump: this.bin.path('mariadb-dump') },
+      );
       writeFileSync(cmd.optionFile.path, cmd.optionFile.content, { mode: 0o600 });
-      const log = await this.pipeline(cmd.command, cmd.args, job);
+      const { log, head } = await this.pipeline(cmd.command, cmd.args, job, workDir, sink);
       if (cmd.successMarker && !cmd.successMarker.test(log.trimEnd())) {
         throw new BackupJobError(`${toolName(cmd.command)} exited without reporting a complete backup: ${lastLines(log)}`);
       }
-      const head = job.headBytes > 0 ? await this.readHead(job.dest, job.headBytes) : '';
-      return { log, head };
+      return { position: parseBackupPosition(job.kind, log, head) };
     } finally {
       rmSync(workDir, { recursive: true, force: true }); // the option file holds a password
     }
   }
 
-  async abort(job: Pick<BackupJob, 'id' | 'dest'>): Promise<void> {
-    const workDir = this.workDir(job.id);
-    const found = new Map<number, string[]>();
-    for (const p of [...findProcesses(`${workDir}/`), ...findProcesses(job.dest)]) {
-      if (p.pid !== process.pid) found.set(p.pid, p.argv);
-    }
-    for (const pid of found.keys()) signal(pid, 'SIGKILL');
-    for (const pid of found.keys()) await waitExit(pid, 10_000);
-    rmSync(workDir, { recursive: true, force: true });
+  /** Ends every process whose argv names the job's folder (or `dir`), then removes the folder. */
+  async abort(id: string, dir = this.workDir(id)): Promise<void> {
+    const found = new Set<number>();
+    for (const p of findProcesses(`${dir}/`)) if (p.pid !== process.pid) found.add(p.pid);
+    for (const pid of found) signal(pid, 'SIGKILL');
+    for (const pid of found) await waitExit(pid, 10_000);
+    rmSync(dir, { recursive: true, force: true });
   }
 
-  /** Runs `command | zstd` into job.dest; resolves with the tool's log when both succeeded. */
-  private async pipeline(command: string, args: string[], job: BackupJob): Promise<string> {
+  /** Runs `command | zstd` into `sink`; resolves with the tool's log (and a dump's first bytes) when all three succeeded. */
+  private async pipeline(command: string, args: string[], job: BackupJob, workDir: string, sink: Writable): Promise<{ log: string; head: string }> {
     const tool = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let zstd: ChildProcess | undefined;
+    const keepHead = job.kind === 'logical';
     let log = '';
     let zlog = '';
+    let head: Buffer[] = [];
+    let headLen = 0;
     let spawnError: Error | undefined;
     tool.on('error', (e) => { spawnError ??= e; });
     tool.stderr!.on('data', (d: Buffer) => {
@@ -77,57 +86,88 @@ export class LocalBackupJobs {
       if (log.length > 2 * LOG_KEEP) log = log.slice(-LOG_KEEP);
     });
     const toolDone = exitOf(tool);
-    try {
-      zstd = spawn(findBinary('zstd', ''), ['-1', '-T2', '-q', '-f', '-o', job.dest], { stdio: [tool.stdout!, 'ignore', 'pipe'] });
-    } finally {
-      tool.stdout!.destroy(); // zstd has its own copy of the pipe; ours would keep it open
+    let zstd: ChildProcess;
+    const zargs = ['-1', '-T2', '-q', '-c'];
+    // argv[0] names the job's folder, so abort() finds this zstd too (zstd reads only its basename).
+    const argv0 = join(workDir, 'zstd');
+    if (keepHead) {
+      zstd = spawn(this.bin.path('zstd'), zargs, { argv0, stdio: ['pipe', 'pipe', 'pipe'] });
+      zstd.stdin!.on('error', () => {}); // zstd gone: its exit status says why
+      tool.stdout!.on('data', (d: Buffer) => {
+        if (headLen < HEAD_BYTES) { head.push(d); headLen += d.length; }
+      });
+      tool.stdout!.pipe(zstd.stdin!);
+    } else {
+      try {
+        zstd = spawn(this.bin.path('zstd'), zargs, { argv0, stdio: [tool.stdout!, 'pipe', 'pipe'] });
+      } finally {
+        tool.stdout!.destroy(); // zstd has its own copy of the pipe; ours would keep it open
+      }
     }
     zstd.on('error', (e) => { spawnError ??= e; });
     zstd.stderr!.on('data', (d: Buffer) => { zlog = (zlog + d.toString()).slice(-8192); });
     const zstdDone = exitOf(zstd);
+    const copied = pipeline(zstd.stdout!, sink).then(() => undefined, (e: Error) => e);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       signal(tool.pid ?? 0, 'SIGKILL');
-      if (zstd?.pid) signal(zstd.pid, 'SIGKILL');
+      if (zstd.pid) signal(zstd.pid, 'SIGKILL');
+      sink.destroy(new Error('backup job timed out'));
     }, job.timeoutMs);
-    const [t, z] = await Promise.all([toolDone, zstdDone]).finally(() => clearTimeout(timer));
+    const [t, z, copyError] = await Promise.all([toolDone, zstdDone, copied]).finally(() => clearTimeout(timer));
     log = log.slice(-LOG_KEEP);
     const name = toolName(command);
     if (spawnError) throw new BackupJobError(`could not start the backup: ${spawnError.message}`, { cause: spawnError });
     if (timedOut) throw new BackupJobError(`the backup took longer than ${Math.round(job.timeoutMs / 1000)} s and was stopped`);
+    if (copyError) {
+      const why = copyError.message;
+      throw new BackupJobError(NO_SPACE.test(why) || (copyError as NodeJS.ErrnoException).code === 'ENOSPC'
+        ? `the backup storage is full (no space left on device): ${why}` : `could not write the backup to its storage: ${why}`,
+      { noSpace: NO_SPACE.test(why) || (copyError as NodeJS.ErrnoException).code === 'ENOSPC', cause: copyError });
+    }
     if (z.code !== 0) {
       const why = zlog.trim() || `zstd exited with ${z.signal ?? z.code}`;
-      throw new BackupJobError(NO_SPACE.test(why) ? `the backup folder is full (no space left on device): ${why}` : `compression failed: ${why}`, { noSpace: NO_SPACE.test(why) });
+      throw new BackupJobError(NO_SPACE.test(why) ? `the backup's scratch space is full (no space left on device): ${why}` : `compression failed: ${why}`, { noSpace: NO_SPACE.test(why) });
     }
     if (t.code !== 0) {
       const tail = lastLines(log);
       throw new BackupJobError(`${name} failed (${t.signal ?? `exit ${t.code}`}): ${tail}`, { noSpace: NO_SPACE.test(tail) });
     }
-    return log;
+    const text = Buffer.concat(head).subarray(0, HEAD_BYTES).toString('utf8');
+    head = [];
+    return { log, head: text };
   }
 
-  /** The first `bytes` of a compressed file, decompressed. */
-  private readHead(file: string, bytes: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const z = spawn(findBinary('zstd', ''), ['-dc', '-q', file], { stdio: ['ignore', 'pipe', 'ignore'] });
-      const chunks: Buffer[] = [];
-      let n = 0;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        z.kill('SIGKILL');
-        resolve(Buffer.concat(chunks).subarray(0, bytes).toString('utf8'));
-      };
-      z.on('error', reject);
-      z.stdout!.on('data', (d: Buffer) => {
-        chunks.push(d);
-        n += d.length;
-        if (n >= bytes) finish();
-      });
-      z.on('close', finish);
-    });
+  /**
+   * Unpacks a physical backup read from `source` (zstd-compressed xbstream) into the empty folder
+   * `work`: `zstd -d | mbstream -x`. Orphans of an earlier run into `work` are ended and the folder
+   * is wiped first. The caller prepares the copy (mariadb-backup --prepare) and moves it in place.
+   */
+  async unpackPhysical(source: Readable, work: string): Promise<void> {
+    await this.abort('', work);
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    const zstd = spawn(this.bin.path('zstd'), ['-d', '-c', '-q'], { argv0: join(work, 'zstd'), stdio: ['pipe', 'pipe', 'pipe'] });
+    let mb: ChildProcess;
+    try {
+      mb = spawn(this.bin.path('mbstream'), ['-x', '-C', work], { stdio: [zstd.stdout!, 'ignore', 'pipe'] });
+    } finally {
+      zstd.stdout!.destroy();
+    }
+    let errs = '';
+    let spawnError: Error | undefined;
+    for (const p of [zstd, mb]) {
+      p.on('error', (e) => { spawnError ??= e; });
+      p.stderr!.on('data', (d: Buffer) => { errs = (errs + d.toString()).slice(-8192); });
+    }
+    zstd.stdin!.on('error', () => {});
+    const fed = pipeline(source, zstd.stdin!).then(() => undefined, (e: Error) => e);
+    const [z, m, feedError] = await Promise.all([exitOf(zstd), exitOf(mb), fed]);
+    if (spawnError) throw new Error(`could not start the restore: ${spawnError.message}`, { cause: spawnError });
+    if (feedError) throw new Error(`could not read the backup: ${feedError.message}`, { cause: feedError });
+    if (z.code !== 0 || m.code !== 0) {
+      throw new Error(`unpacking the backup failed (zstd ${z.signal ?? z.code}, mbstream ${m.signal ?? m.code}): ${errs.trim().slice(-800) || '(no output)'}`);
+    }
   }
 }
 

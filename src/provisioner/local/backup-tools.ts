@@ -2,10 +2,34 @@
  * MariaDB backup tools as pure functions: the command lines of `mariadb-backup` (physical,
  * xbstream to stdout) and `mariadb-dump` (logical, SQL to stdout), the option file they read
  * first, and the parsing of the position each reports. Tested against golden strings in
- * test/unit/backup-tools.test.ts. The processes are run by the provisioner (backup-job.ts).
+ * test/unit/backup-tools.test.ts. The processes are run by backup-job.ts.
  */
 import { join } from 'node:path';
-import type { BackupPosition, BackupToolCommand, BackupToolRequest } from '../../engine/engine.js';
+import type { NodePaths, Target } from '../../engine/engine.js';
+import type { BackupPosition } from '../provisioner.js';
+
+/** What a backup job is asked to copy. */
+export interface BackupToolRequest {
+  kind: 'physical' | 'logical';
+  /** The source node: its config carries the server options a physical copy needs. */
+  node: NodePaths;
+  target: Target;
+  /** The job's private folder: the option file and the tool's temporary files go there. */
+  workDir: string;
+  /** Logical only: the databases to dump; undefined = every user database. */
+  databases?: readonly string[];
+  /** The source replicates (an HA standby): the backup also records its source's position. */
+  replica: boolean;
+}
+
+export interface BackupToolCommand {
+  command: string;
+  args: string[];
+  /** Written with mode 0600 before the run, removed after it; `args[0]` names it (`--defaults-file`). */
+  optionFile: { path: string; content: string };
+  /** When set, the tool made a complete backup only if its log (stderr) matches. */
+  successMarker?: RegExp;
+}
 
 /**
  * The option file of a job: the node's own config (server options such as datadir and InnoDB

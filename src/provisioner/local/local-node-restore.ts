@@ -13,7 +13,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
+import { findBinary } from './mariadb-binaries.js';
 import type { NodeRestore, ReplayRequest, RestoreDest } from '../node-restore.js';
 import { INIT_MARKER, type LocalProvisioner } from './local-provisioner.js';
 import { findProcesses, runTool, signal, waitExit } from './proc.js';

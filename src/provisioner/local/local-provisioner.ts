@@ -7,18 +7,24 @@
  * is a copy of the home's datadir template (templates.ts, docs/engine-config.md "Datadir templates").
  */
 import { spawn } from 'node:child_process';
-import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Engine, NodePaths, NodeSpec } from '../../engine/engine.js';
+import type { Readable, Writable } from 'node:stream';
+import type { EngineProfile, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
-import type { BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner } from '../provisioner.js';
+import type {
+  AddressPlan, BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
+} from '../provisioner.js';
+import type { ProvisionerCapabilities } from '../capabilities.js';
+import { hostUse } from '../../network/host-addresses.js';
+import { pickFreeIp } from '../../network/network.js';
 import { renderToolOptionFile } from './backup-tools.js';
+import { MariaDbBinaries } from './mariadb-binaries.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from './backup-job.js';
-import { findProcesses, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
+import { findProcesses, incarnationOf, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners, type ProcListener } from './listeners.js';
 import { DatadirTemplates, type TemplateLog } from './templates.js';
@@ -38,25 +44,37 @@ export class LocalProvisioner implements Provisioner {
   /** Nodes made before volumes existed keep their datadir at `<node>/data` (watched). */
   private readonly legacy = new Map<string, boolean>();
   readonly templates: DatadirTemplates;
+  readonly bin: MariaDbBinaries;
 
   constructor(
     home: string,
-    private readonly engine: Engine,
-    private readonly binDir = '',
+    private readonly engine: EngineProfile,
+    binDir = '',
     private readonly storage: Pick<StorageConfig, 'volumes' | 'gbBytes'> = DEFAULT_STORAGE,
     log?: TemplateLog,
   ) {
     this.nodesDir = join(home, 'nodes');
-    this.templates = new DatadirTemplates(home, engine, log);
+    this.bin = new MariaDbBinaries(binDir);
+    this.templates = new DatadirTemplates(home, engine, this.bin, log);
     this.limitsEnforced = detectMode();
     this.vols = new LoopVolumes(storage.volumes);
   }
 
-  get volumes(): VolumeMode {
-    return this.vols.mode;
+  /** How DiskValue is held on this host (loop mounts or not: volumes.ts) and CPU/RAM (cgroups or not: cgroups.ts). */
+  get capabilities(): ProvisionerCapabilities {
+    return localCapabilities(this.vols.mode, this.vols.reason, this.limitsEnforced);
   }
-  get volumesReason(): string {
-    return this.vols.reason;
+
+  engineVersion(): Promise<string> {
+    return this.bin.installedVersion();
+  }
+
+  /** Addresses come from the config's pipes (src/network/), skipping what anyone on this host listens on. */
+  async planAddresses(req: { cidr: string; port: number; alsoTaken: ReadonlySet<string> }): Promise<AddressPlan> {
+    const { used, wildcard } = hostUse({ listeners: await this.listeners(), foreign: [] }, req.port);
+    if (wildcard) return { ok: false, blockedBy: wildcard };
+    for (const ip of req.alsoTaken) used.add(ip);
+    return { ok: true, pick: (usedInStore) => pickFreeIp(req.cidr, usedInStore, used) };
   }
 
   private isLegacy(dir: string, nodeId: string): boolean {
@@ -116,7 +134,7 @@ export class LocalProvisioner implements Provisioner {
       // First line: when the datadir was ready (bench/provision.ts reads it).
       writeFileSync(join(p.datadir, INIT_MARKER), `${new Date().toISOString()}\ntemplate ${key}\n`);
     }
-    const server = this.engine.serverCommand(p);
+    const server = this.bin.serverCommand(p);
     const { command, args } = wrapCommand(this.limitsEnforced, group, server.command, server.args);
     const out = openSync(join(p.dir, 'stdout.log'), 'a');
     try {
@@ -125,41 +143,51 @@ export class LocalProvisioner implements Provisioner {
       child.unref();
       if (child.pid === undefined) throw new Error(`could not start ${command}`);
       writeFileSync(this.pidPath(spec.nodeId), String(child.pid));
-      return { alive: true, pid: child.pid };
+      return runtimeOf(child.pid);
     } finally {
       closeSync(out);
     }
   }
 
   async inspect(nodeId: string): Promise<NodeRuntime> {
+    const pid = this.serverPid(nodeId);
+    return pid === undefined ? { alive: false } : runtimeOf(pid);
+  }
+
+  /** The pid of the node's live server, adopting one a previous serve started; undefined when none runs. */
+  private serverPid(nodeId: string): number | undefined {
     const p = this.paths(nodeId);
     const pid = readPid(this.pidPath(nodeId));
-    if (pid !== undefined && this.isOurs(pid, p)) return { alive: true, pid };
+    if (pid !== undefined && this.isOurs(pid, p)) return pid;
     // The pid file may be stale (e.g. started by an older serve that crashed before writing it).
     const found = findProcesses(`--defaults-file=${p.config}`).find((x) => this.isOurs(x.pid, p));
     if (found) {
       writeFileSync(this.pidPath(nodeId), String(found.pid));
-      return { alive: true, pid: found.pid };
+      return found.pid;
     }
-    return { alive: false };
+    return undefined;
   }
 
   async stop(nodeId: string, timeoutMs: number): Promise<void> {
-    const rt = await this.inspect(nodeId);
-    if (!rt.alive || rt.pid === undefined) return;
-    signal(rt.pid, 'SIGTERM');
-    if (!(await waitExit(rt.pid, timeoutMs))) {
-      signal(rt.pid, 'SIGKILL');
-      await waitExit(rt.pid, 5000);
-    }
+    const pid = this.serverPid(nodeId);
+    if (pid === undefined) return;
+    signal(pid, 'SIGTERM');
+    if (!(await waitExit(pid, timeoutMs))) await this.kill(nodeId, pid);
+  }
+
+  async fence(nodeId: string): Promise<void> {
+    const pid = this.serverPid(nodeId);
+    if (pid !== undefined) await this.kill(nodeId, pid);
+  }
+
+  /** SIGKILL and wait: a process in uninterruptible sleep (a stalled disk) may take a moment. */
+  private async kill(nodeId: string, pid: number): Promise<void> {
+    signal(pid, 'SIGKILL');
+    if (!(await waitExit(pid, 10_000))) throw new Error(`node ${nodeId} (pid ${pid}) did not exit after SIGKILL`);
   }
 
   async destroy(nodeId: string): Promise<void> {
-    const rt = await this.inspect(nodeId);
-    if (rt.alive && rt.pid !== undefined) {
-      signal(rt.pid, 'SIGKILL');
-      if (!(await waitExit(rt.pid, 10_000))) throw new Error(`node ${nodeId} (pid ${rt.pid}) did not exit after SIGKILL`);
-    }
+    await this.fence(nodeId);
     const p = this.paths(nodeId);
     await this.vols.release(p.dir);
     rmSync(p.dir, { recursive: true, force: true });
@@ -168,7 +196,15 @@ export class LocalProvisioner implements Provisioner {
     await removeGroup(this.limitsEnforced, groupName(this.nodesDir, nodeId));
   }
 
-  async listRunning(): Promise<Array<{ nodeId: string; pid: number }>> {
+  async listRunning(): Promise<Array<{ nodeId: string; incarnation: string }>> {
+    return this.serverProcesses().flatMap(({ nodeId, pid }) => {
+      const incarnation = incarnationOf(pid);
+      return incarnation ? [{ nodeId, incarnation }] : [];
+    });
+  }
+
+  /** The servers of this home's nodes, found by their `--defaults-file` argument. */
+  private serverProcesses(): Array<{ nodeId: string; pid: number }> {
     const prefix = `--defaults-file=${this.nodesDir}/`;
     return findProcesses(prefix).flatMap(({ pid, argv }) => {
       const arg = argv.find((a) => a.startsWith(prefix));
@@ -188,7 +224,7 @@ export class LocalProvisioner implements Provisioner {
     }
     // Whose socket: the inodes our nodes' servers hold (only this home's few processes are read).
     const owner = new Map<number, string>();
-    for (const { nodeId, pid } of owners ? await this.listRunning() : []) {
+    for (const { nodeId, pid } of owners ? this.serverProcesses() : []) {
       let fds: string[] = [];
       try {
         fds = readdirSync(`/proc/${pid}/fd`);
@@ -224,18 +260,35 @@ export class LocalProvisioner implements Provisioner {
     // Credentials in a 0600 option file, never on the command line (visible in ps).
     const optionFile = join(dst.dir, 'clone.cnf');
     writeFileSync(optionFile, renderToolOptionFile({ kind: 'physical', node: src, target: source, workDir: dst.dir, replica: false }), { mode: 0o600 });
-    const backup = findBinary('mariadb-backup', this.binDir);
+    const backup = this.bin.path('mariadb-backup');
     try {
       await runTool(backup, [`--defaults-file=${optionFile}`, '--backup', `--target-dir=${work}`, `--datadir=${src.datadir}`], 3_600_000);
     } finally {
       rmSync(optionFile, { force: true });
     }
-    await runTool(backup, ['--no-defaults', '--prepare', `--target-dir=${work}`], 3_600_000);
+    return this.installCopy(work, dst, `cloned from ${sourceNodeId}`);
+  }
+
+  async restorePhysical(dest: CloneDest, artifact: () => Readable): Promise<{ gtid: string }> {
+    const dst = this.paths(dest.nodeId);
+    if ((await this.inspect(dest.nodeId)).alive) throw new Error(`node ${dest.nodeId} must be stopped before a backup is restored over it`);
+    mkdirSync(dst.tmpdir, { recursive: true });
+    await this.ensureVolume(dest.nodeId, dest.diskGb);
+    // As in cloneFrom: unpacked next to the datadir (one filesystem), the old datadir gone first.
+    const work = join(dirname(dst.datadir), 'restore');
+    rmSync(dst.datadir, { recursive: true, force: true });
+    await this.backupJobs.unpackPhysical(artifact(), work);
+    return this.installCopy(work, dst, 'restored from a backup');
+  }
+
+  /** Prepares a physical copy in `work` (on the node's disk) and renames it into the node's datadir; its GTID position. */
+  private async installCopy(work: string, dst: NodePaths, what: string): Promise<{ gtid: string }> {
+    await runTool(this.bin.path('mariadb-backup'), ['--no-defaults', '--prepare', `--target-dir=${work}`], 3_600_000);
     const info = ['mariadb_backup_binlog_info', 'xtrabackup_binlog_info'].map((f) => join(work, f)).find((f) => existsSync(f));
     const gtid = info ? (readFileSync(info, 'utf8').trim().split(/\s+/)[2] ?? '') : '';
     rmSync(dst.datadir, { recursive: true, force: true });
     renameSync(work, dst.datadir);
-    writeFileSync(join(dst.datadir, INIT_MARKER), `cloned from ${sourceNodeId} at ${new Date().toISOString()}\n`);
+    writeFileSync(join(dst.datadir, INIT_MARKER), `${what} at ${new Date().toISOString()}\n`);
     return { gtid };
   }
 
@@ -248,9 +301,10 @@ export class LocalProvisioner implements Provisioner {
   }
 
   async usage(nodeId: string, opts: { diskMaxAgeMs?: number } = {}): Promise<NodeUsage | undefined> {
-    const rt = await this.inspect(nodeId);
-    const proc = rt.alive && rt.pid !== undefined ? readProcUsage(rt.pid) : undefined;
-    if (!proc || rt.pid === undefined) {
+    const pid = this.serverPid(nodeId);
+    const proc = pid !== undefined ? readProcUsage(pid) : undefined;
+    const incarnation = pid !== undefined ? incarnationOf(pid) : undefined;
+    if (!proc || !incarnation) {
       this.diskCache.delete(nodeId);
       return undefined;
     }
@@ -261,7 +315,7 @@ export class LocalProvisioner implements Provisioner {
       disk = { at: now, bytes: mounted ? mounted.usedBytes : diskUsage(this.paths(nodeId).datadir) };
       this.diskCache.set(nodeId, disk);
     }
-    return { pid: rt.pid, cpuSeconds: proc.cpuSeconds, rssBytes: proc.rssBytes, diskBytes: disk.bytes };
+    return { incarnation, cpuSeconds: proc.cpuSeconds, rssBytes: proc.rssBytes, diskBytes: disk.bytes };
   }
 
   // --- data volumes (volumes.ts) ---
@@ -283,7 +337,7 @@ export class LocalProvisioner implements Provisioner {
       const p = this.paths(nodeId);
       const mounted = this.vols.mountedUsage(p.dir, mounts);
       if (mounted) {
-        out.set(nodeId, { ...mounted, enforced: 'loop-xfs' });
+        out.set(nodeId, { ...mounted, hardLimit: true });
         continue;
       }
       if (!existsSync(p.datadir)) continue;
@@ -294,7 +348,7 @@ export class LocalProvisioner implements Provisioner {
         disk = { at: now, bytes: diskUsage(p.datadir) };
         this.diskCache.set(nodeId, disk);
       }
-      out.set(nodeId, { totalBytes: limitBytes, usedBytes: disk.bytes, enforced: 'watch' });
+      out.set(nodeId, { totalBytes: limitBytes, usedBytes: disk.bytes, hardLimit: false });
     }
     return out;
   }
@@ -313,19 +367,19 @@ export class LocalProvisioner implements Provisioner {
     return released;
   }
 
-  // --- backup jobs: src/provisioner/local/backup-job.ts; private folders under <home>/backup-work ---
+  // --- backup jobs: backup-job.ts; private folders under <home>/backup-work ---
 
   private jobs?: LocalBackupJobs;
   private get backupJobs(): LocalBackupJobs {
-    return (this.jobs ??= new LocalBackupJobs(join(dirname(this.nodesDir), 'backup-work'), this.engine, (id) => this.paths(id), this.binDir));
+    return (this.jobs ??= new LocalBackupJobs(join(dirname(this.nodesDir), 'backup-work'), this.bin, (id) => this.paths(id)));
   }
 
-  runBackup(job: BackupJob): Promise<BackupJobResult> {
-    return this.backupJobs.run(job);
+  runBackup(job: BackupJob, sink: Writable): Promise<BackupJobResult> {
+    return this.backupJobs.run(job, sink);
   }
 
-  abortBackup(job: Pick<BackupJob, 'id' | 'dest'>): Promise<void> {
-    return this.backupJobs.abort(job);
+  abortBackup(jobId: string): Promise<void> {
+    return this.backupJobs.abort(jobId);
   }
 
   private pidPath(nodeId: string): string {
@@ -336,6 +390,23 @@ export class LocalProvisioner implements Provisioner {
     const argv = processArgv(pid);
     return !!argv && argv.includes(`--defaults-file=${p.config}`) && isAlive(pid);
   }
+}
+
+function runtimeOf(pid: number): NodeRuntime {
+  const incarnation = incarnationOf(pid);
+  return incarnation ? { alive: true, incarnation } : { alive: false };
+}
+
+/** Pure: the capabilities of the local provisioner from what this host allows (docs/storage.md, docs/engine-config.md). */
+export function localCapabilities(volumes: VolumeMode, volumesReason: string, limits: LimitsMode): ProvisionerCapabilities {
+  return {
+    disk: volumes === 'loop-xfs'
+      ? { limit: 'hard', growsOnline: true, mechanism: 'loop-xfs', detail: 'a loop-mounted XFS volume of DiskValue GB per node, grown online' }
+      : { limit: 'measured', growsOnline: true, mechanism: 'watch', detail: volumesReason },
+    compute: limits === 'advisory'
+      ? { limit: 'advisory', mechanism: 'advisory', detail: 'no writable cgroup v1 or v2 here: only the engine settings follow the spec' }
+      : { limit: 'hard', mechanism: limits, detail: `a CPU quota and a memory limit per node (${limits})` },
+  };
 }
 
 function readPid(file: string): number | undefined {

@@ -64,3 +64,24 @@ export async function waitExit(pid: number, timeoutMs: number): Promise<boolean>
   }
   return !isAlive(pid);
 }
+
+/**
+ * Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. Pids are
+ * reused, but never with the same start time, so the two together name one run of one process.
+ */
+export function parseStartTicks(stat: string): number | undefined {
+  const close = stat.lastIndexOf(')'); // the command name (field 2) may hold spaces and parentheses
+  if (close < 0) return undefined;
+  const v = stat.slice(close + 2).split(' ')[19]; // [0] is field 3
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** The local provisioner's NodeRuntime.incarnation of a live process (`<pid>.<start ticks>`), or undefined when it is gone. */
+export function incarnationOf(pid: number): string | undefined {
+  try {
+    const start = parseStartTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return start === undefined ? undefined : `${pid}.${start}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -13,7 +13,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../../engine/engine.js';
+import type { EngineProfile } from '../../engine/engine.js';
+import type { MariaDbBinaries } from './mariadb-binaries.js';
 import { findProcesses, isAlive, runTool, signal, waitExit } from './proc.js';
 import {
   buildManifest, identityFiles, MANIFEST_FILE, planTemplate, templateKey, type ManifestFile, type ObservedFile, type TemplateObservation, type TemplateWant,
@@ -44,12 +45,12 @@ export class DatadirTemplates {
   /** `key digest` of templates whose contents were checked against their checksums in this process. */
   private readonly verified = new Set<string>();
 
-  constructor(home: string, private readonly engine: Engine, private readonly log?: TemplateLog) {
+  constructor(home: string, private readonly engine: EngineProfile, private readonly bin: MariaDbBinaries, private readonly log?: TemplateLog) {
     this.root = join(home, 'templates');
   }
 
   async want(): Promise<TemplateWant> {
-    return { engine: this.engine.kind, version: await this.engine.installedVersion(), settings: this.engine.initSettings() };
+    return { engine: this.engine.kind, version: await this.bin.installedVersion(), settings: this.engine.initSettings() };
   }
 
   /** A valid template for the installed server, built (or rebuilt) first when needed. Idempotent. */
@@ -120,7 +121,7 @@ export class DatadirTemplates {
     const t0 = Date.now();
     mkdirSync(tmp);
     try {
-      await this.engine.initDatadir({ datadir: join(tmp, 'data') });
+      await this.bin.initDatadir(join(tmp, 'data'), want.settings);
       const pauseFile = process.env[PAUSE_ENV];
       if (pauseFile && existsSync(pauseFile)) {
         this.log?.info({ template: key, dir: tmp }, 'template build paused');

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findBinary } from '../../engine/mariadb/mariadb-engine.js';
+import { findBinary } from './mariadb-binaries.js';
 import { runTool } from './proc.js';
 
 

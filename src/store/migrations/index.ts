@@ -12,6 +12,7 @@ import { m006DiskGuard } from './006-disk-guard.js';
 import { m007Nonces } from './007-nonces.js';
 import { m008Replication } from './008-replication.js';
 import { m009Cluster } from './009-cluster.js';
+import { m010Incarnation } from './010-incarnation.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_disk_guard': m006DiskGuard,
   '008_replication': m008Replication,
   '009_cluster': m009Cluster,
+  '010_incarnation': m010Incarnation,
 };
 
 export const migrationProvider: MigrationProvider = {

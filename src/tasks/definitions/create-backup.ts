@@ -5,10 +5,11 @@
  * Steps (idempotent, keyed by the BackupId):
  * 1. take-backup — gather (backup row, instance, older backups of the instance), decideTurn():
  *    wait while an older backup of the instance runs or the instance is not RUNNING; then
- *    pickBackupSource() (an HA standby when it replicates); then act: run the job (the
- *    provisioner first ends any run of the same job left by a crashed control plane) into the
- *    storage's staging file, read the position, publish (fsync, sha256, atomic rename).
- *    Run again after a crash, it simply takes the backup again.
+ *    pickBackupSource() (an HA standby when it replicates); then act: the provisioner runs the
+ *    job (first ending any run of the same job left by a crashed control plane) and streams it
+ *    into an upload of the storage (BackupStorage.openUpload), which is committed (durable,
+ *    sha256, atomic) only when the job succeeded. Run again after a crash, it simply takes the
+ *    backup again.
  * 2. mark-finished — the row becomes `finished` with size, sha256, times and position.
  * On a final failure the job is ended, staged and published files are removed and the row
  * becomes `failed` with the reason: no partial file is ever presented as good.
@@ -24,8 +25,6 @@ import { isFollowing, readReplicaHealth } from '../../ha/replication-health.js';
 
 type Ctx = StepContext<BackupTaskParams>;
 
-/** A logical dump names its binlog position in its first lines. */
-const HEAD_BYTES = 64 * 1024;
 const WAIT_POLL_MS = 500;
 
 interface Result {
@@ -96,19 +95,16 @@ export const createBackupTask: TaskDefinition<BackupTaskParams> = {
         const node = nodes.find((n) => n.id === src.nodeId)!;
         const target = adminTarget(svc, inst, node);
         const kind = toolKind(b.type);
-        const dest = svc.backups.storage.stagingPath(b.file);
-        await svc.backups.storage.discardStaged(b.file);
         await svc.store.backups.update(b.id, { started_at: svc.clock.now(), source_node: node.id, source_role: node.role, updated_at: svc.clock.now() }, BackupStatus.running);
         ctx.log.info({ backup: b.id, kind, node: node.id, role: node.role }, 'backup started');
         const job = await svc.backups.runJob(svc.provisioner, {
-          id: b.id, nodeId: node.id, kind, target, replica: node.role !== 'primary', dest,
+          id: b.id, nodeId: node.id, kind, target, replica: node.role !== 'primary',
           databases: b.strategy === 'db' ? (JSON.parse(b.db_list) as string[]) : undefined,
-          headBytes: kind === 'logical' ? HEAD_BYTES : 0, timeoutMs: svc.config.backups.jobTimeoutMs,
-        });
-        const pos = svc.engine.backupPosition(kind, job.log, job.head);
+          timeoutMs: svc.config.backups.jobTimeoutMs,
+        }, b.file);
+        const pos = { ...job.position };
         if (!pos.gtid && pos.binlogFile) pos.gtid = await svc.engine.gtidAt(target, pos.binlogFile, pos.binlogPos).catch(() => '');
-        const published = await svc.backups.storage.publish(b.file);
-        const result: Result = { ...published, ...pos, finishedAt: svc.clock.now() };
+        const result: Result = { ...job.artifact, ...pos, finishedAt: svc.clock.now() };
         ctx.state.result = result;
         ctx.log.info({ backup: b.id, bytes: result.sizeBytes, gtid: result.gtid }, 'backup written');
       },
@@ -131,7 +127,7 @@ export const createBackupTask: TaskDefinition<BackupTaskParams> = {
     const b = await svc.store.backups.get(ctx.params.backupId);
     if (!b || b.status !== BackupStatus.running) return;
     const storage = svc.backups.storage;
-    await svc.provisioner.abortBackup({ id: b.id, dest: storage.stagingPath(b.file) }).catch((e) => ctx.log.warn({ err: e }, 'could not end the backup job'));
+    await svc.provisioner.abortBackup(b.id).catch((e) => ctx.log.warn({ err: e }, 'could not end the backup job'));
     await storage.discardStaged(b.file);
     await storage.remove(b.file);
     const detail = `${err.message}${b.status_detail ? ` (${b.status_detail})` : ''}`;

@@ -83,7 +83,7 @@ export const createInstanceTask: TaskDefinition = {
     if (topologyOf(inst) === 'ha') await ctx.svc.endpoints.remove({ ip: inst.ip, port: inst.port });
     for (const n of await ctx.svc.store.listNodes(inst.uuid)) {
       await ctx.svc.provisioner.destroy(n.id);
-      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', pid: null });
+      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', incarnation: null });
     }
     await ctx.svc.store.updateInstance(inst.uuid, {
       status: InstanceStatus.ERROR, status_detail: `create failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),

@@ -35,7 +35,7 @@ export const createReadOnlyTask: TaskDefinition = {
       async run(ctx) {
         const { inst, parent, parentNodes, node, primary } = await load(ctx);
         await ctx.fence.assert();
-        await ctx.svc.provisioner.stop(node.id, 0); // a copy from an interrupted earlier attempt may be running
+        await ctx.svc.provisioner.fence(node.id); // a copy from an interrupted earlier attempt may be running
         const standby = parentNodes.find((n) => n.role === 'standby');
         let source = primary;
         if (standby) {
@@ -88,7 +88,7 @@ export const createReadOnlyTask: TaskDefinition = {
   async onError(ctx, err) {
     for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {
       await ctx.svc.provisioner.destroy(n.id);
-      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', pid: null });
+      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', incarnation: null });
     }
     await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
       status: InstanceStatus.ERROR, status_detail: `create failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),

@@ -18,7 +18,7 @@ export const deleteBackupTask: TaskDefinition<BackupTaskParams> = {
         const b = await svc.store.backups.get(ctx.params.backupId);
         if (!b) return;
         const storage = svc.backups.storage;
-        await svc.provisioner.abortBackup({ id: b.id, dest: storage.stagingPath(b.file) });
+        await svc.provisioner.abortBackup(b.id);
         await storage.discardStaged(b.file);
         await storage.remove(b.file);
       },

@@ -1,7 +1,7 @@
 /**
  * Failover (automatic, started by the HA monitor) and switchover (controlled): the standby
  * becomes the primary. Steps (docs/ha.md):
- *  1. fence    — the old primary is killed (failover) or set read-only (switchover); either way it
+ *  1. fence    — the old primary is fenced (Provisioner.fence: stopped at once) on a failover, or set read-only (switchover); either way it
  *                can never accept another write, and its config is re-rendered as a standby.
  *  2. catch-up — the standby applies everything it received (MASTER_GTID_WAIT on its IO position).
  *  3. promote  — replication stopped and reset, read_only off, semi-sync master on; roles swap.
@@ -43,7 +43,7 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
         if (ctx.params.controlled) {
           await ctx.svc.engine.setReadOnly(adminTarget(ctx.svc, inst, from), true);
         } else {
-          await ctx.svc.provisioner.stop(from.id, 0); // SIGKILL at once: a hung primary must not wake up and write
+          await ctx.svc.provisioner.fence(from.id); // at once: a hung primary must not wake up and write
         }
         ctx.state.fenced = true;
         ctx.log.warn({ node: from.id, controlled: !!ctx.params.controlled }, 'old primary fenced');

@@ -24,7 +24,7 @@ export const recoverNodeTask: TaskDefinition<RecoverNodeParams> = {
           if (!ctx.params.nodeIds.includes(n.id) || n.desired !== 'running') continue;
           if (ctx.params.kill && !ctx.state[`killed:${n.id}`]) {
             await ctx.fence.assert();
-            await ctx.svc.provisioner.stop(n.id, 0);
+            await ctx.svc.provisioner.fence(n.id);
             ctx.state[`killed:${n.id}`] = true;
           }
           await ensureNodeReady(ctx.svc, inst, n);

@@ -114,7 +114,7 @@ export const repairStandbyTask: TaskDefinition<RepairStandbyParams> = {
         if (!ctx.state.rebuild) return;
         const { inst, standby, primary } = await load(ctx);
         await ctx.fence.assert();
-        await ctx.svc.provisioner.stop(standby.id, 0);
+        await ctx.svc.provisioner.fence(standby.id);
         const { gtid } = await ctx.svc.provisioner.cloneFrom(primary.id, adminTarget(ctx.svc, inst, primary), { nodeId: standby.id, diskGb: inst.disk_gb });
         await ensureNodeReady(ctx.svc, inst, standby);
         await ctx.svc.engine.startReplication(adminTarget(ctx.svc, inst, standby), replTarget(ctx.svc, inst, primary), 'slave_pos', gtid);

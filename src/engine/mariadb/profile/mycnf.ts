@@ -164,9 +164,4 @@ export function initSettings(): Readonly<Record<string, string>> {
   };
 }
 
-/** mariadb-install-db's command line for a datadir: `--no-defaults` first, then initSettings(). */
-export function installDbArgs(datadir: string, settings: Readonly<Record<string, string>> = initSettings()): string[] {
-  return ['--no-defaults', `--datadir=${datadir}`, ...Object.entries(settings).map(([k, v]) => (v === '' ? `--${k}` : `--${k}=${v}`))];
-}
-
 export const BYTES = { MB };

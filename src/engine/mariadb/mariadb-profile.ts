@@ -1,0 +1,22 @@
+/** MariaDB's EngineProfile: pure rendering and rules (profile/), nothing that runs a program. */
+import type { EngineProfile, NodePaths, NodeSpec } from '../engine.js';
+import { initSettings, renderMyCnf } from './profile/mycnf.js';
+import { MARIADB_PARAMETERS } from './profile/parameters.js';
+import { initSql } from './sql.js';
+
+export class MariaDbProfile implements EngineProfile {
+  readonly kind = 'mariadb';
+  readonly parameters = MARIADB_PARAMETERS;
+
+  renderConfig(spec: NodeSpec, paths: NodePaths): string {
+    return renderMyCnf(spec, paths);
+  }
+
+  renderInitSql(adminUser: string, adminHash: string, repl?: { user: string; hash: string }): string {
+    return initSql(adminUser, adminHash, repl);
+  }
+
+  initSettings(): Readonly<Record<string, string>> {
+    return initSettings();
+  }
+}
