@@ -247,6 +247,7 @@ const SIZES = (strArg('sizes') ?? '100M,2G').split(',').map((x) => {
 }).sort((a, b) => a.bytes - b.bytes);
 const OLD_RUNS = numArg('old-runs', 3);
 const ROW_BYTES = 1000;
+const mib = (b: number) => Math.round(b / 1024 ** 2);
 
 /** Fills bench.fill with 1 KB rows until the table holds `bytes` (rows × ROW_BYTES); returns InnoDB's size of the schema. */
 async function fillTo(ep: Cfg, bytes: number): Promise<{ rows: number; innodbBytes: number; ms: number }> {
@@ -257,7 +258,7 @@ async function fillTo(ep: Cfg, bytes: number): Promise<{ rows: number; innodbByt
     const [[{ n }]] = await sql(ep, 'SELECT COUNT(*) AS n FROM bench.fill') as any;
     if (Number(n) >= want) break;
     const chunk = Math.min(50_000, want - Number(n));
-    await sql(ep, `INSERT INTO bench.fill (pad) SELECT RPAD(seq, ${ROW_BYTES}, 'x') FROM seq_1_to_${chunk}`);
+    await sql(ep, `INSERT INTO bench.fill (pad) SELECT RPAD(seq, ${ROW_BYTES}, 'x') FROM bench.seq_1_to_${chunk}`);
   }
   const [, [{ b }], [{ n }]] = await sql(ep, 'ANALYZE TABLE bench.fill', "SELECT SUM(data_length + index_length) AS b FROM information_schema.tables WHERE table_schema = 'bench'", 'SELECT COUNT(*) AS n FROM bench.fill') as any;
   return { rows: Number(n), innodbBytes: Number(b), ms: Date.now() - t0 };
@@ -310,9 +311,8 @@ async function main() {
     if (old) sides.push(old);
 
     for (const size of SIZES) {
-      const fillA = await fillTo(a.ep, size.bytes);
-      const fillB = old ? await fillTo(old.ep, size.bytes) : undefined;
-      process.stderr.write(`${size.label}: filled ${fillA.rows} rows, InnoDB ${fmt(fillA.innodbBytes / 1024 ** 2)} MiB in ${fmt(fillA.ms)}${fillB ? `; old side ${fmt(fillB.innodbBytes / 1024 ** 2)} MiB in ${fmt(fillB.ms)}` : ''}\n`);
+      const [fillA, fillB] = await Promise.all([fillTo(a.ep, size.bytes), old ? fillTo(old.ep, size.bytes) : undefined]);
+      process.stderr.write(`${size.label}: filled ${fillA.rows} rows, InnoDB ${mib(fillA.innodbBytes)} MiB in ${fmt(fillA.ms)}${fillB ? `; old side ${mib(fillB.innodbBytes)} MiB in ${fmt(fillB.ms)}` : ''}\n`);
       const ha: HaRun[] = [];
       const oldRuns: HaRun[] = [];
       const basic: BasicRun[] = [];
@@ -366,7 +366,7 @@ async function main() {
 function markdown(r: any): string {
   const rows = r.sizes.map((b: any) => {
     const o = b.old;
-    return `| ${b.size} (InnoDB ${fmt(b.fill.innodbBytes / 1024 ** 2)} MiB) | **${b.new.killToHealthyMedian} ms** | ${b.new.killToHealthyMax} ms | ${b.new.fullCopies}/${b.new.n} (${b.new.truncated} truncated) | ${b.new.failoverMedian} ms | `
+    return `| ${b.size} (InnoDB ${mib(b.fill.innodbBytes)} MiB) | **${b.new.killToHealthyMedian} ms** | ${b.new.killToHealthyMax} ms | ${b.new.fullCopies}/${b.new.n} (${b.new.truncated} truncated) | ${b.new.failoverMedian} ms | `
       + `${o ? `${o.killToHealthyMedian} ms (${o.n} runs, ${o.fullCopies} full copies)` : '–'} | ${b.basicRestart.median} ms |`;
   }).join('\n');
   const runs = r.sizes.map((b: any) => `  - ${b.size}: ${b.new.killToHealthyMs.join(', ')} ms${b.old ? `; old path ${b.old.killToHealthyMs.join(', ')} ms` : ''}`).join('\n');
