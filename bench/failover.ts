@@ -9,7 +9,15 @@
  * with the same writers. Between runs the HA instance is waited for until it is healthy again
  * (RUNNING, semi-sync ON, both nodes alive), which is reported too (kill → healthy).
  *
- *   npm run bench:failover -- [--runs 10] [--json out.json] [--no-results]
+ * Issue 15 §2 (rejoin without a full copy): the same runs at each data size (`--sizes`, default
+ * 100M,2G: a table of 1 KB rows is filled up to that size through the endpoint before its runs),
+ * kill → healthy again (RUNNING, semi-sync ON, the old primary repaired as the standby:
+ * HaRejoinCount went up) is the figure, and each run's repair says whether it needed a full copy
+ * (HaRejoinFullCopyCount). The old path (config ha.rejoinTruncation false: the old primary starts
+ * without truncation, so an errant commit means a full copy) runs beside it in the same run on a
+ * second serve (`--old-runs N` per size, 0 to skip), interleaved.
+ *
+ *   npm run bench:failover -- [--runs 10] [--sizes 100M,2G] [--old-runs 3] [--json out.json] [--no-results]
  *
  * Config: ha.maxFailoversPerWindow 100 (the flap guard would otherwise turn the 4th failover in
  * 10 minutes into a restart in place); everything else is the default (check 250 ms, semi-sync
@@ -90,6 +98,12 @@ interface HaRun {
   /** failover, or restart-in-place when the HA monitor withheld the failover (reason from the log). */
   kind: 'failover' | 'restart-in-place';
   withheld?: string;
+  /** The repair of the old primary needed a full copy (HaRejoinFullCopyCount went up). */
+  fullCopy: boolean;
+  /** Why, from the serve log. */
+  fullCopyReason?: string;
+  /** Crash recovery truncated the old primary's binlog (its error log). */
+  truncated: boolean;
 }
 interface BasicRun { ms: number; acked: number; lost: number; phases: Record<string, number> }
 
@@ -120,15 +134,43 @@ function failoverPhases(s: HaServe, uuid: string, killedAt: number, firstOk: num
   }
   const finished = fo.find((x) => x.msg === 'task finished');
   if (finished) ph.taskFinishedAt = finished.time - killedAt;
+  // The old primary's repair (RepairStandby): when it was claimed, each step, when it finished.
+  const rs = lines.filter((x) => x.taskType === 'RepairStandby');
+  const rStart = rs.find((x) => x.msg === 'step start');
+  if (rStart) ph.repairClaimedAt = rStart.time - killedAt;
+  for (const d of rs.filter((x) => x.msg === 'step done')) ph[`repair:${d.step}`] = d.ms;
+  const rDone = rs.find((x) => x.msg === 'task finished');
+  if (rDone) ph.repairFinishedAt = rDone.time - killedAt;
   for (const k of Object.keys(ph)) ph[k] = round(ph[k]!, 1);
   return ph;
 }
 
+/** RUNNING, semi-sync ON, both nodes alive, and the old primary's repair counted (HaRejoinCount above `rejoinsBefore`). */
+async function waitRejoined(s: HaServe, uuid: string, haNodes: string[], rejoinsBefore: number): Promise<any> {
+  const t0 = Date.now();
+  for (;;) {
+    const d = await waitHealthy(s, uuid, haNodes);
+    if (d.HaRejoinCount > rejoinsBefore) return d;
+    if (Date.now() - t0 > 300_000) throw new Error(`the old primary was not repaired within 300 s: ${d.StatusDetail}`);
+    await sleep(20);
+  }
+}
+
+const truncations = (s: HaServe, nodeId: string) => {
+  try {
+    return (readFileSync(`${s.home}/nodes/${nodeId}/error.log`, 'utf8').match(/Successfully truncated binlog file/g) ?? []).length;
+  } catch {
+    return 0;
+  }
+};
+
 async function haRun(s: HaServe, uuid: string, ep: Cfg, haNodes: string[]): Promise<HaRun> {
-  await waitHealthy(s, uuid, haNodes);
+  const before = await waitHealthy(s, uuid, haNodes);
   const nodes = homeNodes(s.home).filter((n) => haNodes.includes(n.id));
   const primary = await writableNode(nodes, 'root', PW);
   if (!primary) throw new Error('no writable HA node');
+  const truncatedBefore = truncations(s, primary.id);
+  const logFrom = s.logs().length;
   const w = new Writers(ep, 'bench.t', WRITERS);
   await sleep(700);
   if (!w.acked.length) throw new Error('writes do not flow before the kill');
@@ -146,11 +188,13 @@ async function haRun(s: HaServe, uuid: string, ep: Cfg, haNodes: string[]): Prom
   const [st, en] = await sql(ep, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'", 'SELECT @@rpl_semi_sync_master_enabled AS e');
   const lost = await missingRows(ep, 'bench.t', w.acked);
   const after = await writableNode(homeNodes(s.home).filter((n) => haNodes.includes(n.id)), 'root', PW);
-  await waitHealthy(s, uuid, haNodes);
+  const kind = after && after.id !== primary.id ? 'failover' : 'restart-in-place';
+  const healthy = kind === 'failover' ? await waitRejoined(s, uuid, haNodes, before.HaRejoinCount) : await waitHealthy(s, uuid, haNodes);
   const healthyAt = Date.now();
   const withheld = logLines(s, uuid).find((x) => x.time >= killedAt - 5 && x.msg === 'automatic failover withheld')?.reason as string | undefined;
+  const reason = /"reason":"([^"]*)"[^\n]*"msg":"standby cannot rejoin without a copy/.exec(s.logs().slice(logFrom))?.[1];
   return {
-    kind: after && after.id !== primary.id ? 'failover' : 'restart-in-place',
+    kind,
     withheld,
     ms: first.okAt - killedAt,
     firstWriteLatencyMs: first.okAt - first.issuedAt,
@@ -162,6 +206,9 @@ async function haRun(s: HaServe, uuid: string, ep: Cfg, haNodes: string[]): Prom
     phases: failoverPhases(s, uuid, killedAt, first.okAt),
     from: primary.id,
     to: after?.id ?? '?',
+    fullCopy: healthy.HaRejoinFullCopyCount > before.HaRejoinFullCopyCount,
+    fullCopyReason: reason,
+    truncated: truncations(s, primary.id) > truncatedBefore,
   };
 }
 
@@ -193,116 +240,166 @@ async function basicRun(s: HaServe, uuid: string, cfg: Cfg, nodeId: string): Pro
   return { ms: first.okAt - killedAt, acked: w.acked.length, lost: lost.length, phases: ph };
 }
 
+const SIZES = (strArg('sizes') ?? '100M,2G').split(',').map((x) => {
+  const m = /^(\d+)([MG])$/i.exec(x.trim());
+  if (!m) throw new Error(`bad size ${x} (e.g. 100M, 2G)`);
+  return { label: `${m[1]}${m[2]!.toUpperCase()}B`, bytes: Number(m[1]) * (m[2]!.toUpperCase() === 'G' ? 1024 ** 3 : 1024 ** 2) };
+}).sort((a, b) => a.bytes - b.bytes);
+const OLD_RUNS = numArg('old-runs', 3);
+const ROW_BYTES = 1000;
+const mib = (b: number) => Math.round(b / 1024 ** 2);
+
+/** Fills bench.fill with 1 KB rows until the table holds `bytes` (rows × ROW_BYTES); returns InnoDB's size of the schema. */
+async function fillTo(ep: Cfg, bytes: number): Promise<{ rows: number; innodbBytes: number; ms: number }> {
+  const t0 = Date.now();
+  await sql(ep, `CREATE TABLE IF NOT EXISTS bench.fill (id BIGINT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(${ROW_BYTES}))`);
+  const want = Math.ceil(bytes / ROW_BYTES);
+  for (;;) {
+    const [[{ n }]] = await sql(ep, 'SELECT COUNT(*) AS n FROM bench.fill') as any;
+    if (Number(n) >= want) break;
+    const chunk = Math.min(50_000, want - Number(n));
+    await sql(ep, `INSERT INTO bench.fill (pad) SELECT RPAD(seq, ${ROW_BYTES}, 'x') FROM bench.seq_1_to_${chunk}`);
+  }
+  const [, [{ b }], [{ n }]] = await sql(ep, 'ANALYZE TABLE bench.fill', "SELECT SUM(data_length + index_length) AS b FROM information_schema.tables WHERE table_schema = 'bench'", 'SELECT COUNT(*) AS n FROM bench.fill') as any;
+  return { rows: Number(n), innodbBytes: Number(b), ms: Date.now() - t0 };
+}
+
+interface Side { s: HaServe; uuid: string; ep: Cfg; haNodes: string[] }
+
+async function haSide(config: Record<string, unknown>, name: string): Promise<Side> {
+  const s = await startHaServe(config);
+  process.stderr.write(`${name}: serve ${s.url} home ${s.home} pipe ${s.cidr}\n`);
+  const r = await s.client.ok('CreateDBInstance', createParams({ InstanceName: name, Password: PW }));
+  const uuid = r.data.InstancesUuid[0];
+  const inst = await waitRunning(s.client, uuid);
+  const haNodes = homeNodes(s.home).map((n) => n.id);
+  if (haNodes.length !== 2) throw new Error(`expected 2 HA nodes, found ${haNodes.length}`);
+  const ep: Cfg = { host: inst.IP, port: inst.Port, user: 'root', password: PW };
+  await sql(ep, 'CREATE DATABASE bench', 'CREATE TABLE bench.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
+  return { s, uuid, ep, haNodes };
+}
+
+function summary(runs: HaRun[]) {
+  const h = runs.map((r) => r.killToHealthyMs);
+  const f = runs.map((r) => r.ms);
+  return {
+    n: runs.length,
+    failoverMs: f, failoverMedian: median(f),
+    killToHealthyMs: h, killToHealthyMedian: median(h), killToHealthyMax: h.length ? max(h) : 0,
+    fullCopies: runs.filter((r) => r.fullCopy).length, truncated: runs.filter((r) => r.truncated).length,
+    kinds: runs.map((r) => r.kind), withheld: runs.map((r) => r.withheld ?? ''), fullCopyReasons: runs.map((r) => r.fullCopyReason ?? ''),
+    lost: runs.reduce((a, r) => a + r.lost, 0), acked: runs.reduce((a, r) => a + r.acked, 0),
+    phaseMedians: Object.fromEntries([...new Set(runs.flatMap((o) => Object.keys(o.phases)))].map((k) => [k, round(median(runs.map((o) => o.phases[k]).filter((x): x is number => x !== undefined)), 1)])),
+  };
+}
+
 async function main() {
   const startedAt = new Date();
   const mach = machine();
-  const s = await startHaServe({ ha: { maxFailoversPerWindow: 100 } });
-  process.stderr.write(`serve ${s.url} home ${s.home} pipe ${s.cidr}\n`);
-  const ha: HaRun[] = [];
-  const basic: BasicRun[] = [];
-  const order: string[] = [];
-  let haUuid = '';
+  const sides: Side[] = [];
+  const bySize: any[] = [];
   try {
-    const r = await s.client.ok('CreateDBInstance', createParams({ InstanceName: 'bench-ha', Password: PW }));
-    haUuid = r.data.InstancesUuid[0];
-    const inst = await waitRunning(s.client, haUuid);
-    const haNodes = homeNodes(s.home).map((n) => n.id);
-    if (haNodes.length !== 2) throw new Error(`expected 2 HA nodes, found ${haNodes.length}`);
-    const b = await s.client.ok('CreateDBInstance', createParams({ InstanceName: 'bench-basic', PaasGoodsId: BASIC_1C2G, Password: PW }));
+    const a = await haSide({ ha: { maxFailoversPerWindow: 1000 } }, 'bench-ha');
+    sides.push(a);
+    const b = await a.s.client.ok('CreateDBInstance', createParams({ InstanceName: 'bench-basic', PaasGoodsId: BASIC_1C2G, Password: PW }));
     const basicUuid = b.data.InstancesUuid[0];
-    const binst = await waitRunning(s.client, basicUuid);
-    const basicNode = homeNodes(s.home).map((n) => n.id).find((id) => !haNodes.includes(id))!;
-    const ep: Cfg = { host: inst.IP, port: inst.Port, user: 'root', password: PW };
+    const binst = await waitRunning(a.s.client, basicUuid);
+    const basicNode = homeNodes(a.s.home).map((n) => n.id).find((id) => !a.haNodes.includes(id))!;
     const bcfg: Cfg = { host: binst.IP, port: binst.Port, user: 'root', password: PW };
-    for (const c of [ep, bcfg]) await sql(c, 'CREATE DATABASE bench', 'CREATE TABLE bench.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
-    const semiTimeout = await sql(ep, 'SELECT @@rpl_semi_sync_master_timeout AS t');
-    process.stderr.write(`HA ${haUuid} endpoint ${inst.IP}:${inst.Port} (rpl_semi_sync_master_timeout ${(semiTimeout[0] as any[])[0].t} ms); basic ${basicUuid} at ${binst.IP}\n`);
+    await sql(bcfg, 'CREATE DATABASE bench', 'CREATE TABLE bench.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
+    const old = OLD_RUNS > 0 ? await haSide({ ha: { maxFailoversPerWindow: 1000, rejoinTruncation: false } }, 'bench-ha-old') : undefined;
+    if (old) sides.push(old);
 
-    for (let i = 0; i < RUNS; i++) {
-      const seq = i % 2 === 0 ? (['ha', 'basic'] as const) : (['basic', 'ha'] as const);
-      for (const side of seq) {
-        if (side === 'ha') ha.push(await haRun(s, haUuid, ep, haNodes));
-        else basic.push(await basicRun(s, basicUuid, bcfg, basicNode));
+    for (const size of SIZES) {
+      const [fillA, fillB] = await Promise.all([fillTo(a.ep, size.bytes), old ? fillTo(old.ep, size.bytes) : undefined]);
+      process.stderr.write(`${size.label}: filled ${fillA.rows} rows, InnoDB ${mib(fillA.innodbBytes)} MiB in ${fmt(fillA.ms)}${fillB ? `; old side ${mib(fillB.innodbBytes)} MiB in ${fmt(fillB.ms)}` : ''}\n`);
+      const ha: HaRun[] = [];
+      const oldRuns: HaRun[] = [];
+      const basic: BasicRun[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const seq: string[] = i % 2 === 0 ? ['ha', 'basic', 'old'] : ['old', 'basic', 'ha'];
+        for (const side of seq) {
+          if (side === 'ha') ha.push(await haRun(a.s, a.uuid, a.ep, a.haNodes));
+          else if (side === 'basic') basic.push(await basicRun(a.s, basicUuid, bcfg, basicNode));
+          else if (old && i < OLD_RUNS) oldRuns.push(await haRun(old.s, old.uuid, old.ep, old.haNodes));
+        }
+        const h = ha.at(-1)!;
+        const o = old && i < OLD_RUNS ? oldRuns.at(-1) : undefined;
+        process.stderr.write(`${size.label} run ${i + 1}/${RUNS}: HA ${h.kind}${h.withheld ? ` (${h.withheld})` : ''} first write ${h.ms} ms, healthy again ${fmt(h.killToHealthyMs)}`
+          + ` (${h.fullCopy ? `FULL COPY: ${h.fullCopyReason}` : 'no copy'}${h.truncated ? ', tail truncated' : ''}), lost ${h.lost}/${h.acked}`
+          + `${o ? `; old path healthy again ${fmt(o.killToHealthyMs)} (${o.fullCopy ? 'full copy' : 'no copy'})` : ''}; basic restart ${basic.at(-1)!.ms} ms\n`);
       }
-      order.push(seq.join('→'));
-      const h = ha.at(-1)!;
-      const bb = basic.at(-1)!;
-      process.stderr.write(`run ${i + 1}/${RUNS}: HA ${h.kind}${h.withheld ? ` (${h.withheld})` : ''} ${h.ms} ms (first write's own latency ${h.firstWriteLatencyMs} ms, semi-sync after ${h.semiSyncAfter}/${h.semiSyncEnabledAfter}, ` +
-        `lost ${h.lost}/${h.acked}, healthy again after ${fmt(h.killToHealthyMs)}) ${JSON.stringify(h.phases)}; basic restart ${bb.ms} ms (lost ${bb.lost}/${bb.acked})\n`);
+      const bT = basic.map((r) => r.ms);
+      bySize.push({
+        size: size.label, bytes: size.bytes, fill: fillA, fillOld: fillB,
+        new: summary(ha), old: old ? summary(oldRuns) : undefined,
+        basicRestart: { ms: bT, median: median(bT) },
+        medianRun: (() => { const hs = ha.map((r) => r.killToHealthyMs); const m = [...hs].sort((x, y) => x - y)[(hs.length - 1) >> 1]!; return ha[hs.indexOf(m)]; })(),
+      });
     }
-    const final = await describe(s.client, haUuid);
-    process.stderr.write(`HaFailoverCount ${final.HaFailoverCount}\n`);
+    const final = await describe(a.s.client, a.uuid);
+    process.stderr.write(`HaFailoverCount ${final.HaFailoverCount}, HaRejoinCount ${final.HaRejoinCount}, HaRejoinFullCopyCount ${final.HaRejoinFullCopyCount}\n`);
   } finally {
-    await s.shutdown();
+    for (const x of sides) await x.s.shutdown();
     cleanupAll();
   }
-
-  const haT = ha.map((r) => r.ms);
-  const bT = basic.map((r) => r.ms);
-  const medIdx = (() => { const sorted = [...haT].sort((a, b) => a - b); const m = sorted[(sorted.length - 1) >> 1]!; return haT.indexOf(m); })();
-  const phaseNames = [...new Set(ha.flatMap((o) => Object.keys(o.phases)))];
-  const phaseMedians = Object.fromEntries(phaseNames.map((k) => [k, round(median(ha.map((o) => o.phases[k]).filter((x): x is number => x !== undefined)), 1)]));
+  const small = bySize[0];
+  const large = bySize.at(-1);
+  const all = bySize.flatMap((b) => b.new.kinds.map(() => 0)).length;
+  const copies = bySize.reduce((acc, b) => acc + b.new.fullCopies, 0);
   const result = {
-    benchmark: 'failover', startedAt: startedAt.toISOString(), machine: mach, revision: sourceRevision(),
-    command: `node --import tsx bench/failover.ts ${process.argv.slice(2).join(' ')}`.trim(), runs: RUNS, writers: WRITERS, order,
-    ha: {
-      ms: haT, median: median(haT), max: max(haT), min: min(haT),
-      kinds: ha.map((r) => r.kind), withheld: ha.map((r) => r.withheld ?? ''),
-      failoversOnly: (() => { const f = ha.filter((r) => r.kind === 'failover').map((r) => r.ms); return f.length ? { n: f.length, median: median(f), max: max(f) } : null; })(),
-      firstWriteLatencyMs: ha.map((r) => r.firstWriteLatencyMs), semiSyncAfter: ha.map((r) => `${r.semiSyncAfter}/${r.semiSyncEnabledAfter}`),
-      killToHealthyMs: ha.map((r) => r.killToHealthyMs), medianKillToHealthy: median(ha.map((r) => r.killToHealthyMs)),
-      acked: ha.map((r) => r.acked), lost: ha.map((r) => r.lost), totalLost: ha.reduce((a, r) => a + r.lost, 0),
-      medianRun: { index: medIdx, ...ha[medIdx] }, phaseMedians, phases: ha.map((r) => r.phases),
-    },
-    basicRestart: { ms: bT, median: median(bT), max: max(bT), min: min(bT), acked: basic.map((r) => r.acked), lost: basic.map((r) => r.lost) },
-    ratioHaToBasicRestart: round(median(haT) / median(bT), 3),
-    target: 'median <= 3000 ms and no acknowledged row lost',
-    met: median(haT) <= 3000 && ha.every((r) => r.lost === 0),
+    benchmark: 'failover-rejoin', startedAt: startedAt.toISOString(), machine: mach, revision: sourceRevision(),
+    command: `node --import tsx bench/failover.ts ${process.argv.slice(2).join(' ')}`.trim(), runs: RUNS, oldRuns: OLD_RUNS, writers: WRITERS,
+    baseline: { killToHealthyMedianMs: 4131.5, from: 'bench/RESULTS.md "Failover time", 2026-11-28, revision 0a734a5 (6 of 10 old primaries rebuilt from a full copy)' },
+    sizes: bySize,
+    fullCopyShare: { copies, runs: all, share: all ? round(copies / all, 3) : 0 },
+    flatness: bySize.length > 1 ? round(large.new.killToHealthyMedian / small.new.killToHealthyMedian, 3) : null,
+    target: 'kill → healthy median ≤ 2000 ms at every size; largest-size median ≤ 1.2× the smallest-size median',
+    met: bySize.every((b) => b.new.killToHealthyMedian <= 2000) && (bySize.length < 2 || large.new.killToHealthyMedian <= 1.2 * small.new.killToHealthyMedian),
   };
   const out = jsonOutArg();
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  if (!flag('no-results')) writeHaResults('failover', markdown(result));
+  if (!flag('no-results')) writeHaResults('failover-rejoin', markdown(result));
 }
 
 function markdown(r: any): string {
-  const m = r.ha.medianRun;
-  const ph = m.phases as Record<string, number>;
-  const steps = Object.entries(ph).filter(([k]) => k.startsWith('step:')).map(([k, v]) => `${k.slice(5)} ${v}`).join(', ');
-  return `### Failover time (\`npm run bench:failover\`)
+  const rows = r.sizes.map((b: any) => {
+    const o = b.old;
+    return `| ${b.size} (InnoDB ${mib(b.fill.innodbBytes)} MiB) | **${b.new.killToHealthyMedian} ms** | ${b.new.killToHealthyMax} ms | ${b.new.fullCopies}/${b.new.n} (${b.new.truncated} truncated) | ${b.new.failoverMedian} ms | `
+      + `${o ? `${o.killToHealthyMedian} ms (${o.n} runs, ${o.fullCopies} full copies)` : '–'} | ${b.basicRestart.median} ms |`;
+  }).join('\n');
+  const runs = r.sizes.map((b: any) => `  - ${b.size}: ${b.new.killToHealthyMs.join(', ')} ms${b.old ? `; old path ${b.old.killToHealthyMs.join(', ')} ms` : ''}`).join('\n');
+  const reasons = [...new Set(r.sizes.flatMap((b: any) => [...b.new.fullCopyReasons]).filter(Boolean))];
+  const m = r.sizes[0].medianRun;
+  const ph = m ? Object.entries(m.phases).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+  return `### Rejoin after failover without a full copy (\`npm run bench:failover\`, issue 15 §2)
 
-${r.startedAt}, revision ${r.revision}, ${r.machine}. One HA instance (1C2G, ha.maxFailoversPerWindow 100, other HA settings default:
-check every 250 ms, rpl_semi_sync_master_timeout 10 s), ${r.writers} writer connections inserting through the endpoint; \`kill -9\`
-of the primary; time = kill → first acknowledged INSERT that was *sent* after the kill. Baseline, interleaved in the same run
-(${r.order[0]}, then alternating): a basic instance of the same serve, same writers, \`kill -9\` of its mariadbd, restarted in place
-by the reconciler (interval 1 s).
+${r.startedAt}, revision ${r.revision}, ${r.machine}. One HA instance (1C2G, defaults but ha.maxFailoversPerWindow 1000), ${r.writers} writers inserting
+through the endpoint, \`kill -9\` of the primary, ${r.runs} runs per data size (a table of 1 KB rows filled through the endpoint first).
+**kill → healthy again** = until DescribeDBInstances shows RUNNING, HaSemiSync ON, both nodes alive and the old primary's repair
+counted (HaRejoinCount +1): it is back as the standby, replicating. In the same run, interleaved, a second serve with
+\`ha.rejoinTruncation: false\` (the old path: no truncation, an errant commit means a full copy), ${r.oldRuns} runs per size, and the
+basic-instance restart of the failover figure. Baseline from before this change: **${r.baseline.killToHealthyMedianMs} ms** median (${r.baseline.from}).
 
-| | median | max | min | runs (ms) |
-| --- | --- | --- | --- | --- |
-| **HA failover** | **${r.ha.median} ms** | ${r.ha.max} ms | ${r.ha.min} ms | ${r.ha.ms.join(', ')} |
-| basic instance restart in place (baseline) | ${r.basicRestart.median} ms | ${r.basicRestart.max} ms | ${r.basicRestart.min} ms | ${r.basicRestart.ms.join(', ')} |
-| HA: kill → healthy again (RUNNING, semi-sync ON, old primary back as standby) | ${r.ha.medianKillToHealthy} ms | ${Math.max(...r.ha.killToHealthyMs)} ms | | |
+| data | kill → healthy again (median) | max | full copies (runs) | kill → first write (median) | old path, same run: kill → healthy (median) | basic restart in place |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows}
 
-- Ratio HA failover / basic restart (medians): **${r.ratioHaToBasicRestart}**.
-${r.ha.kinds.every((k: string) => k === 'failover') ? `- All ${r.runs} kills were failovers (HaFailoverCount +${r.runs}).` : `- **Not every kill was a failover**: ${r.ha.kinds.map((k: string, i: number) => (k === 'failover' ? null : `run ${i + 1} was a restart in place (HA monitor: "${r.ha.withheld[i]}")`)).filter(Boolean).join('; ')}. Over the ${r.ha.failoversOnly?.n} real failovers only: median ${r.ha.failoversOnly?.median} ms, max ${r.ha.failoversOnly?.max} ms.`}
-- Acknowledged rows lost: **${r.ha.totalLost}** of ${r.ha.acked.reduce((a: number, b: number) => a + b, 0)} over ${r.runs} failovers (per run: ${r.ha.lost.join(', ')}); basic restarts: ${r.basicRestart.lost.reduce((a: number, b: number) => a + b, 0)} lost.
-- Semi-sync after promotion: the first write sent after the kill took ${Math.min(...r.ha.firstWriteLatencyMs)}–${Math.max(...r.ha.firstWriteLatencyMs)} ms itself (no run near the 10 s
-  semi-sync timeout), and the new primary reported \`Rpl_semi_sync_master_status/rpl_semi_sync_master_enabled\` = ${[...new Set(r.ha.semiSyncAfter)].join(', ')} right
-  after it: promote() switches the master side off, so the first commit does not wait for the absent standby.
-- Breakdown of the median run (run ${m.index + 1}, ${m.ms} ms), ms from the kill unless noted, from the serve log:
-  detection (HA monitor round saw the process gone and submitted the Failover task) **${ph.detect}**, task claimed +${ph.taskClaimed},
-  steps (ms each) ${steps}, between steps (progress saves) ${ph.betweenSteps}; move-endpoint step started at **${ph.endpointStepStartAt}**
-  and the first write was acknowledged ${ph.endpointStepStartToFirstWrite} ms later (the nft map swap comes first in that step; the
-  rest of it — \`conntrack -D\` of the old flows and the logging — overlaps the writers' reconnect); step done at ${ph.endpointMovedAt}.
-- Phase medians over all runs: ${Object.entries(r.ha.phaseMedians).map(([k, v]) => `${k} ${v}`).join(', ')}.
-- Target median ≤ 3 s with no acknowledged row lost: **${r.met ? 'MET' : 'MISSED'}**.
-  (For comparison, from the issue: RDS Multi-AZ instances 60–120 s, Multi-AZ clusters < 35 s, GitHub's orchestrator 10–13 s.)
+- Share of rejoins that still needed a full copy: **${r.fullCopyShare.copies} of ${r.fullCopyShare.runs}**${reasons.length ? ` (reasons: ${reasons.join(' | ')})` : ''}.
+- Flat in data size: largest / smallest median = **${r.flatness ?? 'n/a'}** (target ≤ 1.2).
+- Against the baseline (${r.baseline.killToHealthyMedianMs} ms): ${r.sizes.map((b: any) => `${b.size} ${round(b.new.killToHealthyMedian / r.baseline.killToHealthyMedianMs, 3)}×`).join(', ')}.
+- Per run (kill → healthy again):
+${runs}
+- Phases of the median run at ${r.sizes[0].size} (ms from the kill unless noted): ${ph}.
+- Acknowledged rows lost: ${r.sizes.map((b: any) => `${b.size} ${b.new.lost} of ${b.new.acked}`).join(', ')}.
+- Target median ≤ 2 s and largest ≤ 1.2× smallest: **${r.met ? 'MET' : 'MISSED'}**.
 `;
 }
 
 // `--render out.json`: only (re)write the RESULTS.md block from a saved --json result.
 const rendered = strArg('render');
-(rendered ? Promise.resolve(writeHaResults('failover', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
+(rendered ? Promise.resolve(writeHaResults('failover-rejoin', markdown(JSON.parse(readFileSync(rendered, 'utf8'))))) : main()).then(() => process.exit(0), (e) => {
   process.stderr.write(`bench:failover failed: ${e?.stack ?? e}\n`);
   cleanupAll();
   process.exit(1);

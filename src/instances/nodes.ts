@@ -114,6 +114,14 @@ export async function refreshNodeConfig(svc: Services, inst: Instance, node: Nod
   await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation), internalCredentials(svc, inst));
 }
 
+/**
+ * Starts the node if it is down (config rendered from the store's role), without waiting for it
+ * to answer: the caller's next step, or the next task, waits (ensureNodeReady adopts it).
+ */
+export async function startNode(svc: Services, inst: Instance, node: Node): Promise<void> {
+  await refreshNodeConfig(svc, inst, node); // ensureRunning: renders the config, starts a node that is down
+}
+
 export function primaryNode(nodes: Node[]): Node | undefined {
   return nodes.find((n) => n.role === 'primary');
 }

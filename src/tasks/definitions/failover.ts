@@ -7,9 +7,11 @@
  *  3. promote  — replication stopped and reset, read_only off, semi-sync master on; roles swap.
  *  4. endpoint — the instance's IP:Port now reaches the new primary.
  *  5. replicas — read-only instances follow the new primary.
- *  6. done     — the old primary is left to the HA monitor, which rejoins or rebuilds it as standby.
+ *  6. restart-old-primary — failover only, off the critical path: the old primary starts again as
+ *                a standby (its crash recovery truncates its unacknowledged tail), not waited for.
+ *  7. done     — the old primary is left to the HA monitor, which rejoins or rebuilds it as standby.
  */
-import { adminTarget } from '../../instances/nodes.js';
+import { adminTarget, startNode } from '../../instances/nodes.js';
 import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from '../../ha/promotion.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markErrorOnFailure, markRunningStep } from './common-steps.js';
@@ -82,6 +84,20 @@ export const failoverTask: TaskDefinition<FailoverParams> = {
       async run(ctx) {
         const { inst, to } = await load(ctx);
         await repointReadOnly(ctx.svc, inst, to, ctx.log);
+      },
+    },
+    {
+      name: 'restart-old-primary',
+      async run(ctx) {
+        // Writes flow again (the endpoint moved); starting the old primary now, as the standby the
+        // store already says it is, lets its crash recovery run while the HA monitor notices it
+        // needs repair (docs/ha.md "Rejoin after a failover"). A failure here is not the
+        // failover's: the monitor's RepairStandby starts it again and reports.
+        if (ctx.params.controlled) return;
+        const { inst } = await load(ctx);
+        const old = (await ctx.svc.store.listNodes(inst.uuid)).find((n) => n.id === ctx.params.from);
+        if (!old || old.role === 'primary') return;
+        await startNode(ctx.svc, inst, old).catch((err) => ctx.log.warn({ err, node: old.id }, 'could not start the old primary; the HA monitor repairs it'));
       },
     },
     markRunningStep(),

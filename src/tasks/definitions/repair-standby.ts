@@ -51,7 +51,7 @@ async function waitReplicating(ctx: StepContext<RepairStandbyParams>, waitMs: nu
     const h = await readReplicaHealth(ctx.svc.engine, adminTarget(ctx.svc, inst, standby), primary);
     if (isReplicating(h)) return { ok: true, health: h };
     if (Date.now() > deadline || h.state === ReplicationState.BROKEN || (onlyIfMoving && !moving.has(h.state))) return { ok: false, health: h };
-    await sleep(100);
+    await sleep(25);
   }
 }
 
