@@ -57,6 +57,20 @@ test('the page loads only same-origin files (no CDN)', async () => {
   assert.equal(js.body, readFileSync(join(CONSOLE_OUT, 'app.js'), 'utf8'));
 });
 
+test('every chunk of the manifest is served as JavaScript, the chart chunk apart from app.js', async () => {
+  const m = JSON.parse(readFileSync(join(CONSOLE_OUT, 'manifest.json'), 'utf8'));
+  const chunks = (m.outputs as string[]).filter((f) => !['app.js', 'app.css'].includes(f));
+  assert.ok(chunks.some((f) => f.startsWith('tab-monitoring-')), JSON.stringify(m.outputs));
+  for (const f of chunks) {
+    const r = await app.inject({ method: 'GET', url: `/console/${f}` });
+    assert.equal(r.statusCode, 200, f);
+    assert.match(String(r.headers['content-type']), /javascript|css/);
+  }
+  // uPlot is only in the chart chunk, so the list page does not load it.
+  const js = await app.inject({ method: 'GET', url: '/console/app.js' });
+  assert.doesNotMatch(js.body, /uplot/i);
+});
+
 test('an ETag answers 304', async () => {
   const r = await app.inject({ method: 'GET', url: '/console/app.js' });
   const again = await app.inject({ method: 'GET', url: '/console/app.js', headers: { 'if-none-match': String(r.headers.etag) } });
