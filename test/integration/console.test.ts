@@ -19,7 +19,14 @@ let page: Page;
 const sent: string[] = [];
 let uuid = '';
 const NAME = 'console-db';
-const shot = (name: string) => screenshot(page, 'console', name);
+/** Screenshot of the page, after checking that every form control on it has a label. */
+const shot = async (name: string) => {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim() && (e as HTMLElement).offsetParent !== null)
+    .map((e) => e.outerHTML.slice(0, 120)));
+  assert.deepEqual(unlabelled, [], `controls without a label on ${name}`);
+  await screenshot(page, 'console', name);
+};
 
 before(async () => {
   s = await startServer({ config: { metrics: { intervalMs: 1000, diskIntervalMs: 1000 } } });
@@ -53,6 +60,20 @@ test('a wrong secret is refused with the API message', async () => {
   await other.getByText('SignatureDoesNotMatch').waitFor();
   assert.equal(await other.evaluate(() => sessionStorage.getItem('openrds.console.creds')), null);
   await other.close();
+});
+
+test('the keyboard alone: Tab walks the create form in reading order', async () => {
+  await page.goto(`${s.url}/console?refresh=1000#/create`);
+  await page.locator('select[name=PaasGoodsId] option').first().waitFor({ state: 'attached' });
+  await page.getByLabel('Name').focus();
+  const order: string[] = [];
+  for (let i = 0; i < 11; i++) {
+    order.push(await page.evaluate(() => (document.activeElement as HTMLInputElement).name || document.activeElement?.textContent || ''));
+    await page.keyboard.press('Tab');
+  }
+  assert.deepEqual(order, ['InstanceName', 'RegionId', 'ArchitectureType', 'PaasGoodsId', 'DiskType', 'DiskValue', 'Password', 'VdcId', 'BasePipeId', 'Cancel', 'Create']);
+  await page.goto(`${s.url}/console?refresh=1000#/instances`);
+  await page.locator('[data-testid=instances][data-loaded=true]').waitFor();
 });
 
 test('the create form shows the password policy refusal under the Password field, in the API words', async () => {
