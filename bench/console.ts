@@ -59,7 +59,7 @@ async function main() {
         const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('Action=DescribeDBInstances'))[0] as PerformanceResourceTiming | undefined;
         const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
         const js = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/console/app.js')) as PerformanceResourceTiming | undefined;
-        const detail = { htmlEnd: nav.responseEnd, appJsEnd: js?.responseEnd ?? NaN, domContentLoaded: nav.domContentLoadedEventEnd, apiStart: api?.startTime ?? NaN, apiEnd: api?.responseEnd ?? NaN, rendered: mark.startTime };
+        const detail = { htmlEnd: nav.responseEnd, appJsEnd: js?.responseEnd ?? NaN, domContentLoaded: nav.domContentLoadedEventEnd, apiStart: api?.startTime ?? NaN, apiEnd: api?.responseEnd ?? NaN, data: performance.getEntriesByName('openrds:instances-data')[0]?.startTime ?? NaN, rendered: mark.startTime };
         console.log(JSON.stringify(detail));
         return [mark.startTime, api ? api.responseEnd - api.startTime : NaN, detail] as [number, number, Record<string, number>];
       });

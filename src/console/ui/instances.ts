@@ -18,13 +18,14 @@ export function instancesView(ctx: Ctx): View {
   const stop = every(ctx.refreshMs, async () => {
     try {
       const { data } = await ctx.api.call<any[]>('DescribeDBInstances');
+      if (first) performance.mark('openrds:instances-data');
       render(data);
-      status.textContent = `${data.length} instance${data.length === 1 ? '' : 's'} · refreshed ${new Date().toLocaleTimeString()}`;
       if (first) {
         first = false;
         table.dataset.loaded = 'true';
         performance.mark('openrds:instances-rendered');
       }
+      status.textContent = `${data.length} instance${data.length === 1 ? '' : 's'} · refreshed ${new Date().toISOString().slice(11, 19)} UTC`;
     } catch (e) {
       status.textContent = e instanceof Error ? e.message : String(e);
     }
