@@ -32,10 +32,24 @@ ${preload.map((f) => `<link rel="modulepreload" href="/console/${f}">\n`).join('
 
 const typeOf = (name: string) => (name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
 
-/** `outDir`: where the bundle is (tests and benchmarks may use their own). */
-export function consoleRoute(_home: string, log: Logger, outDir = CONSOLE_OUT) {
+/**
+ * `outDir`: where the bundle is (tests and benchmarks may use their own). A bundle that cannot be
+ * built (no esbuild, a read-only install) does not stop `serve`: /console then answers 503 saying
+ * why and what to run, and the API works as before.
+ */
+export function consoleRoute(log: Logger, outDir = CONSOLE_OUT) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    const files = await ensureConsole(outDir, (why) => log.info({ why }, 'building the console bundle'));
+    let files: Map<string, Buffer>;
+    try {
+      files = await ensureConsole(outDir, (why) => log.info({ why }, 'building the console bundle'));
+    } catch (e) {
+      const msg = `the web console could not be built (${(e as Error).message}); run npm run build:console and restart serve`;
+      log.error({ err: e }, 'console bundle not available');
+      const down = async (_req: unknown, reply: FastifyReply) => reply.code(503).type('text/plain; charset=utf-8').send(msg);
+      app.get('/console', down);
+      app.get('/console/', down);
+      return;
+    }
     const etags = new Map([...files].map(([f, b]) => [f, `"${createHash('sha256').update(b).digest('base64url').slice(0, 27)}"`]));
     const send = (reply: FastifyReply, type: string, body: Buffer | string, etag: string, ifNoneMatch: string | undefined) => {
       reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer')

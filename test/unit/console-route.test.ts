@@ -21,7 +21,7 @@ let app: FastifyInstance;
 before(async () => {
   a = await startApiApp();
   app = buildServer(a.svc, ACTIONS); // the same server startApp builds, with the console registered
-  await app.register(consoleRoute('', pino({ level: 'silent' })));
+  await app.register(consoleRoute(pino({ level: 'silent' })));
   await app.ready();
 });
 after(async () => { await app.close(); await a.close(); });
@@ -82,6 +82,25 @@ test('POST /console answers 405 with Allow: GET', async () => {
   const r = await app.inject({ method: 'POST', url: '/console/app.js' });
   assert.equal(r.statusCode, 405);
   assert.equal(r.headers.allow, 'GET');
+});
+
+test('a bundle that cannot be built: /console answers 503 with what to run, the API still works', async () => {
+  const other = buildServer(a.svc, ACTIONS);
+  // A file where the output folder should be: the build cannot write there.
+  const dir = mkdtempSync(join(tmpdir(), 'openrds-console-'));
+  writeFileSync(join(dir, 'out'), 'not a folder');
+  try {
+    await other.register(consoleRoute(pino({ level: 'silent' }), join(dir, 'out')));
+    await other.ready();
+    const r = await other.inject({ method: 'GET', url: '/console' });
+    assert.equal(r.statusCode, 503);
+    assert.match(r.body, /npm run build:console/);
+    const h = await other.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(h.statusCode, 200);
+  } finally {
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('staleReason: current after a build, stale when a file is missing or an input changed', async () => {
