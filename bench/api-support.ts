@@ -59,8 +59,8 @@ export async function idleCpuPct(pid: number, ms: number): Promise<number> {
   return ((cpuMs(pid) - c0) / (performance.now() - t0)) * 100;
 }
 
-/** 1,000 RUNNING instances of tenant-a, written straight into the store; no nodes, so nothing starts. */
-export function seed(s: Serve, ip: (i: number) => string): string[] {
+/** `n` (1,000) RUNNING instances of tenant-a, written straight into the store; no nodes, so nothing starts. */
+export function seed(s: Serve, ip: (i: number) => string, n = N): string[] {
   const version = /Ver\s+(\d+\.\d+\.\d+)/.exec(execFileSync('mariadbd', ['--version'], { encoding: 'utf8' }))?.[1] ?? '10.11.0';
   const db = new BetterSqlite3(join(s.home, 'openrds.db'));
   db.pragma('busy_timeout = 10000');
@@ -72,15 +72,15 @@ export function seed(s: Serve, ip: (i: number) => string): string[] {
     const uuids: string[] = [];
     const now = Date.now();
     db.transaction(() => {
-      for (let i = 0; i < N; i++) {
+      for (let i = 0; i < n; i++) {
         const uuid = randomUUID();
         uuids.push(uuid);
-        const t = now - (N - i) * 1000;
+        const t = now - (n - i) * 1000;
         ins.run(uuid, tenant.tenant_id, `bench-${String(i).padStart(4, '0')}`, VDC, PIPE, ip(i), version, t, t);
       }
     })();
-    const n = db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number };
-    if (n.n !== 0) throw new Error(`expected no nodes, found ${n.n}`);
+    const nodes = db.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number };
+    if (nodes.n !== 0) throw new Error(`expected no nodes, found ${nodes.n}`);
     return uuids;
   } finally {
     db.close();

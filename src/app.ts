@@ -109,7 +109,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
   await app.register(metricsRoute(prom, cfg.metrics.prometheusToken));
   await app.register(downloadRoute(svc));
-  await app.register(consoleRoute(cfg.home, log));
+  await app.register(consoleRoute(log));
   const listening = await listeners.start(app);
   const { url, tlsUrl } = listening;
   svc.backups.setListenUrl(listening.downloadBase);

@@ -15,12 +15,16 @@ import { pathToFileURL } from 'node:url';
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const CONSOLE_ENTRY = 'src/console/ui/main.ts';
 export const CONSOLE_OUT = join(ROOT, 'dist/console');
-/** The files the route serves, by URL name. */
-export const BUNDLE_FILES = ['app.js', 'app.css'] as const;
+/** The entry files; the route serves these and the chunks the manifest lists. */
+export const ENTRY_FILES = ['app.js', 'app.css'] as const;
+/** What an output file may be called (esbuild's chunk names): the route serves nothing else. */
+const OUTPUT_NAME = /^[\w-]+\.(js|css)$/;
 
 interface Manifest {
   /** Input path (relative to ROOT) → sha256 of its content. */
   inputs: Record<string, string>;
+  /** Output file names (entries and chunks). */
+  outputs: string[];
   builtAt: string;
 }
 
@@ -37,8 +41,8 @@ function readManifest(outDir: string): Manifest | undefined {
 /** Why the bundle in `outDir` must be built again, or undefined when it is current. Pure apart from reads. */
 export function staleReason(outDir = CONSOLE_OUT): string | undefined {
   const m = readManifest(outDir);
-  if (!m) return 'no bundle yet';
-  for (const f of BUNDLE_FILES) {
+  if (!m || !Array.isArray(m.outputs)) return 'no bundle yet';
+  for (const f of [...ENTRY_FILES, ...m.outputs]) {
     try { readFileSync(join(outDir, f)); } catch { return `${f} is missing`; }
   }
   for (const [path, hash] of Object.entries(m.inputs)) {
@@ -61,18 +65,20 @@ export async function buildConsole(outDir = CONSOLE_OUT): Promise<Record<string,
   const r = await esbuild.build({
     absWorkingDir: ROOT, entryPoints: { app: CONSOLE_ENTRY }, bundle: true, format: 'esm', platform: 'browser',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'], minify: true, sourcemap: false, write: false, metafile: true,
+    splitting: true, chunkNames: '[name]-[hash]',
     outdir: outDir, logLevel: 'silent', legalComments: 'eof',
   });
   mkdirSync(outDir, { recursive: true });
   const sizes: Record<string, number> = {};
   for (const f of r.outputFiles) {
     const name = f.path.slice(outDir.length + 1);
+    if (!OUTPUT_NAME.test(name)) throw new Error(`unexpected console output file ${name}`);
     writeAtomic(f.path, f.contents);
     sizes[name] = f.contents.length;
   }
   const inputs: Record<string, string> = {};
   for (const p of Object.keys(r.metafile.inputs)) inputs[p] = sha(readFileSync(join(ROOT, p)));
-  writeAtomic(join(outDir, 'manifest.json'), JSON.stringify({ inputs, builtAt: new Date().toISOString() } satisfies Manifest, null, 1));
+  writeAtomic(join(outDir, 'manifest.json'), JSON.stringify({ inputs, outputs: Object.keys(sizes).sort(), builtAt: new Date().toISOString() } satisfies Manifest, null, 1));
   return sizes;
 }
 
@@ -83,7 +89,8 @@ export async function ensureConsole(outDir = CONSOLE_OUT, onBuild?: (reason: str
     onBuild?.(why);
     await buildConsole(outDir);
   }
-  return new Map(BUNDLE_FILES.map((f) => [f, readFileSync(join(outDir, f))]));
+  const m = readManifest(outDir)!;
+  return new Map(m.outputs.filter((f) => OUTPUT_NAME.test(f)).map((f) => [f, readFileSync(join(outDir, f))]));
 }
 
 // `node --import tsx src/console/build.ts` (npm run build:console): build now, print the sizes.

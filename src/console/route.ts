@@ -12,14 +12,17 @@ import { CONSOLE_OUT, ensureConsole } from './build.js';
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-export const INDEX_HTML = `<!doctype html>
+/** The page; `preload`: chunks app.js imports at once, fetched beside it rather than after it. */
+export const indexHtml = (preload: string[]) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>openrds console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/app.css">
 <script type="module" src="/console/app.js"></script>
+${preload.map((f) => `<link rel="modulepreload" href="/console/${f}">\n`).join('')}
 </head>
 <body>
 <div id="app"><noscript>The openrds console needs JavaScript.</noscript></div>
@@ -27,12 +30,26 @@ export const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-const TYPES: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const typeOf = (name: string) => (name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
 
-/** `outDir`: where the bundle is (tests and benchmarks may use their own). */
-export function consoleRoute(_home: string, log: Logger, outDir = CONSOLE_OUT) {
+/**
+ * `outDir`: where the bundle is (tests and benchmarks may use their own). A bundle that cannot be
+ * built (no esbuild, a read-only install) does not stop `serve`: /console then answers 503 saying
+ * why and what to run, and the API works as before.
+ */
+export function consoleRoute(log: Logger, outDir = CONSOLE_OUT) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    const files = await ensureConsole(outDir, (why) => log.info({ why }, 'building the console bundle'));
+    let files: Map<string, Buffer>;
+    try {
+      files = await ensureConsole(outDir, (why) => log.info({ why }, 'building the console bundle'));
+    } catch (e) {
+      const msg = `the web console could not be built (${(e as Error).message}); run npm run build:console and restart serve`;
+      log.error({ err: e }, 'console bundle not available');
+      const down = async (_req: unknown, reply: FastifyReply) => reply.code(503).type('text/plain; charset=utf-8').send(msg);
+      app.get('/console', down);
+      app.get('/console/', down);
+      return;
+    }
     const etags = new Map([...files].map(([f, b]) => [f, `"${createHash('sha256').update(b).digest('base64url').slice(0, 27)}"`]));
     const send = (reply: FastifyReply, type: string, body: Buffer | string, etag: string, ifNoneMatch: string | undefined) => {
       reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer')
@@ -40,13 +57,15 @@ export function consoleRoute(_home: string, log: Logger, outDir = CONSOLE_OUT) {
       if (ifNoneMatch === etag) return reply.code(304).send();
       return reply.code(200).send(body);
     };
-    const indexTag = `"${createHash('sha256').update(INDEX_HTML).digest('base64url').slice(0, 27)}"`;
+    // Shared chunks (chunk-*.js) are static imports of app.js; tab chunks load on demand.
+    const html = indexHtml([...files.keys()].filter((f) => f.startsWith('chunk-')));
+    const indexTag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
     const index = async (req: { headers: Record<string, unknown> }, reply: FastifyReply) =>
-      send(reply, 'text/html; charset=utf-8', INDEX_HTML, indexTag, req.headers['if-none-match'] as string | undefined);
+      send(reply, 'text/html; charset=utf-8', html, indexTag, req.headers['if-none-match'] as string | undefined);
     app.get('/console', index);
     app.get('/console/', index);
     for (const [name, body] of files) {
-      app.get(`/console/${name}`, async (req, reply) => send(reply, TYPES[name]!, body, etags.get(name)!, req.headers['if-none-match'] as string | undefined));
+      app.get(`/console/${name}`, async (req, reply) => send(reply, typeOf(name), body, etags.get(name)!, req.headers['if-none-match'] as string | undefined));
     }
   };
 }

@@ -2,13 +2,12 @@
  * Helpers for backup tests: wait for a backup, download it, and restore it with exactly the
  * commands of docs/backups.md (the marked ```sh blocks are read from the file and run by bash).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import type { TestClient } from './cds-client.js';
-import { ROOT } from './harness.js';
+import { docBlock as docBlockOf, runDocBlock as runBlock } from './doc-blocks.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,19 +35,11 @@ export const sha256File = (f: string) => sha256(readFileSync(f));
 
 /** A ```sh block of docs/backups.md: the one after `<!-- name -->`, or the first one containing `contains`. */
 export function docBlock(opts: { marker?: string; contains?: string }): string {
-  const doc = readFileSync(join(ROOT, 'docs/backups.md'), 'utf8');
-  const blocks = [...doc.matchAll(/(<!-- ([\w:-]+) -->\n)?```sh\n([\s\S]*?)```/g)];
-  const b = blocks.find((m) => (opts.marker ? m[2] === opts.marker : m[3]!.includes(opts.contains!)));
-  if (!b) throw new Error(`no sh block ${JSON.stringify(opts)} in docs/backups.md`);
-  return b[3]!;
+  return docBlockOf('docs/backups.md', opts);
 }
 
-/** Runs a docs block with bash -euo pipefail and these variables. */
-export function runDocBlock(script: string, env: Record<string, string>): string {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`docs commands failed (${r.status}):\n${script}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** Runs a docs block with bash -euo pipefail and these variables (test/support/doc-blocks.ts). */
+export const runDocBlock = (script: string, env: Record<string, string>): string => runBlock(script, env);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

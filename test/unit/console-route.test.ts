@@ -21,7 +21,7 @@ let app: FastifyInstance;
 before(async () => {
   a = await startApiApp();
   app = buildServer(a.svc, ACTIONS); // the same server startApp builds, with the console registered
-  await app.register(consoleRoute('', pino({ level: 'silent' })));
+  await app.register(consoleRoute(pino({ level: 'silent' })));
   await app.ready();
 });
 after(async () => { await app.close(); await a.close(); });
@@ -57,6 +57,20 @@ test('the page loads only same-origin files (no CDN)', async () => {
   assert.equal(js.body, readFileSync(join(CONSOLE_OUT, 'app.js'), 'utf8'));
 });
 
+test('every chunk of the manifest is served as JavaScript, the chart chunk apart from app.js', async () => {
+  const m = JSON.parse(readFileSync(join(CONSOLE_OUT, 'manifest.json'), 'utf8'));
+  const chunks = (m.outputs as string[]).filter((f) => !['app.js', 'app.css'].includes(f));
+  assert.ok(chunks.some((f) => f.startsWith('tab-monitoring-')), JSON.stringify(m.outputs));
+  for (const f of chunks) {
+    const r = await app.inject({ method: 'GET', url: `/console/${f}` });
+    assert.equal(r.statusCode, 200, f);
+    assert.match(String(r.headers['content-type']), /javascript|css/);
+  }
+  // uPlot is only in the chart chunk, so the list page does not load it.
+  const js = await app.inject({ method: 'GET', url: '/console/app.js' });
+  assert.doesNotMatch(js.body, /uplot/i);
+});
+
 test('an ETag answers 304', async () => {
   const r = await app.inject({ method: 'GET', url: '/console/app.js' });
   const again = await app.inject({ method: 'GET', url: '/console/app.js', headers: { 'if-none-match': String(r.headers.etag) } });
@@ -68,6 +82,25 @@ test('POST /console answers 405 with Allow: GET', async () => {
   const r = await app.inject({ method: 'POST', url: '/console/app.js' });
   assert.equal(r.statusCode, 405);
   assert.equal(r.headers.allow, 'GET');
+});
+
+test('a bundle that cannot be built: /console answers 503 with what to run, the API still works', async () => {
+  const other = buildServer(a.svc, ACTIONS);
+  // A file where the output folder should be: the build cannot write there.
+  const dir = mkdtempSync(join(tmpdir(), 'openrds-console-'));
+  writeFileSync(join(dir, 'out'), 'not a folder');
+  try {
+    await other.register(consoleRoute(pino({ level: 'silent' }), join(dir, 'out')));
+    await other.ready();
+    const r = await other.inject({ method: 'GET', url: '/console' });
+    assert.equal(r.statusCode, 503);
+    assert.match(r.body, /npm run build:console/);
+    const h = await other.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(h.statusCode, 200);
+  } finally {
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('staleReason: current after a build, stale when a file is missing or an input changed', async () => {

@@ -7,7 +7,6 @@ import { ApiError } from './api.js';
 import { badge, clear, h } from './dom.js';
 import { accountsTab } from './tab-accounts.js';
 import { backupsTab } from './tab-backups.js';
-import { monitoringTab } from './tab-monitoring.js';
 import { overviewTab } from './tab-overview.js';
 import { parametersTab } from './tab-parameters.js';
 import { every, tasksOf, type Ctx, type View } from './view.js';
@@ -52,10 +51,26 @@ export function instanceView(ctx: Ctx, uuid: string, tab: Tab): View {
   const tctx: TabCtx = { ...ctx, uuid, instance: () => current, onInstance: (f) => listeners.push(f), refresh };
   const stopInst = every(ctx.refreshMs, refresh);
   const stopTasks = every(Math.min(ctx.refreshMs, 2000), () => followTasks(ctx, uuid, tasks));
-  const views = { overview: overviewTab, accounts: accountsTab, parameters: parametersTab, backups: backupsTab, monitoring: monitoringTab };
+  const views = { overview: overviewTab, accounts: accountsTab, parameters: parametersTab, backups: backupsTab, monitoring: lazyMonitoring };
   const v = views[tab](tctx);
   panel.appendChild(v.el);
   return { el, dispose: () => { stopInst(); stopTasks(); v.dispose(); } };
+}
+
+/**
+ * The monitoring tab with uPlot is a chunk of its own (esbuild splitting), loaded when the tab is
+ * opened: the list and the other pages do not wait for the chart library.
+ */
+function lazyMonitoring(ctx: TabCtx): View {
+  const el = h('div', {}, h('p', { class: 'muted' }, 'Loading charts…'));
+  let inner: View | undefined;
+  let gone = false;
+  void import('./tab-monitoring.js').then((m) => {
+    if (gone) return;
+    inner = m.monitoringTab(ctx);
+    el.replaceChildren(inner.el);
+  }, (e) => el.replaceChildren(h('p', { class: 'form-error' }, `the charts could not be loaded: ${(e as Error).message}`)));
+  return { el, dispose: () => { gone = true; inner?.dispose(); } };
 }
 
 /** Live progress of the tasks this tab started on the instance: status, extra progress fields, elapsed time. */

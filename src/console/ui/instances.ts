@@ -18,13 +18,14 @@ export function instancesView(ctx: Ctx): View {
   const stop = every(ctx.refreshMs, async () => {
     try {
       const { data } = await ctx.api.call<any[]>('DescribeDBInstances');
+      if (first) performance.mark('openrds:instances-data');
       render(data);
-      status.textContent = `${data.length} instance${data.length === 1 ? '' : 's'} · refreshed ${new Date().toLocaleTimeString()}`;
       if (first) {
         first = false;
         table.dataset.loaded = 'true';
         performance.mark('openrds:instances-rendered');
       }
+      status.textContent = `${data.length} instance${data.length === 1 ? '' : 's'} · refreshed ${new Date().toISOString().slice(11, 19)} UTC`;
     } catch (e) {
       status.textContent = e instanceof Error ? e.message : String(e);
     }
@@ -91,7 +92,7 @@ export function createView(ctx: Ctx): View {
     const std = a?.ComputeRoles?.[0]?.Standards;
     clear(spec, ...(std?.CpuRam ?? []).map((s: any) => h('option', { value: s.PaasGoodsId }, `${s.Name} (${s.CPU} CPU, ${s.RAM} GB)`)));
     const keep = diskType.value;
-    clear(diskType, ...(std?.AttachDisk ?? []).map((d: any) => h('option', { value: d.DiskName, 'data-min': d.DiskMin, 'data-max': d.DiskMax, 'data-step': d.DiskStep }, d.DiskName)));
+    clear(diskType, ...(std?.AttachDisk ?? []).map((d: any) => h('option', { value: d.DiskValue, 'data-min': d.DiskMin, 'data-max': d.DiskMax, 'data-step': d.DiskStep }, `${d.DiskName} (${d.DiskValue})`)));
     if (keep) diskType.value = keep;
     const o = diskType.selectedOptions[0];
     if (o) Object.assign(disk, { min: o.dataset.min, max: o.dataset.max, step: o.dataset.step });

@@ -50,11 +50,13 @@ export function monitoringTab(ctx: TabCtx): View {
         const values = data.DataPoints?.[0]?.Values ?? [];
         const [xs, ys] = toSeries(values, data.Period, start.getTime() / 1000, end.getTime() / 1000);
         c.box.dataset.points = String(values.length);
-        c.info.textContent = `${values.length} point${values.length === 1 ? '' : 's'}, period ${data.Period} s`;
+        const nums = values.map((v: { Value: number }) => v.Value);
+        c.info.textContent = `${values.length} point${values.length === 1 ? '' : 's'}, period ${data.Period} s` +
+          (nums.length ? ` · latest ${nums[nums.length - 1]}${c.unit ? ` ${c.unit}` : ''}, max ${Math.max(...nums)}` : ' · not measured in this range');
         const width = Math.max(280, Math.floor(c.box.clientWidth || 360));
         plots[i]?.destroy();
         plots[i] = new uPlot({
-          width, height: 160, legend: { show: false }, cursor: { drag: { x: false, y: false } },
+          width, height: 160, cursor: { drag: { x: false, y: false } },
           scales: { x: { time: true }, y: c.unit === '%' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(1, max ?? 1)] } },
           series: [{}, { label: c.label, stroke: '#2563eb', fill: 'rgba(37,99,235,0.12)', width: 1.5, spanGaps: false, points: { show: values.length < 3 } }],
           axes: [{}, { size: 44 }],

@@ -72,7 +72,7 @@ function resizeForm(ctx: TabCtx): HTMLElement {
       for (const s of data.CpuRam ?? []) spec.appendChild(h('option', { value: s.PaasGoodsId }, `${s.Name} (${s.CPU} CPU, ${s.RAM} GB)`));
       const d = data.AttachDisk?.[0];
       if (d) {
-        diskType = d.DiskName;
+        diskType = d.DiskValue;
         Object.assign(add, { step: String(d.DiskStep), max: String(d.DiskMaxExpand) });
         add.setAttribute('aria-describedby', `${add.getAttribute('aria-describedby')}`);
       }
@@ -109,7 +109,7 @@ function readOnlyForm(ctx: TabCtx, primary: any): HTMLElement {
       const { data } = await ctx.api.call('DescribeAvailableReadOnlyConfig', { InstanceUuid: ctx.uuid });
       const std = data?.ComputeRoles?.[0]?.Standards ?? data?.Products?.[0]?.Architectures?.[0]?.ComputeRoles?.[0]?.Standards;
       for (const s of std?.CpuRam ?? []) spec.appendChild(h('option', { value: s.PaasGoodsId }, `${s.Name} (${s.CPU} CPU, ${s.RAM} GB)`));
-      diskType = std?.AttachDisk?.[0]?.DiskName ?? diskType;
+      diskType = std?.AttachDisk?.find((d: any) => d.DiskValue === primary.DiskType)?.DiskValue ?? diskType;
     } catch { /* shown on submit */ }
   })();
   form.addEventListener('submit', async (ev) => {
