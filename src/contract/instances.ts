@@ -17,7 +17,7 @@ export const INSTANCE_SHAPE = {
   BasePipeId: 'string', LinkType: 'string', LinkTypeStr: 'string', SubProductName: 'string', SubProductKey: 'string', Version: 'string',
   TimeZone: 'string', CreatedTime: 'string', ResourceId: 'string', ProjectName: 'string', Tags: ['unknown'], MasterInfo: 'string',
   RelationService: 'unknown', CloneServices: ['unknown'], RoGroups: [RO_GROUP],
-  HaSemiSync: 'string?', HaFailoverCount: 'number?', HaSwitchoverCount: 'number?', HaLastFailoverTime: 'string?',
+  HaSemiSync: 'string?', HaFailoverCount: 'number?', HaSwitchoverCount: 'number?', HaLastFailoverTime: 'string?', HaRejoinCount: 'number?', HaRejoinFullCopyCount: 'number?',
   ReplicationState: 'string?', ReplicationReason: 'string?', ReplicationIoRunning: 'boolean|null?', ReplicationSqlRunning: 'boolean|null?',
   ReplicationSecondsBehind: 'number|null?', ReplicationObservedTime: 'string?', ReplicationNodeId: 'string?',
   LimitsEnforced: 'string', DiskLimitEnforced: 'string',
