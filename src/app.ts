@@ -35,6 +35,8 @@ export interface RunningApp {
   tlsUrl?: string;
   svc: Services;
   runner: TaskRunner;
+  /** The default tenant's key when this start created it (the first start of a store). */
+  createdKey?: { AccessKeyId: string; AccessKeySecret: string };
   close(): Promise<void>;
 }
 
@@ -62,10 +64,13 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   runner = new TaskRunner(svc, owner, log.child({ part: 'tasks' }));
   for (const d of TASK_DEFINITIONS) runner.register(d);
 
+  let createdKey: RunningApp['createdKey'];
   if ((await store.countKeys()) === 0) {
     const k = await createKey(store, 'default');
+    createdKey = k;
     process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
-      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n`);
+      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n` +
+      `  export OPENRDS_ACCESS_KEY_ID=${k.AccessKeyId}\n  export OPENRDS_ACCESS_KEY_SECRET=${k.AccessKeySecret}\n\n`);
     log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
   }
   // Single-node control plane: any lease left in the store is from a previous life of this home.
@@ -99,7 +104,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
 
   return {
-    url, tlsUrl, svc, runner,
+    url, tlsUrl, svc, runner, createdKey,
     async close() {
       await listening.close();
       await watchdog.stop();
