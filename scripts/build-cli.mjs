@@ -1,9 +1,11 @@
 // Compiles the CLI (src/cli/main.ts and what it imports) to build/cli/ with esbuild: ESM, code
 // split so that `openrds call` loads only its own chunks; npm packages stay external (resolved
 // from node_modules at run time). bin/openrds runs this when build/cli is missing or older than
-// src/. Concurrent builds are safe: each writes its own folder and swaps it in with renames.
+// src/. Concurrent builds, and builds under a running CLI, are safe: chunks have content hashes
+// in their names and are only added (a running serve may still import its old ones), main.mjs
+// is replaced by a rename, and chunks unused for a day are pruned.
 import { build } from 'esbuild';
-import { readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -28,7 +30,12 @@ await build({
   sourcemap: 'linked',
   logLevel: 'error',
 });
-const old = `${out}.${process.pid}.old`;
-if (existsSync(out)) renameSync(out, old);
-renameSync(tmp, out);
-rmSync(old, { recursive: true, force: true });
+mkdirSync(join(out, 'chunks'), { recursive: true });
+for (const f of readdirSync(join(tmp, 'chunks'))) renameSync(join(tmp, 'chunks', f), join(out, 'chunks', f));
+for (const f of ['main.mjs.map', 'main.mjs']) renameSync(join(tmp, f), join(out, f));
+rmSync(tmp, { recursive: true, force: true });
+const dayAgo = Date.now() - 86_400_000;
+for (const f of readdirSync(join(out, 'chunks'))) {
+  const p = join(out, 'chunks', f);
+  if (statSync(p).mtimeMs < dayAgo) rmSync(p, { force: true });
+}
