@@ -47,11 +47,11 @@ export function networkMessage(e: OpenRDSError, endpoint: string): string {
 
 export function actionsHelp(): string {
   const out = ['Usage: openrds call ACTION [Name=Value…] [options]', '', 'Actions:'];
+  const w = Math.max(...CONTRACT_LIST.map((c) => c.name.length));
   for (const { group, title } of GROUPS) {
     const cs = CONTRACT_LIST.filter((c) => c.group === group);
     if (!cs.length) continue;
     out.push(`  ${title}:`);
-    const w = Math.max(...cs.map((c) => c.name.length));
     for (const c of cs) out.push(`    ${c.name.padEnd(w)}  ${c.summary}${c.wait ? ' [async: --wait]' : ''}`);
   }
   out.push('', '`openrds call ACTION --help` lists its parameters.', '', 'Options:', ...CALL_OPTIONS_HELP);
@@ -68,7 +68,7 @@ const CALL_OPTIONS_HELP = [
 ];
 
 export function actionHelp(c: ActionContract): string {
-  const out = [`Usage: openrds call ${c.name} [Name=Value…] [options]`, '', `${c.summary}${c.spec ? ` (spec ${c.spec})` : ''}.`];
+  const out = [`Usage: openrds call ${c.name} [Name=Value…] [options]`, '', `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}${c.spec ? ` (spec ${c.spec})` : ''}.`];
   if (c.wait) out.push('Asynchronous: answers a TaskId; --wait waits for it.');
   const ps = flatParams(c.params);
   if (!ps.length) out.push('', 'No parameters.');
@@ -78,7 +78,7 @@ export function actionHelp(c: ActionContract): string {
     for (const { name, spec } of ps) {
       const range = describeRange(spec);
       out.push(`  ${name.padEnd(w)}  ${spec.type}${spec.required ? ', required' : ''}${range ? `; ${range}` : ''}`);
-      out.push(`  ${' '.repeat(w)}  ${spec.desc}. Example: ${name}=${/[\s"'{[]/.test(spec.example) ? `'${spec.example}'` : spec.example}`);
+      out.push(`  ${' '.repeat(w)}  ${spec.desc}. Example: ${name.replace(/\.N\./g, '.0.')}=${/[\s"'{[]/.test(spec.example) ? `'${spec.example}'` : spec.example}`);
     }
   }
   out.push('', 'Lists and objects: JSON (Name=\'[…]\'), Name.0.Field=…, or a list parameter repeated.', '', 'Options:', ...CALL_OPTIONS_HELP);

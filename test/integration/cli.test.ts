@@ -34,6 +34,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 const json = (r: { out: string }) => JSON.parse(r.out);
 
 test('configure writes a 0600 profile that call then uses; --version; help lists actions and parameters', () => {
+  // The first start printed the default key as ready-to-paste export lines, and did not wait for a terminal.
+  assert.match(s.logs(), /export OPENRDS_ACCESS_KEY_ID=AK[0-9A-F]+\n\s*export OPENRDS_ACCESS_KEY_SECRET=\S+/);
   const c = run(['configure', '--access-key-id', s.creds.AccessKeyId, '--access-key-secret', s.creds.AccessKeySecret, '--endpoint', s.url]);
   assert.equal(c.status, 0, c.err);
   const file = join(cfgHome, 'openrds', 'config.json');

@@ -163,3 +163,25 @@ test('buildRequest: POST sends a JSON body and signs only the common parameters;
   assert.deepEqual(flatten({ A: [1, { B: null, C: 'x' }], D: '' }), { 'A.0': '1', 'A.1.C': 'x' });
   assert.ok(buildRequest({ ...base, action: 'DescribeTask', method: 'GET', params: {} }).url.includes('/ccs/?'));
 });
+
+test('writeProfile: 0600 file in a 0700 folder under XDG_CONFIG_HOME, merged per profile; readProfiles reads it back', async () => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { writeProfile, readProfiles, configFile } = await import('../../src/cli/profiles.js');
+  const dir = mkdtempSync(join(tmpdir(), 'openrds-prof-'));
+  try {
+    const env = { XDG_CONFIG_HOME: dir, HOME: '/nonexistent' };
+    assert.equal(configFile(env), join(dir, 'openrds', 'config.json'));
+    assert.deepEqual(readProfiles(env), { profiles: {} });
+    writeProfile('default', { accessKeyId: 'A', accessKeySecret: 'S', endpoint: 'http://x:1' }, env);
+    writeProfile('default', { endpoint: 'http://y:1', accessKeyId: undefined }, env);
+    writeProfile('prod', { accessKeyId: 'P' }, env);
+    assert.equal(statSync(configFile(env)).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'openrds')).mode & 0o777, 0o700);
+    assert.deepEqual(readProfiles(env).profiles, { default: { accessKeyId: 'A', accessKeySecret: 'S', endpoint: 'http://y:1' }, prod: { accessKeyId: 'P' } });
+    assert.equal(configFile({ HOME: '/h' }), '/h/.config/openrds/config.json');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
