@@ -52,60 +52,60 @@ export function nodeRows(uuid: string, ha: boolean, port: number, now: number) {
 }
 
 export const createDbInstance = implement(CreateDBInstance, async ({ svc, tenantId, log }, a) => {
-    const c = svc.config.catalog;
-    const regionId = a.RegionId;
-    const region = findRegion(c, regionId);
-    if (!region) throw invalidParam('RegionId', `unknown region ${regionId}; DescribeRegions lists them`);
-    if (region.IsSaling !== 1) throw invalidParam('RegionId', `region ${regionId} is not on sale`);
-    const { VdcId: vdcId, BasePipeId: pipeId } = a;
-    const { vdc, pipe } = findPipe(svc.config.networks, vdcId, pipeId);
-    if (!vdc) throw invalidParam('VdcId', `unknown VDC ${vdcId}; \`openrds networks list\` shows them`);
-    if (!vdcServesRegion(vdc, regionId)) throw invalidParam('VdcId', `VDC ${vdcId} is not in region ${regionId}`);
-    if (!pipe) throw invalidParam('BasePipeId', `VDC ${vdcId} has no network ${pipeId}`);
-    const name = a.InstanceName;
-    const goodsId = a.PaasGoodsId;
-    const spec = findSpec(c, goodsId);
-    if (!spec) throw invalidParam('PaasGoodsId', `unknown PaasGoodsId ${goodsId}; DescribeAvailableDBConfig lists them`);
-    const diskType = checkDiskType(svc, a.DiskType);
-    const diskGb = checkDiskValue(svc, diskType, a.DiskValue);
-    const password = a.Password;
-    if (password !== undefined) {
-      const why = passwordProblem(password);
-      if (why) throw invalidParam('Password', why);
-    }
-    const amount = a.Amount ?? 1;
-    const timeZone = a.TimeZone ?? region.TimeZone;
-    const port = servicePort(a.ServicePort);
-    const now = svc.clock.now();
-    const groupId = randomUUID();
-    const items = Array.from({ length: amount }, (_, k) => {
-      const uuid = randomUUID();
-      const taskId = amount === 1 ? groupId : randomUUID();
-      return {
-        instance: {
-          uuid, tenant_id: tenantId, name, region_id: regionId, vdc_id: vdcId, pipe_id: pipeId, paas_goods_id: goodsId,
-          architecture: spec.ArchitectureType, cpu: spec.CPU, ram_gb: spec.RAM, disk_type: diskType, disk_gb: diskGb,
-          port, time_zone: timeZone, status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion,
-          parent_uuid: null, created_at: now + k, updated_at: now, deleted_at: null,
-        },
-        nodes: nodeRows(uuid, spec.ArchitectureType === ARCHITECTURES.ha, port, now),
-        task: newTaskRow({ id: taskId, groupId, tenantId, instanceUuid: uuid, type: 'CreateDBInstance', now }),
-        accounts: password === undefined ? [] : [{
-          instance_uuid: uuid, name: 'root', type: 'Super', description: 'created by CreateDBInstance', password_hash: nativePasswordHash(password),
-          status: 'processing', created_at: now,
-        }],
-      };
-    });
-    let created;
-    try {
-      const host = hostUse(await gatherHost(svc), port);
-      if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
-      created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
-    } catch (e) {
-      if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
-      throw e;
-    }
-    svc.kickTasks();
-    log.info({ instances: created.map((i) => ({ uuid: i.uuid, ip: i.ip })), taskId: groupId }, 'instances created');
-    return { data: { InstancesUuid: created.map((i) => i.uuid) }, taskId: groupId };
+  const c = svc.config.catalog;
+  const regionId = a.RegionId;
+  const region = findRegion(c, regionId);
+  if (!region) throw invalidParam('RegionId', `unknown region ${regionId}; DescribeRegions lists them`);
+  if (region.IsSaling !== 1) throw invalidParam('RegionId', `region ${regionId} is not on sale`);
+  const { VdcId: vdcId, BasePipeId: pipeId } = a;
+  const { vdc, pipe } = findPipe(svc.config.networks, vdcId, pipeId);
+  if (!vdc) throw invalidParam('VdcId', `unknown VDC ${vdcId}; \`openrds networks list\` shows them`);
+  if (!vdcServesRegion(vdc, regionId)) throw invalidParam('VdcId', `VDC ${vdcId} is not in region ${regionId}`);
+  if (!pipe) throw invalidParam('BasePipeId', `VDC ${vdcId} has no network ${pipeId}`);
+  const name = a.InstanceName;
+  const goodsId = a.PaasGoodsId;
+  const spec = findSpec(c, goodsId);
+  if (!spec) throw invalidParam('PaasGoodsId', `unknown PaasGoodsId ${goodsId}; DescribeAvailableDBConfig lists them`);
+  const diskType = checkDiskType(svc, a.DiskType);
+  const diskGb = checkDiskValue(svc, diskType, a.DiskValue);
+  const password = a.Password;
+  if (password !== undefined) {
+    const why = passwordProblem(password);
+    if (why) throw invalidParam('Password', why);
+  }
+  const amount = a.Amount ?? 1;
+  const timeZone = a.TimeZone ?? region.TimeZone;
+  const port = servicePort(a.ServicePort);
+  const now = svc.clock.now();
+  const groupId = randomUUID();
+  const items = Array.from({ length: amount }, (_, k) => {
+    const uuid = randomUUID();
+    const taskId = amount === 1 ? groupId : randomUUID();
+    return {
+      instance: {
+        uuid, tenant_id: tenantId, name, region_id: regionId, vdc_id: vdcId, pipe_id: pipeId, paas_goods_id: goodsId,
+        architecture: spec.ArchitectureType, cpu: spec.CPU, ram_gb: spec.RAM, disk_type: diskType, disk_gb: diskGb,
+        port, time_zone: timeZone, status: InstanceStatus.CREATING, status_detail: '', version: svc.engineVersion,
+        parent_uuid: null, created_at: now + k, updated_at: now, deleted_at: null,
+      },
+      nodes: nodeRows(uuid, spec.ArchitectureType === ARCHITECTURES.ha, port, now),
+      task: newTaskRow({ id: taskId, groupId, tenantId, instanceUuid: uuid, type: 'CreateDBInstance', now }),
+      accounts: password === undefined ? [] : [{
+        instance_uuid: uuid, name: 'root', type: 'Super', description: 'created by CreateDBInstance', password_hash: nativePasswordHash(password),
+        status: 'processing', created_at: now,
+      }],
+    };
+  });
+  let created;
+  try {
+    const host = hostUse(await gatherHost(svc), port);
+    if (host.wildcard) throw new ApiError('InvalidParameter', wildcardMessage('ServicePort', host.wildcard));
+    created = await svc.store.createInstances(items, (used) => pickFreeIp(pipe.Cidr, used, host.used));
+  } catch (e) {
+    if (e instanceof IpExhaustedError) throw new ApiError('InvalidParameter', `invalid parameter BasePipeId: network ${pipeId} has no free address left`);
+    throw e;
+  }
+  svc.kickTasks();
+  log.info({ instances: created.map((i) => ({ uuid: i.uuid, ip: i.ip })), taskId: groupId }, 'instances created');
+  return { data: { InstancesUuid: created.map((i) => i.uuid) }, taskId: groupId };
 });
