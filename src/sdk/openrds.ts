@@ -100,7 +100,8 @@ export class OpenRDS {
         res = await this.send(req.url, req.method, req.body);
       } catch (e) {
         const errno = String((e as NodeJS.ErrnoException)?.code ?? '');
-        const delay = retryDelay({ kind: 'network', errno }, idempotent, attempt, this.policy);
+        // An untrusted certificate stays untrusted: never retried.
+        const delay = isCertificateError(e) ? undefined : retryDelay({ kind: 'network', errno }, idempotent, attempt, this.policy);
         if (delay !== undefined) {
           await new Promise((r) => setTimeout(r, delay));
           continue;
