@@ -40,6 +40,8 @@ export interface RunningApp {
   runner: TaskRunner;
   /** This serve node's member row, loop leases and loop fences (docs/cluster.md). */
   membership: Membership;
+  /** The default tenant's key when this start created it (the first start of a store). */
+  createdKey?: { AccessKeyId: string; AccessKeySecret: string };
   close(): Promise<void>;
 }
 
@@ -114,10 +116,13 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const { url, tlsUrl } = listening;
   svc.backups.setListenUrl(listening.downloadBase);
   // Only once the listeners are bound: a serve that cannot listen (EADDRINUSE) makes no key.
+  let createdKey: RunningApp['createdKey'];
   if ((await store.countKeys()) === 0) {
     const k = await createKey(store, 'default');
+    createdKey = k;
     process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
-      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n`);
+      `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n` +
+      `  export OPENRDS_ACCESS_KEY_ID=${k.AccessKeyId}\n  export OPENRDS_ACCESS_KEY_SECRET=${k.AccessKeySecret}\n\n`);
     log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
   }
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
@@ -137,7 +142,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}`, member: owner, host: cfg.hostId, loops: membership.owned() }, 'listening');
 
   return {
-    url, tlsUrl, svc, runner, membership,
+    url, tlsUrl, svc, runner, membership, createdKey,
     async close() {
       await listening.close();
       // Loops stop and their leases go at once: another node takes them at its next tick.

@@ -16,25 +16,25 @@ import { CreateReadOnlyDBInstance } from '../contract/instances.js';
 import { allowedReadOnlySpecs, readOnlyParent } from './read-only.js';
 
 export const createReadOnlyDbInstance = implement(CreateReadOnlyDBInstance, async ({ svc, tenantId, log }, a) => {
-    const { InstanceUuid: primaryUuid, InstanceName: name, PaasGoodsId: goodsId, DiskValue: diskGb } = a;
-    const diskType = checkDiskType(svc, a.DiskType);
-    const amount = a.Amount ?? 1;
-    const port = servicePort(a.ServicePort);
-    const primary = await readOnlyParent(svc, tenantId, primaryUuid);
-    const spec = allowedReadOnlySpecs(svc, primary).find((s) => s.PaasGoodsId === goodsId);
-    if (!spec) {
-      const known = svc.config.catalog.readOnlySpecs.some((s) => s.PaasGoodsId === goodsId);
-      throw invalidParam('PaasGoodsId', known
-        ? `spec ${goodsId} is smaller than the primary (${primary.cpu}C${primary.ram_gb}G); DescribeAvailableReadOnlyConfig lists the allowed ones`
-        : `unknown read-only PaasGoodsId ${goodsId}; DescribeAvailableReadOnlyConfig lists them`);
-    }
-    const disk = findDisk(svc.config.catalog, diskType)!;
-    if (diskGb < Number(primary.disk_gb)) throw invalidParam('DiskValue', `must be at least the primary's disk, ${primary.disk_gb} GB`);
-    if (diskGb < disk.DiskMin || diskGb > disk.DiskMax) throw invalidParam('DiskValue', `must be between ${disk.DiskMin} and ${disk.DiskMax}`);
-    if (diskGb % disk.DiskStep !== 0) throw invalidParam('DiskValue', `must be a multiple of ${disk.DiskStep}`);
-    if (primary.status !== InstanceStatus.RUNNING) throw inUse(`instance ${primaryUuid} is ${primary.status}; add read-only instances once it is RUNNING`);
-    const { pipe } = findPipe(svc.config.networks, primary.vdc_id, primary.pipe_id);
-    if (!pipe) throw new ApiError('InternalError', `the primary's network ${primary.pipe_id} is no longer configured`);
+  const { InstanceUuid: primaryUuid, InstanceName: name, PaasGoodsId: goodsId, DiskValue: diskGb } = a;
+  const diskType = checkDiskType(svc, a.DiskType);
+  const amount = a.Amount ?? 1;
+  const port = servicePort(a.ServicePort);
+  const primary = await readOnlyParent(svc, tenantId, primaryUuid);
+  const spec = allowedReadOnlySpecs(svc, primary).find((s) => s.PaasGoodsId === goodsId);
+  if (!spec) {
+    const known = svc.config.catalog.readOnlySpecs.some((s) => s.PaasGoodsId === goodsId);
+    throw invalidParam('PaasGoodsId', known
+      ? `spec ${goodsId} is smaller than the primary (${primary.cpu}C${primary.ram_gb}G); DescribeAvailableReadOnlyConfig lists the allowed ones`
+      : `unknown read-only PaasGoodsId ${goodsId}; DescribeAvailableReadOnlyConfig lists them`);
+  }
+  const disk = findDisk(svc.config.catalog, diskType)!;
+  if (diskGb < Number(primary.disk_gb)) throw invalidParam('DiskValue', `must be at least the primary's disk, ${primary.disk_gb} GB`);
+  if (diskGb < disk.DiskMin || diskGb > disk.DiskMax) throw invalidParam('DiskValue', `must be between ${disk.DiskMin} and ${disk.DiskMax}`);
+  if (diskGb % disk.DiskStep !== 0) throw invalidParam('DiskValue', `must be a multiple of ${disk.DiskStep}`);
+  if (primary.status !== InstanceStatus.RUNNING) throw inUse(`instance ${primaryUuid} is ${primary.status}; add read-only instances once it is RUNNING`);
+  const { pipe } = findPipe(svc.config.networks, primary.vdc_id, primary.pipe_id);
+  if (!pipe) throw new ApiError('InternalError', `the primary's network ${primary.pipe_id} is no longer configured`);
 
     const now = svc.clock.now();
     const groupId = randomUUID();

@@ -90,23 +90,23 @@ export function presentPerformance(q: PerformanceQuery, points: readonly SeriesP
 }
 
 export const describeDbInstancePerformance = implement(DescribeDBInstancePerformance, async ({ svc, tenantId }, a) => {
-    const uuid = a.InstanceUuid;
-    const key: MetricKey = a.MetricKey;
-    const start = readTime('StartTime', a.StartTime);
-    const end = readTime('EndTime', a.EndTime);
-    if (end.ms < start.ms) throw invalidParam('EndTime', `must not be before StartTime (${start.text})`);
-    const period = choosePeriod(start.ms, end.ms, svc.clock.now());
-    if (period === undefined || end.ms - start.ms > MAX_SPAN_MS) {
-      throw invalidParam('EndTime', 'must be at most 30 days after StartTime; query a longer range in several calls');
-    }
-    const inst = await svc.store.getInstance(tenantId, uuid);
-    if (!inst) throw notFound('instance', uuid);
-    const def = METRICS[key];
-    const points = await svc.store.metrics.points(inst.uuid, period, bucketStart(start.ms, period), end.ms, def.column, def.report);
-    return {
-      data: presentPerformance({
-        instanceUuid: inst.uuid, productType: architecture(svc.config.catalog, inst.architecture).SubProductKey,
-        key, period, startTime: start.text, endTime: end.text,
-      }, points),
-    };
+  const uuid = a.InstanceUuid;
+  const key: MetricKey = a.MetricKey;
+  const start = readTime('StartTime', a.StartTime);
+  const end = readTime('EndTime', a.EndTime);
+  if (end.ms < start.ms) throw invalidParam('EndTime', `must not be before StartTime (${start.text})`);
+  const period = choosePeriod(start.ms, end.ms, svc.clock.now());
+  if (period === undefined || end.ms - start.ms > MAX_SPAN_MS) {
+    throw invalidParam('EndTime', 'must be at most 30 days after StartTime; query a longer range in several calls');
+  }
+  const inst = await svc.store.getInstance(tenantId, uuid);
+  if (!inst) throw notFound('instance', uuid);
+  const def = METRICS[key];
+  const points = await svc.store.metrics.points(inst.uuid, period, bucketStart(start.ms, period), end.ms, def.column, def.report);
+  return {
+    data: presentPerformance({
+      instanceUuid: inst.uuid, productType: architecture(svc.config.catalog, inst.architecture).SubProductKey,
+      key, period, startTime: start.text, endTime: end.text,
+    }, points),
+  };
 });

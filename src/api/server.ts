@@ -52,10 +52,12 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
   app.addHook('onRoute', (r) => {
     routes.push({ url: r.url, methods: Array.isArray(r.method) ? r.method : [r.method] });
   });
+  const KEY_CACHE_MS = 900;
   const keyCache = new Map<string, { tenantId: string; secret: string; at: number }>();
   const lookup = async (id: string) => {
     const hit = keyCache.get(id);
-    if (hit && Date.now() - hit.at < 5000) return hit;
+    // At most KEY_CACHE_MS old: a key revoked in the store (`openrds keys delete`) is refused within a second on every node.
+    if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit;
     const k = await svc.store.getKey(id);
     if (!k) {
       keyCache.delete(id);

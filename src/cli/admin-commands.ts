@@ -1,15 +1,13 @@
 /** Commands that work on a home directly, whether or not `serve` runs on it (halt: only when it does not). */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
-import { MariaDbProfile } from '../engine/mariadb/mariadb-profile.js';
-import { MariaDbBinaries } from '../provisioner/local/mariadb-binaries.js';
-import { homePaths, openHomeStore } from '../home.js';
-import { runningServes } from '../serve-lock.js';
-import { LocalProvisioner } from '../provisioner/local/local-provisioner.js';
-import { NftEndpoints } from '../endpoints/nftables/nft-endpoints.js';
-import { DatadirTemplates } from '../provisioner/local/templates.js';
-import { createKey } from '../tenants/keys.js';
-import { formatMembers, viewMembers } from '../cluster/members-view.js';
+import { CliError } from './cli-error.js';
+
+// Loaded when a command runs, not at start-up: `openrds call` must not pay for the server's modules.
+const loadConfig = async (o: Parameters<typeof import('../config/config.js').loadConfig>[0]) => (await import('../config/config.js')).loadConfig(o);
+const openStore = async (o: { home?: string; store?: string }) => {
+  const cfg = await loadConfig({ home: o.home, store: o.store });
+  return (await import('../home.js')).openHomeStore(cfg.home, cfg.store.url);
+};
 
 export function registerAdminCommands(program: Command): void {
   const keys = program.command('keys').description('access keys');
@@ -20,12 +18,42 @@ export function registerAdminCommands(program: Command): void {
     .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL, default the home\'s SQLite file)')
     .option('--json', 'print {"AccessKeyId","AccessKeySecret"} as JSON')
     .action(async (o) => {
-      const cfg = loadConfig({ home: o.home, store: o.store });
-      const store = await openHomeStore(cfg.home, cfg.store.url);
+      const { createKey } = await import('../tenants/keys.js');
+      const store = await openStore(o);
       try {
         const k = await createKey(store, o.tenant);
         if (o.json) process.stdout.write(JSON.stringify({ AccessKeyId: k.AccessKeyId, AccessKeySecret: k.AccessKeySecret }) + '\n');
         else process.stdout.write(`tenant:          ${k.Tenant}\nAccessKeyId:     ${k.AccessKeyId}\nAccessKeySecret: ${k.AccessKeySecret}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+  keys.command('list')
+    .description('list the access keys (secrets are not shown)')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL)')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const store = await openStore(o);
+      try {
+        const rows = (await store.listKeys()).map((k) => ({
+          AccessKeyId: k.id, Tenant: k.tenant, Status: Number(k.enabled) === 1 ? 'active' : 'revoked', CreatedTime: new Date(Number(k.created_at)).toISOString(),
+        }));
+        if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        else process.stdout.write((await import('./output.js')).renderTable('keys', rows));
+      } finally {
+        await store.close();
+      }
+    });
+  keys.command('delete <accessKeyId>')
+    .description('revoke an access key: within a second every serve of the store answers InvalidAccessKeyId for it')
+    .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
+    .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL)')
+    .action(async (id: string, o) => {
+      const store = await openStore(o);
+      try {
+        if (!(await store.disableKey(id))) throw new CliError(`no active access key ${id} (\`openrds keys list\` lists them)`);
+        process.stdout.write(`revoked ${id}\n`);
       } finally {
         await store.close();
       }
@@ -37,8 +65,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--store <url>', 'metadata store URL (env OPENRDS_STORE_URL, default the home\'s SQLite file)')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const cfg = loadConfig({ home: o.home, store: o.store });
-      const store = await openHomeStore(cfg.home, cfg.store.url);
+      const store = await openStore(o);
+      const { formatMembers, viewMembers } = await import('../cluster/members-view.js');
       try {
         const v = viewMembers(await store.cluster.listMembers(), await store.cluster.listLoopLeases(), await store.cluster.now());
         process.stdout.write(o.json ? JSON.stringify(v, null, 2) + '\n' : formatMembers(v));
@@ -51,8 +79,8 @@ export function registerAdminCommands(program: Command): void {
     .command('list')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .option('--json', 'print JSON')
-    .action((o) => {
-      const cfg = loadConfig({ home: o.home });
+    .action(async (o) => {
+      const cfg = await loadConfig({ home: o.home });
       if (o.json) {
         process.stdout.write(JSON.stringify(cfg.networks, null, 2) + '\n');
         return;
@@ -70,7 +98,12 @@ export function registerAdminCommands(program: Command): void {
     .option('--kill', 'SIGKILL instead of a clean shutdown')
     .option('--unmount', 'also unmount the data volumes (before removing the home, or to move it)')
     .action(async (o) => {
-      const cfg = loadConfig({ home: o.home });
+      const cfg = await loadConfig({ home: o.home });
+      const { homePaths } = await import('../home.js');
+      const { runningServes } = await import('../serve-lock.js');
+      const { LocalProvisioner } = await import('../provisioner/local/local-provisioner.js');
+      const { MariaDbProfile } = await import('../engine/mariadb/mariadb-profile.js');
+      const { NftEndpoints } = await import('../endpoints/nftables/nft-endpoints.js');
       // Under a running serve, halt would pull the endpoint rules from under its HA pairs and its
       // watchdog would start the databases again: refuse, changing nothing.
       const serves = runningServes(homePaths(cfg.home).serves).map((r) => r.pid);
@@ -104,7 +137,10 @@ export function registerAdminCommands(program: Command): void {
     .description('make the datadir template of the installed server ahead of the first create (idempotent; safe while serve runs)')
     .option('--home <dir>', 'home directory (env OPENRDS_HOME)')
     .action(async (o) => {
-      const cfg = loadConfig({ home: o.home });
+      const cfg = await loadConfig({ home: o.home });
+      const { DatadirTemplates } = await import('../provisioner/local/templates.js');
+      const { MariaDbProfile } = await import('../engine/mariadb/mariadb-profile.js');
+      const { MariaDbBinaries } = await import('../provisioner/local/mariadb-binaries.js');
       const t = await new DatadirTemplates(cfg.home, new MariaDbProfile(), new MariaDbBinaries(cfg.engine.binDir)).ensure();
       process.stdout.write(`${t.built ? 'built' : 'valid, kept'}: template ${t.key} (${t.datadir})\n`);
     });

@@ -1,35 +1,28 @@
 /**
- * The `openrds` command line. Every command takes --home (or OPENRDS_HOME), so several homes
- * can live side by side. Client commands sign their requests like any CDS client.
+ * The `openrds` command line, compiled to build/cli/ by scripts/build-cli.mjs (bin/openrds runs
+ * it). Each command family registers itself below: adding a command is one line in COMMANDS
+ * plus its module. Server modules are imported when a command runs, so `openrds call` starts
+ * with the contract, the SDK and commander only.
  */
 import { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
-import { registerClientCommands } from './client-commands.js';
 import { registerAdminCommands } from './admin-commands.js';
-import { serve } from './serve.js';
+import { registerCallCommand } from './call-command.js';
+import { CliError } from './cli-error.js';
+import { registerCompletion } from './completion.js';
+import { registerConfigure } from './configure-command.js';
+import { registerConnect } from './connect-command.js';
+import { registerServe } from './serve-command.js';
+import { VERSION } from './version.js';
+
+const COMMANDS: Array<(program: Command) => void> = [
+  registerServe, registerAdminCommands, registerCallCommand, registerConfigure, registerConnect, registerCompletion,
+];
 
 const program = new Command();
-program.name('openrds').description('Self-hosted cloud MySQL speaking the CDS MySQL OpenAPI').showHelpAfterError();
-
-program.command('serve')
-  .description('run the API, the task runner and the reconcilers (database processes outlive it)')
-  .option('--home <dir>', 'home directory (env OPENRDS_HOME, default ./data)')
-  .option('--listen <host:port>', 'plain-HTTP API address (env OPENRDS_LISTEN, config listen; default 127.0.0.1:8080, none when only --tls-listen is given)')
-  .option('--tls-listen <host:port>', 'HTTPS API address (env OPENRDS_TLS_LISTEN, config tls.listen)')
-  .option('--tls-cert <file>', 'PEM certificate chain for HTTPS (env OPENRDS_TLS_CERT, config tls.cert; default: made by the local CA under <home>/tls)')
-  .option('--tls-key <file>', 'PEM key of --tls-cert (env OPENRDS_TLS_KEY, config tls.key)')
-  .option('--insecure-http', 'allow plain HTTP on a non-loopback --listen address (env OPENRDS_INSECURE_HTTP=1, config insecureHttp)')
-  .option('--config <file>', 'config file (env OPENRDS_CONFIG, default <home>/config.json)')
-  .option('--store <url>', 'metadata store: postgres://… (env OPENRDS_STORE_URL, config store.url; default <home>/openrds.db)')
-  .action(async (o) => serve(loadConfig({
-    home: o.home, configFile: o.config, store: o.store,
-    listen: o.listen, tlsListen: o.tlsListen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp,
-  })));
-
-registerAdminCommands(program);
-registerClientCommands(program);
+program.name('openrds').description('Self-hosted cloud MySQL speaking the CDS MySQL OpenAPI').version(VERSION, '-v, --version').showHelpAfterError();
+for (const register of COMMANDS) register(program);
 
 program.parseAsync(process.argv).catch((e) => {
   process.stderr.write(`openrds: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  process.exit(e instanceof CliError ? e.exitCode : 1);
 });

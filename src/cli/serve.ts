@@ -1,8 +1,9 @@
-import { pino } from 'pino';
-import { startApp } from '../app.js';
 import type { Config } from '../config/config.js';
+import { offerProfile } from './serve-profile.js';
 
 export async function serve(cfg: Config): Promise<void> {
+  const { pino } = await import('pino');
+  const { startApp } = await import('../app.js');
   const log = pino({ name: 'openrds', level: process.env.OPENRDS_LOG_LEVEL ?? 'info' });
   const app = await startApp(cfg, log);
   let stopping = false;
@@ -17,4 +18,5 @@ export async function serve(cfg: Config): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (app.createdKey) await offerProfile(app.createdKey, app.url);
 }

@@ -82,7 +82,7 @@ export interface ActionContract<P extends Readonly<Record<string, ParamSpec>> = 
 }
 
 /** Declares a contract, keeping its literal types (the SDK's types come from them). */
-export function defineAction<const P extends Readonly<Record<string, ParamSpec>>, const R extends Shape>(c: ActionContract<P, R>): ActionContract<P, R> {
+export function defineAction<const C extends ActionContract>(c: C): C {
   return c;
 }
 

@@ -192,6 +192,19 @@ export class Store {
     return this.db.selectFrom('access_keys').selectAll().where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
   }
 
+  /** Every access key with its tenant's name, oldest first (`openrds keys list`). */
+  async listKeys(): Promise<Array<{ id: string; tenant: string; enabled: number; created_at: number }>> {
+    return this.db.selectFrom('access_keys').innerJoin('tenants', 'tenants.id', 'access_keys.tenant_id')
+      .select(['access_keys.id as id', 'tenants.name as tenant', 'access_keys.enabled as enabled', 'access_keys.created_at as created_at'])
+      .orderBy('access_keys.created_at').execute();
+  }
+
+  /** Revokes a key (kept, disabled: getKey no longer finds it); false when there is no such enabled key. */
+  async disableKey(id: string): Promise<boolean> {
+    const r = await this.db.updateTable('access_keys').set({ enabled: 0 }).where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async countKeys(): Promise<number> {
     const r = await this.db.selectFrom('access_keys').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
