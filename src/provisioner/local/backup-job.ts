@@ -62,10 +62,12 @@ export class LocalBackupJobs {
     }
   }
 
-  /** Ends every process whose argv names the job's folder (or `dir`), then removes the folder. */
+  /** Ends every process whose argv names the job's folder (or `dir`: inside it, or as `--target-dir`), then removes the folder. */
   async abort(id: string, dir = this.workDir(id)): Promise<void> {
     const found = new Set<number>();
-    for (const p of findProcesses(`${dir}/`)) if (p.pid !== process.pid) found.add(p.pid);
+    const exact = `--target-dir=${dir}`;
+    const mine = [...findProcesses(`${dir}/`), ...findProcesses(exact).filter((p) => p.argv.includes(exact))];
+    for (const p of mine) if (p.pid !== process.pid) found.add(p.pid);
     for (const pid of found) signal(pid, 'SIGKILL');
     for (const pid of found) await waitExit(pid, 10_000);
     rmSync(dir, { recursive: true, force: true });
@@ -150,7 +152,7 @@ export class LocalBackupJobs {
     const zstd = spawn(this.bin.path('zstd'), ['-d', '-c', '-q'], { argv0: join(work, 'zstd'), stdio: ['pipe', 'pipe', 'pipe'] });
     let mb: ChildProcess;
     try {
-      mb = spawn(this.bin.path('mbstream'), ['-x', '-C', work], { stdio: [zstd.stdout!, 'ignore', 'pipe'] });
+      mb = spawn(this.bin.path('mbstream'), ['-x', '-C', `${work}/`], { stdio: [zstd.stdout!, 'ignore', 'pipe'] });
     } finally {
       zstd.stdout!.destroy();
     }
