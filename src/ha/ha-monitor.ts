@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { PeriodicLoop } from '../common/periodic-loop.js';
+import { UnchangedCache } from '../common/unchanged-cache.js';
 import { addrKey } from '../endpoints/endpoints.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -37,6 +38,7 @@ const SEMI_SYNC_RETRY_MS = 3000;
 
 export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
+  private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>();
   /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
   constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('HA monitor', log);
@@ -48,9 +50,12 @@ export class HaMonitor extends PeriodicLoop {
 
   async runOnce(): Promise<void> {
     const { store } = this.svc;
-    const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
+    // Read again only after a store write (UnchangedCache); the nodes' own state is asked every round.
+    const { insts, busy } = await this.lists.get(store.backend.changeToken, async () => {
+      const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
+      return { insts, busy: insts.length ? await store.busyInstances() : new Set<string>() };
+    });
     if (!insts.length) return;
-    const busy = await store.busyInstances();
     const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));
     await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
       this.log.error({ err, instance: i.uuid }, 'HA check failed');
