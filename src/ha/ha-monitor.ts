@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { PeriodicLoop } from '../common/periodic-loop.js';
+import { UnchangedCache } from '../common/unchanged-cache.js';
 import { addrKey } from '../endpoints/endpoints.js';
 import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
@@ -43,6 +44,7 @@ export class HaMonitor extends PeriodicLoop {
   private restored = false;
   /** The HA loop's lease (cluster/membership.ts): checked right before a failover or an endpoint move. */
   fence: Fence = NO_FENCE;
+  private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>();
   /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
   constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('HA monitor', log);
@@ -64,9 +66,12 @@ export class HaMonitor extends PeriodicLoop {
       for (const [uuid, v] of await store.cluster.loadLoopState(HA_MEMORY_LOOP)) this.memory.set(uuid, { ...parseMemory(v), stored: parseMemory(v) });
       this.restored = true;
     }
-    const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
+    // Read again only after a store write (UnchangedCache); the nodes' own state is asked every round.
+    const { insts, busy } = await this.lists.get(store.backend.changeToken, async () => {
+      const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
+      return { insts, busy: insts.length ? await store.busyInstances() : new Set<string>() };
+    });
     if (!insts.length) return;
-    const busy = await store.busyInstances();
     const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));
     await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
       this.log.error({ err, instance: i.uuid }, 'HA check failed');

@@ -54,3 +54,26 @@ export function usedPercent(usedBytes: number, totalBytes: number): number {
   if (!(totalBytes > 0)) return 0;
   return Math.min(100, Math.max(0, (usedBytes / totalBytes) * 100));
 }
+
+/**
+ * The fastest the guard assumes a node's disk can fill: 2 GiB/s, above what MariaDB's own writes
+ * (binlog, redo, tablespaces, temporary files) reach on the disks openrds runs on. A change of
+ * disk only comes from such writes, so a disk far below the threshold needs no measuring until it
+ * could have crossed it (issue 15 §3: work that grows with change, not with nodes × frequency).
+ */
+export const MAX_FILL_BYTES_PER_S = 2 * 1024 ** 3;
+/** The longest a disk goes unmeasured; DescribeDBInstances' DiskUsedPercent is at most this old. */
+export const MAX_PROBE_GAP_MS = 30_000;
+
+/**
+ * How long the guard may leave a node's disk unmeasured after a measurement of `usedBytes` of
+ * `totalBytes`: the time the disk needs to reach the read-only threshold at MAX_FILL_BYTES_PER_S,
+ * less one guard interval (the round after the gap may come that much later), within
+ * [0, MAX_PROBE_GAP_MS]. 0 means "measure every round" (at or above the threshold, or close to it).
+ */
+export function diskProbeGapMs(usedBytes: number, totalBytes: number, readOnlyAtPercent: number, guardIntervalMs: number,
+  maxFillBytesPerS = MAX_FILL_BYTES_PER_S, maxGapMs = MAX_PROBE_GAP_MS): number {
+  const room = (totalBytes * readOnlyAtPercent) / 100 - usedBytes;
+  if (!(room > 0) || !(maxFillBytesPerS > 0)) return 0;
+  return Math.min(maxGapMs, Math.max(0, Math.floor((room / maxFillBytesPerS) * 1000) - guardIntervalMs));
+}

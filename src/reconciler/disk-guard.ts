@@ -6,6 +6,8 @@
  * it gets read_only OFF again. The state is stored per instance and shown by DescribeDBInstances
  * (DiskReadOnly, DiskUsedPercent). Setting read-only is safe at any time; lifting it waits until
  * no task runs on the instance (a switchover may be moving the writable node).
+ * A disk is measured again only when it could have reached the threshold since (diskProbeGapMs:
+ * the room left at the fastest fill rate assumed, at most 30 s), so idle nodes cost almost nothing.
  */
 import type { Logger } from 'pino';
 import { PeriodicLoop } from '../common/periodic-loop.js';
@@ -13,7 +15,8 @@ import { adminTarget, primaryNode } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
 import type { InstanceSummary, Node } from '../store/store.js';
-import { decideDiskGuard, usedPercent, type DiskGuardDecision } from './disk-decide.js';
+import { UnchangedCache } from '../common/unchanged-cache.js';
+import { decideDiskGuard, diskProbeGapMs, usedPercent, type DiskGuardDecision } from './disk-decide.js';
 
 /** Instances whose nodes the guard leaves alone: being made or being removed. */
 const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
@@ -33,19 +36,33 @@ export class DiskGuard extends PeriodicLoop {
     return this.svc.config.storage.guardIntervalMs;
   }
 
+  /** Per node: when its disk must be measured again (diskProbeGapMs); absent = at the next round. */
+  private readonly probeAt = new Map<string, number>();
+  /** The instance and node lists, kept while the store's change token says nothing was written. */
+  private readonly lists = new UnchangedCache<{ insts: InstanceSummary[]; byInstance: Map<string, Node[]> }>();
+
   async runOnce(): Promise<void> {
     const { store, provisioner, config } = this.svc;
-    const insts = (await store.listInstanceSummaries()).filter((i) => !SKIP.has(i.status));
+    const { insts: all, byInstance } = await this.lists.get(store.backend.changeToken, async () => {
+      const insts = (await store.listInstanceSummaries()).filter((i) => !SKIP.has(i.status));
+      const byInstance = new Map<string, Node[]>();
+      for (const n of insts.length ? await store.listAllNodes() : []) {
+        if (n.desired !== 'running') continue;
+        byInstance.set(n.instance_uuid, [...(byInstance.get(n.instance_uuid) ?? []), n]);
+      }
+      return { insts, byInstance };
+    });
+    // Only instances whose disk can have crossed a threshold since it was measured, and every held
+    // one (its writable node may have restarted with read_only OFF: reassert).
+    const now = Date.now();
+    const insts = all.filter((i) => Number(i.disk_read_only) === 1 || (byInstance.get(i.uuid) ?? []).some((n) => !((this.probeAt.get(n.id) ?? 0) > now)));
+    this.forgetGone(byInstance);
     if (insts.length === 0) return;
-    const byInstance = new Map<string, Node[]>();
-    for (const n of await store.listAllNodes()) {
-      if (n.desired !== 'running') continue;
-      byInstance.set(n.instance_uuid, [...(byInstance.get(n.instance_uuid) ?? []), n]);
-    }
     const limitOf = new Map(insts.map((i) => [i.uuid, i.disk_gb * config.storage.gbBytes]));
     const disks = await provisioner.diskStatus(
       insts.flatMap((i) => (byInstance.get(i.uuid) ?? []).map((n) => ({ nodeId: n.id, limitBytes: limitOf.get(i.uuid)! }))),
     );
+    for (const [id, d] of disks) this.probeAt.set(id, now + diskProbeGapMs(d.usedBytes, d.totalBytes, config.storage.readOnlyAtPercent, config.storage.guardIntervalMs));
     const busy = await store.busyInstances();
     for (const inst of insts) {
       const nodes = byInstance.get(inst.uuid) ?? [];
@@ -71,6 +88,12 @@ export class DiskGuard extends PeriodicLoop {
         this.log.warn({ err, instance: inst.uuid }, 'disk guard could not act; retrying next round');
       }
     }
+  }
+
+  private forgetGone(byInstance: Map<string, Node[]>): void {
+    if (this.probeAt.size <= 2 * byInstance.size + 16) return;
+    const live = new Set([...byInstance.values()].flat().map((n) => n.id));
+    for (const id of this.probeAt.keys()) if (!live.has(id)) this.probeAt.delete(id);
   }
 
   private async act(inst: InstanceSummary, writer: Node | undefined, fullest: { node: string; percent: number } | undefined, d: DiskGuardDecision): Promise<void> {

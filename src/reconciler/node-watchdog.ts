@@ -10,11 +10,21 @@ import { applyAccount } from '../accounts/accounts.js';
 import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
-import { TaskConflictError, type Node } from '../store/store.js';
+import { TaskConflictError, type Account, type Instance, type InstanceSummary, type Node } from '../store/store.js';
+import { UnchangedCache } from '../common/unchanged-cache.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideRecoveries, type InstanceObservation } from './decide.js';
 import { classifyReplica, isFollowing } from '../ha/replication-health.js';
 import type { ReplicationReporter } from '../ha/replication-reporter.js';
+
+/** The store's side of a round, shared by its three parts. */
+interface StoreView {
+  running: InstanceSummary[];
+  nodesByInstance: Map<string, Node[]>;
+  busy: Set<string>;
+  readOnly: Instance[];
+  pendingAccounts: Account[];
+}
 
 export class NodeWatchdog extends PeriodicLoop {
   /** `replication`: where read-only observations go (DescribeDBInstances, /metrics). */
@@ -26,19 +36,37 @@ export class NodeWatchdog extends PeriodicLoop {
     return this.svc.config.reconciler.intervalMs;
   }
 
+  /**
+   * What the store says, read again only after a write (UnchangedCache): an idle host's rounds then
+   * cost the process checks alone, not five queries a second.
+   */
+  private readonly lists = new UnchangedCache<StoreView>();
+
+  private view(): Promise<StoreView> {
+    const { store } = this.svc;
+    return this.lists.get(store.backend.changeToken, async () => {
+      // HA pairs belong to the HA monitor (src/ha/), which may fail over instead of restarting.
+      const running = (await store.listInstanceSummaries())
+        .filter((i) => i.status === InstanceStatus.RUNNING && !(Number(i.architecture) === 1 && !i.parent_uuid));
+      const nodesByInstance = new Map<string, Node[]>();
+      for (const n of running.length ? await store.listAllNodes() : []) {
+        const list = nodesByInstance.get(n.instance_uuid) ?? [];
+        list.push(n);
+        nodesByInstance.set(n.instance_uuid, list);
+      }
+      return {
+        running, nodesByInstance,
+        busy: await store.busyInstances(),
+        readOnly: running.some((i) => i.parent_uuid) ? await store.listLiveInstancesOf('read-only', InstanceStatus.RUNNING) : [],
+        pendingAccounts: await store.listAccountsByStatus('processing'),
+      };
+    });
+  }
+
   async gather(): Promise<InstanceObservation[]> {
     const { store, provisioner } = this.svc;
-    // HA pairs belong to the HA monitor (src/ha/), which may fail over instead of restarting.
-    const running = (await store.listInstanceSummaries())
-      .filter((i) => i.status === InstanceStatus.RUNNING && !(Number(i.architecture) === 1 && !i.parent_uuid));
+    const { running, busy, nodesByInstance } = await this.view();
     if (running.length === 0) return [];
-    const busy = await store.busyInstances();
-    const nodesByInstance = new Map<string, Node[]>();
-    for (const n of await store.listAllNodes()) {
-      const list = nodesByInstance.get(n.instance_uuid) ?? [];
-      list.push(n);
-      nodesByInstance.set(n.instance_uuid, list);
-    }
     const out: InstanceObservation[] = [];
     for (const inst of running) {
       const obs: InstanceObservation = { uuid: inst.uuid, tenantId: inst.tenant_id, status: inst.status, hasActiveTask: busy.has(inst.uuid), nodes: [] };
@@ -80,9 +108,9 @@ export class NodeWatchdog extends PeriodicLoop {
    */
   private async followPrimaries(): Promise<void> {
     const { store, engine } = this.svc;
-    const busy = await store.busyInstances();
+    const { busy, readOnly } = await this.view();
     const now = Date.now();
-    for (const ro of (await store.listLiveInstancesOf('read-only', InstanceStatus.RUNNING)).filter((i) => !busy.has(i.uuid))) {
+    for (const ro of readOnly.filter((i) => !busy.has(i.uuid))) {
       const parent = await store.getInstanceAnyTenant(ro.parent_uuid!);
       const primary = parent ? primaryNode(await store.listNodes(parent.uuid)) : undefined;
       const node = (await store.listNodes(ro.uuid))[0];
@@ -112,7 +140,7 @@ export class NodeWatchdog extends PeriodicLoop {
   }
 
   private async finishPendingAccounts(): Promise<void> {
-    for (const a of await this.svc.store.listAccountsByStatus('processing')) {
+    for (const a of (await this.view()).pendingAccounts) {
       const inst = await this.svc.store.getInstanceAnyTenant(a.instance_uuid);
       if (!inst || inst.status !== InstanceStatus.RUNNING) continue;
       if (a.created_at > this.svc.clock.now() - 30_000) continue; // still being created by its request

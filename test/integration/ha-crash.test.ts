@@ -78,7 +78,7 @@ test('kill -9 of serve during a failover: the failover completes after restart, 
 
 /** The memory plan of the HA specs (src/engine/mariadb/profile/mycnf.ts memoryPlan), by Ram in MB as DescribeDBInstances shows it. */
 const PLAN: Record<number, { bufferPool: number; maxConnections: number }> = {
-  2048: { bufferPool: 1024 * 1024 * 1024, maxConnections: 400 },
+  2048: { bufferPool: 128 * 1024 * 1024, maxConnections: 400 },
   4096: { bufferPool: 2432 * 1024 * 1024, maxConnections: 800 },
 };
 

@@ -77,15 +77,15 @@ function settings(cnf: string): Map<string, string> {
 }
 
 const PLAN_CASES: Array<{ name: string; cpu: number; ramGb: number; diskType?: string; plan: MemoryPlan }> = [
-  { name: '1C2G', cpu: 1, ramGb: 2, plan: { bufferPoolMb: 1024, logFileMb: 256, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
-  { name: '2C4G', cpu: 2, ramGb: 4, plan: { bufferPoolMb: 2432, logFileMb: 608, maxConnections: 800, tmpTableMb: 64, tableOpenCache: 2000, threadCacheSize: 32, ioCapacity: 2000 } },
-  { name: '4C8G', cpu: 4, ramGb: 8, plan: { bufferPoolMb: 4864, logFileMb: 1024, maxConnections: 1600, tmpTableMb: 128, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
-  { name: '8C16G', cpu: 8, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
-  { name: '8C32G', cpu: 8, ramGb: 32, plan: { bufferPoolMb: 22912, logFileMb: 1024, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
-  { name: '4C16G read-only spec', cpu: 4, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
-  { name: '16C64G read-only spec', cpu: 16, ramGb: 64, plan: { bufferPoolMb: 45824, logFileMb: 1024, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
-  { name: '1C2G on high_disk', cpu: 1, ramGb: 2, diskType: 'high_disk', plan: { bufferPoolMb: 1024, logFileMb: 256, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 1000 } },
-  { name: 'tiny 1C1G hits the lower clamps', cpu: 1, ramGb: 1, plan: { bufferPoolMb: 512, logFileMb: 128, maxConnections: 200, tmpTableMb: 16, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
+  { name: '1C2G', cpu: 1, ramGb: 2, plan: { bufferPoolMb: 128, logFileMb: 64, logBufferMb: 2, keyBufferMb: 1, ariaPagecacheMb: 2, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
+  { name: '2C4G', cpu: 2, ramGb: 4, plan: { bufferPoolMb: 2432, logFileMb: 608, logBufferMb: 4, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 800, tmpTableMb: 64, tableOpenCache: 2000, threadCacheSize: 32, ioCapacity: 2000 } },
+  { name: '4C8G', cpu: 4, ramGb: 8, plan: { bufferPoolMb: 4864, logFileMb: 1024, logBufferMb: 8, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 1600, tmpTableMb: 128, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
+  { name: '8C16G', cpu: 8, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, logBufferMb: 16, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '8C32G', cpu: 8, ramGb: 32, plan: { bufferPoolMb: 22912, logFileMb: 1024, logBufferMb: 16, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '4C16G read-only spec', cpu: 4, ramGb: 16, plan: { bufferPoolMb: 11392, logFileMb: 1024, logBufferMb: 16, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 3200, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 64, ioCapacity: 2000 } },
+  { name: '16C64G read-only spec', cpu: 16, ramGb: 64, plan: { bufferPoolMb: 45824, logFileMb: 1024, logBufferMb: 16, keyBufferMb: 8, ariaPagecacheMb: 8, maxConnections: 4000, tmpTableMb: 256, tableOpenCache: 4000, threadCacheSize: 128, ioCapacity: 2000 } },
+  { name: '1C2G on high_disk', cpu: 1, ramGb: 2, diskType: 'high_disk', plan: { bufferPoolMb: 128, logFileMb: 64, logBufferMb: 2, keyBufferMb: 1, ariaPagecacheMb: 2, maxConnections: 400, tmpTableMb: 32, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 1000 } },
+  { name: 'tiny 1C1G hits the lower clamps', cpu: 1, ramGb: 1, plan: { bufferPoolMb: 128, logFileMb: 64, logBufferMb: 2, keyBufferMb: 1, ariaPagecacheMb: 2, maxConnections: 200, tmpTableMb: 16, tableOpenCache: 1000, threadCacheSize: 16, ioCapacity: 2000 } },
 ];
 
 for (const c of PLAN_CASES) {
@@ -185,7 +185,7 @@ test('renderMyCnf: one [mysqld] section, no duplicate keys, ends with a newline'
 });
 
 const INSTALL_CASES: Array<{ name: string; cpu: number; ramGb: number; logFile: string }> = [
-  { name: '1C2G', cpu: 1, ramGb: 2, logFile: '256M' },
+  { name: '1C2G', cpu: 1, ramGb: 2, logFile: '64M' },
   { name: '2C4G', cpu: 2, ramGb: 4, logFile: '608M' },
   { name: '8C32G', cpu: 8, ramGb: 32, logFile: '1024M' },
 ];

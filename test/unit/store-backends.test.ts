@@ -109,6 +109,17 @@ for (const backend of STORE_BACKENDS) {
       await store?.close();
     });
 
+    test('nonces, group-committed: one winner per nonce in a batch, replays lose, an expired row is taken over', async () => {
+      const t = 1_000_000;
+      const first = await Promise.all(Array.from({ length: 40 }, (_, i) => store.useNonce('K1', i % 10 === 0 ? 'dup' : `n${i}`, t + 1000, t)));
+      assert.equal(first.filter((x, i) => x && i % 10 === 0).length, 1, 'one of the four callers with the same nonce wins');
+      assert.equal(first.filter((x, i) => x && i % 10 !== 0).length, 36);
+      const again = await Promise.all([store.useNonce('K1', 'dup', t + 1500, t + 500), store.useNonce('K1', 'n1', t + 1500, t + 500), store.useNonce('K2', 'n1', t + 1500, t + 500)]);
+      assert.deepEqual(again, [false, false, true], 'replays lose; the same nonce of another key wins');
+      assert.equal(await store.useNonce('K1', 'n1', t + 3000, t + 1000), true, 'expired at its expiry: taken over');
+      assert.equal(await store.useNonce('K1', 'n1', t + 3000, t + 1001), false);
+    });
+
     test('migrations run again (another store, then the same one) and change nothing', async () => {
       const before = await store.db.selectFrom('kysely_migration' as any).select('name' as any).orderBy('name' as any).execute();
       assert.ok(before.length >= 6);

@@ -9,6 +9,11 @@ const MB = 1024 * 1024;
 export interface MemoryPlan {
   bufferPoolMb: number;
   logFileMb: number;
+  /** InnoDB's log buffer; 10.11 allocates and touches it twice (double buffering) at start-up. */
+  logBufferMb: number;
+  /** MyISAM key cache and Aria page cache (system tables and on-disk internal temp tables only). */
+  keyBufferMb: number;
+  ariaPagecacheMb: number;
   maxConnections: number;
   tmpTableMb: number;
   tableOpenCache: number;
@@ -19,11 +24,18 @@ export interface MemoryPlan {
 /** The documented spec → settings formula (docs/engine-config.md). */
 export function memoryPlan(spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): MemoryPlan {
   const ramMb = spec.ramGb * 1024;
-  const share = spec.ramGb <= 2 ? 0.5 : spec.ramGb <= 8 ? 0.6 : 0.7;
+  // The smallest spec (2 GB) is what a dense host runs by the hundred: its pool is MariaDB's own
+  // default, 128 MB, because 10.11 makes and touches a descriptor for every page of the pool at
+  // start-up (~1.5 % of the pool resident while idle: 15 MB for 1 GB). issue 15 §3, bench/RESULTS.md.
+  const share = spec.ramGb <= 2 ? 0 : spec.ramGb <= 8 ? 0.6 : 0.7;
   const bufferPoolMb = Math.max(128, Math.floor((ramMb * share) / 128) * 128);
+  const small = spec.ramGb <= 2;
   return {
     bufferPoolMb,
     logFileMb: clamp(Math.floor(bufferPoolMb / 4 / 16) * 16, 64, 1024),
+    logBufferMb: clamp(spec.ramGb, 2, 16),
+    keyBufferMb: small ? 1 : 8,
+    ariaPagecacheMb: small ? 2 : 8,
     maxConnections: clamp(spec.ramGb * 200, 200, 4000),
     tmpTableMb: clamp(Math.floor(ramMb / 64), 16, 256),
     tableOpenCache: clamp(spec.cpu * 1000, 1000, 4000),
@@ -70,7 +82,7 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     '# memory, from the spec (cpu/ram)',
     ['innodb_buffer_pool_size', `${m.bufferPoolMb}M`],
     ['innodb_log_file_size', `${m.logFileMb}M`],
-    ['innodb_log_buffer_size', '16M'],
+    ['innodb_log_buffer_size', `${m.logBufferMb}M`],
     ['innodb_io_capacity', m.ioCapacity],
     ['max_connections', m.maxConnections],
     ['tmp_table_size', `${m.tmpTableMb}M`],
@@ -78,8 +90,8 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     ['table_open_cache', m.tableOpenCache],
     ['thread_cache_size', m.threadCacheSize],
     ['open_files_limit', 8192],
-    ['key_buffer_size', '8M'],
-    ['aria_pagecache_buffer_size', '8M'],
+    ['key_buffer_size', `${m.keyBufferMb}M`],
+    ['aria_pagecache_buffer_size', `${m.ariaPagecacheMb}M`],
     ['query_cache_type', 0],
     ['query_cache_size', 0],
     ['max_allowed_packet', '64M'],

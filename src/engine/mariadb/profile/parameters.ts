@@ -112,7 +112,7 @@ const DEFS: readonly Def[] = [
   { name: 'innodb_buffer_pool_size', restart: false, default: (s) => String(memoryPlan(s).bufferPoolMb * MB),
     check: { kind: 'int', min: 128 * MB, max: bufferPoolMax, multipleOf: 128 * MB },
     description: 'InnoDB data and index cache in bytes; a multiple of 134217728 (128 MiB), at most 80% of the RAM. Resized online.' },
-  { name: 'innodb_log_buffer_size', restart: true, default: String(16 * MB), check: { kind: 'int', min: 2 * MB, max: GB, multipleOf: MB },
+  { name: 'innodb_log_buffer_size', restart: true, default: (s) => String(memoryPlan(s).logBufferMb * MB), check: { kind: 'int', min: 2 * MB, max: GB, multipleOf: MB },
     description: 'InnoDB redo log buffer in bytes (a multiple of 1048576).' },
   { name: 'table_open_cache', restart: false, default: (s) => String(memoryPlan(s).tableOpenCache), check: { kind: 'int', min: 1, max: 16384 },
     description: 'Open tables cached for all connections.' },
