@@ -44,7 +44,11 @@ test('unmarked shell blocks are few, and named here', () => {
   const unmarked = all.filter((b) => b.lang === 'sh' && !b.marker).map((b) => `${b.file}: ${b.text.split('\n')[0]}`);
   assert.deepEqual(unmarked, [
     'README.md: npm start     # installs what is missing (MariaDB via apt, npm deps), then runs the service on 127.0.0.1:8080 with ./data',
+    'README.md: STORE=postgres://openrds:PW@127.0.0.1:5432/openrds      # an existing, empty database',
     'docs/backups.md: curl -fsS -C - -o "$BACKUP" "$URL"',
+    'docs/cli.md: eval "$(openrds completion bash)"   # or zsh',
+    // Several serves on one PostgreSQL: test/integration/cluster*.test.ts run exactly this set-up.
+    'docs/cluster.md: # two nodes on one PostgreSQL database, one home',
   ]);
 });
 
