@@ -290,7 +290,7 @@ for (const backend of STORE_BACKENDS) {
     test('placement: a task whose nodes run on another host is claimed only by a serve of that host', async () => {
       await store.db.deleteFrom('tasks').execute();
       const node = (id: string, instance: string, host: string) => ({
-        id, instance_uuid: instance, role: 'primary', ip: `10.9.0.${id.charCodeAt(1)}`, port: 3306, server_id: 1, desired: 'running', pid: null, last_seen_at: null, created_at: NOW, host_id: host,
+        id, instance_uuid: instance, role: 'primary', ip: `10.9.0.${id.charCodeAt(1)}`, port: 3306, server_id: 1, desired: 'running', incarnation: null, last_seen_at: null, created_at: NOW, host_id: host,
       });
       await store.db.insertInto('nodes').values([node('pa', 'pl-a', 'host-a'), node('pb', 'pl-b', 'host-b'), node('px', 'pl-x', '')]).execute();
       // A read-only clone on host-a whose parent runs on host-b, and a backup of the host-b instance.
