@@ -11,6 +11,7 @@ import { m005Backups } from './005-backups.js';
 import { m006DiskGuard } from './006-disk-guard.js';
 import { m007Nonces } from './007-nonces.js';
 import { m008Replication } from './008-replication.js';
+import { m011Recovery } from './011-recovery.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_backups': m005Backups,
   '006_disk_guard': m006DiskGuard,
   '008_replication': m008Replication,
+  '011_recovery': m011Recovery,
 };
 
 export const migrationProvider: MigrationProvider = {
