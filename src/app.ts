@@ -15,6 +15,8 @@ import { homePaths, openHomeStore, openMasterKey } from './home.js';
 import { takeLock } from './serve-lock.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
 import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
+import { LocalBinlogStreams } from './provisioner/local/local-binlog-streams.js';
+import { Archiver } from './archive/archiver.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
 import { MetricsCollector } from './metrics/collector.js';
@@ -48,7 +50,8 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const engine = new MariaDbEngine(cfg.engine.binDir);
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
-  const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
+  const backupsDir = cfg.backups.dir || join(cfg.home, 'backups');
+  const backupStorage = new LocalBackupStorage(backupsDir);
   await backupStorage.init();
   const provisioner = new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log);
   const svc: Services = {
@@ -92,6 +95,9 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const { url, tlsUrl } = listening;
   svc.backups.setListenUrl(listening.downloadBase);
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
+  // The binlog archive (docs/recovery.md): its streams run detached and outlive serve; the loop
+  // supervises them. The spool is on the archive's storage, beside the backups, unless configured.
+  const archiver = new Archiver(svc, new LocalBinlogStreams(cfg.archive.spoolDir || join(backupsDir, '.binlog-spool'), cfg.engine.binDir), log.child({ part: 'archive' }));
   runner.start();
   watchdog.start();
   diskGuard.start();
@@ -99,6 +105,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   retention.start();
   haMonitor.start();
   backupScheduler.start();
+  archiver.start();
   log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}` }, 'listening');
 
   return {
@@ -111,6 +118,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
       await retention.stop();
       await haMonitor.stop();
       await backupScheduler.stop();
+      await archiver.stop(); // its streams keep running; the next serve adopts them
       await svc.backups.close(svc.provisioner); // running backup jobs end; the next serve takes them again
       await runner!.stop();
       svc.engine.closeMonitoring(); // the long-lived monitoring and probe connections

@@ -21,7 +21,8 @@ export const describeDbInstances: ActionDef = {
     const name = p.str('InstanceName', { maxLen: 64 });
     const ip = p.str('IP', { maxLen: 64 });
     const tag = p.str('TagName', { maxLen: 64 });
-    const rows = await svc.store.listInstances(tenantId, { uuid, name, ip });
+    // Temporary instances are listed by DescribeTemporaryDBInstances until they are regularized (docs/recovery.md).
+    const rows = (await svc.store.listInstances(tenantId, { uuid, name, ip })).filter((i) => !i.temp_source_uuid);
     // Instances carry no tags in openrds, so a TagName filter matches nothing.
     const matched = tag === undefined ? rows : [];
     if (uuid !== undefined && matched.length === 0) throw notFound('instance', uuid);

@@ -12,8 +12,10 @@ export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>)
 }
 
 /** `overrides`: the instance's user parameters (store.parameters.values), rendered into the config. */
-export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number): NodeSpec {
+export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number, archive = false): NodeSpec {
   return {
+    // The archive purges archived binlogs of an instance's own nodes; read-only instances are not archived.
+    binlogExpireSeconds: archive && !inst.parent_uuid ? 0 : undefined,
     topology: topologyOf(inst),
     semiSyncTimeoutMs,
     nodeId: node.id,
@@ -82,7 +84,7 @@ export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: 
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
-  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive.enabled), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -104,7 +106,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
 /** Re-renders a running node's config (e.g. after a role change) without restarting it. */
 export async function refreshNodeConfig(svc: Services, inst: Instance, node: Node): Promise<void> {
   const overrides = await svc.store.parameters.values(inst.uuid);
-  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs), internalCredentials(svc, inst));
+  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive.enabled), internalCredentials(svc, inst));
 }
 
 export function primaryNode(nodes: Node[]): Node | undefined {

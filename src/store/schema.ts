@@ -274,12 +274,16 @@ export interface ArchiveTimelineTable {
   timeline: number;
   started_at: number;
   start_gtid: string;
+  /** The first stream run of the timeline: runs from it on (up to the next timeline's) belong to it. */
+  first_run: number;
 }
 
 export interface ArchiveGapTable {
   id: string;
   instance_uuid: string;
   timeline: number;
+  /** The run whose events it concerns: for `errant`, the run cut at `from_gtid`. */
+  run: number;
   /** gap: events the archive never got; errant: archived events a failover discarded (never replayed). */
   kind: string;
   at: number;

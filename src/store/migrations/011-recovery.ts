@@ -57,6 +57,7 @@ export const m011Recovery: Migration = {
       .addColumn('timeline', 'integer', (c) => c.notNull())
       .addColumn('started_at', 'bigint', (c) => c.notNull())
       .addColumn('start_gtid', 'text', (c) => c.notNull())
+      .addColumn('first_run', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('archive_timelines_pk', ['instance_uuid', 'timeline'])
       .execute();
 
@@ -65,6 +66,7 @@ export const m011Recovery: Migration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('instance_uuid', 'text', (c) => c.notNull())
       .addColumn('timeline', 'integer', (c) => c.notNull())
+      .addColumn('run', 'integer', (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('from_gtid', 'text', (c) => c.notNull())
