@@ -84,7 +84,7 @@ export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: 
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
-  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive.enabled), internalCredentials(svc, inst));
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive?.enabled === true), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,7 +106,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
 /** Re-renders a running node's config (e.g. after a role change) without restarting it. */
 export async function refreshNodeConfig(svc: Services, inst: Instance, node: Node): Promise<void> {
   const overrides = await svc.store.parameters.values(inst.uuid);
-  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive.enabled), internalCredentials(svc, inst));
+  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.archive?.enabled === true), internalCredentials(svc, inst));
 }
 
 export function primaryNode(nodes: Node[]): Node | undefined {
