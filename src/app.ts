@@ -16,6 +16,8 @@ import { Membership } from './cluster/membership.js';
 import { parseStoreUrl, redactUrl } from './store/open-store.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
 import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
+import { LocalBinlogStreams } from './provisioner/local/local-binlog-streams.js';
+import { Archiver } from './archive/archiver.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
 import { MetricsCollector } from './metrics/collector.js';
@@ -62,7 +64,8 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   // The member id is the owner of this node's task and loop leases.
   const owner = `serve-${process.pid}-${randomBytes(4).toString('hex')}`;
   let runner: TaskRunner | undefined;
-  const backupStorage = new LocalBackupStorage(cfg.backups.dir || join(cfg.home, 'backups'));
+  const backupsDir = cfg.backups.dir || join(cfg.home, 'backups');
+  const backupStorage = new LocalBackupStorage(backupsDir);
   await backupStorage.init();
   const provisioner = new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log);
   const svc: Services = {
@@ -126,6 +129,9 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
   }
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
+  // The binlog archive (docs/recovery.md): its streams run detached and outlive serve; the loop
+  // supervises them. The spool is on the archive's storage, beside the backups, unless configured.
+  const archiver = new Archiver(svc, new LocalBinlogStreams(cfg.archive.spoolDir || join(backupsDir, '.binlog-spool'), cfg.engine.binDir), log.child({ part: 'archive' }));
   // Each loop runs only while this node holds its lease: one owner per host for the loops that act
   // on this host's database processes, one owner in all for the others.
   const membership = new Membership(store, {
@@ -137,6 +143,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   haMonitor.fence = membership.fence(membership.addLoop('ha-monitor', 'global', haMonitor));
   membership.addLoop('backup-scheduler', 'global', backupScheduler);
   membership.addLoop('retention', 'global', retention);
+  membership.addLoop('archiver', 'host', archiver);
   await membership.start();
   runner.start();
   log.info({ url, tlsUrl, home: cfg.home, engine: `MariaDB ${svc.engineVersion}`, member: owner, host: cfg.hostId, loops: membership.owned() }, 'listening');

@@ -18,7 +18,8 @@ async function progressOf(svc: Services, i: Instance): Promise<number> {
 /** Filters: InstanceUuid exact, InstanceName and IP substrings, all combined with AND (spec §4.4). */
 export const describeDbInstances = implement(DescribeDBInstances, async ({ svc, tenantId }, a) => {
   const { InstanceUuid: uuid, InstanceName: name, IP: ip, TagName: tag } = a;
-  const rows = await svc.store.listInstances(tenantId, { uuid, name, ip });
+  // Temporary instances are listed by DescribeTemporaryDBInstances until they are regularized (docs/recovery.md).
+  const rows = (await svc.store.listInstances(tenantId, { uuid, name, ip })).filter((i) => !i.temp_source_uuid);
   // Instances carry no tags in openrds, so a TagName filter matches nothing.
   const matched = tag === undefined ? rows : [];
   if (uuid !== undefined && matched.length === 0) throw notFound('instance', uuid);

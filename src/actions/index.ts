@@ -27,6 +27,11 @@ import { describeDbParameterModifyHistory } from './describe-db-parameter-modify
 import { describeModifiableDbSpec } from './describe-modifiable-db-spec.js';
 import { modifyDbInstanceSpec } from './modify-db-instance-spec.js';
 import { startBatchRollback } from './start-batch-rollback.js';
+import { describeRollbackRangeTime } from './describe-rollback-range-time.js';
+import { startBatchRollbackToTemporaryDbInstance } from './start-batch-rollback-to-temporary-db-instance.js';
+import { describeTemporaryDbInstances } from './describe-temporary-db-instances.js';
+import { regularizeTemporaryDbInstances } from './regularize-temporary-db-instances.js';
+import { deleteTemporaryDbInstances } from './delete-temporary-db-instances.js';
 
 export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
   [describeRegions, describeAvailableDbConfig, createDbInstance, describeDbInstances, deleteDbInstance, createPrivilegedAccount, describeTask,
@@ -43,6 +48,7 @@ export const ACTIONS: ReadonlyMap<string, ActionDef> = new Map(
     // openrds extension: read back the policy (docs/backups.md)
     describeDbBackupPolicy,
     // recovery (§4.25–§4.30, docs/recovery.md)
-    startBatchRollback]
+    describeRollbackRangeTime, startBatchRollback, startBatchRollbackToTemporaryDbInstance, describeTemporaryDbInstances,
+    regularizeTemporaryDbInstances, deleteTemporaryDbInstances]
     .map((a) => [a.name, a]),
 );

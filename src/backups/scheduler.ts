@@ -105,7 +105,8 @@ export class BackupScheduler extends PeriodicLoop {
     const storage = this.svc.backups.storage;
     for (const key of await storage.listStaged()) {
       const id = /\/(bk-[0-9a-f]+)\./.exec(key)?.[1];
-      const b = id ? await this.svc.store.backups.get(id) : undefined;
+      if (!id) continue; // not a backup: archive segments stage through src/archive/segment-store.ts, which redoes its own
+      const b = await this.svc.store.backups.get(id);
       if (b?.status === BackupStatus.running) continue;
       await storage.discardStaged(key);
       this.log.warn({ key }, 'discarded a leftover staged backup file');

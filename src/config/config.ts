@@ -10,6 +10,7 @@ import { validateCatalog, type Catalog } from '../catalog/catalog.js';
 import { DEFAULT_NETWORKS, type Vdc } from '../network/network.js';
 import { DEFAULT_HA_CONFIG, type HaConfig } from '../ha/ha-state.js';
 import { DEFAULT_BACKUP_CONFIG, validateBackupConfig, type BackupConfig } from '../backups/backup-config.js';
+import { DEFAULT_ARCHIVE_CONFIG, validateArchiveConfig, type ArchiveConfig } from '../archive/archive-config.js';
 import { validateTls, type TlsConfig } from './tls-config.js';
 
 export type ListenAddress = { host: string; port: number };
@@ -48,6 +49,8 @@ export interface Config {
   ha: HaConfig;
   /** Backups: storage folder, download URLs, retention, scheduler (docs/backups.md). */
   backups: BackupConfig;
+  /** The continuous binlog archive and the restore window (docs/recovery.md). */
+  archive: ArchiveConfig;
   /** Data volumes and the disk guard (docs/storage.md). */
   storage: StorageConfig;
   /** Monitoring (docs/monitoring.md). */
@@ -163,6 +166,7 @@ export function loadConfig(opts: { home?: string; configFile?: string; store?: s
     reconciler: { intervalMs: 1000, ...(fromFile.reconciler ?? {}) },
     ha: { ...DEFAULT_HA_CONFIG, ...(fromFile.ha ?? {}) },
     backups: { ...DEFAULT_BACKUP_CONFIG, ...(fromFile.backups ?? {}) },
+    archive: { ...DEFAULT_ARCHIVE_CONFIG, ...(fromFile.archive ?? {}) },
     storage: { ...DEFAULT_STORAGE, ...(fromFile.storage ?? {}) },
     engine: { binDir: '', stopTimeoutMs: 30000, readyTimeoutMs: 60_000, ...(fromFile.engine ?? {}) },
     metrics: { enabled: true, intervalMs: 10_000, nodeTimeoutMs: 0, diskIntervalMs: 60_000, retentionIntervalMs: 600_000, prometheusToken: '', ...(fromFile.metrics ?? {}) },
@@ -176,6 +180,8 @@ export function loadConfig(opts: { home?: string; configFile?: string; store?: s
   if (storageErrs.length) throw new Error(`invalid storage section in ${file}: ${storageErrs.join('; ')}`);
   const backupErrs = validateBackupConfig(cfg.backups);
   if (backupErrs.length) throw new Error(`invalid backups section in ${file}: ${backupErrs.join('; ')}`);
+  const archiveErrs = validateArchiveConfig(cfg.archive);
+  if (archiveErrs.length) throw new Error(`invalid archive section in ${file}: ${archiveErrs.join('; ')}`);
   const tlsErrs = validateTls(cfg.tls);
   if (tlsErrs.length) throw new Error(`invalid tls settings (${file}, --tls-*): ${tlsErrs.join('; ')}`);
   const errs = validateCatalog(cfg.catalog);

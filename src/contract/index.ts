@@ -41,6 +41,11 @@ export const CONTRACTS = {
   ModifyDbBackupPolicy: backups.ModifyDbBackupPolicy,
   DescribeDbBackupPolicy: backups.DescribeDbBackupPolicy,
   StartBatchRollback: recovery.StartBatchRollback,
+  DescribeRollbackRangeTime: recovery.DescribeRollbackRangeTime,
+  StartBatchRollbackToTemporaryDBInstance: recovery.StartBatchRollbackToTemporaryDBInstance,
+  DescribeTemporaryDBInstances: recovery.DescribeTemporaryDBInstances,
+  RegularizeTemporaryDBInstances: recovery.RegularizeTemporaryDBInstances,
+  DeleteTemporaryDBInstances: recovery.DeleteTemporaryDBInstances,
   DescribeDBInstancePerformance: monitoring.DescribeDBInstancePerformance,
   DescribeTask: monitoring.DescribeTask,
 } as const;

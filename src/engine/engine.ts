@@ -35,6 +35,11 @@ export interface NodeSpec {
    * the engine's ParameterCatalog). Rendered into the config so they survive restarts. Default {}.
    */
   overrides?: Readonly<Record<string, string>>;
+  /**
+   * Time-based binlog expiry; default 7 days. 0 while the binlog archive is on: it purges each file
+   * itself once the file is archived (MariaDB has no setting for "not before it is archived").
+   */
+  binlogExpireSeconds?: number;
 }
 
 /**
@@ -202,6 +207,20 @@ export interface EngineClient {
    * once @@gtid_binlog_pos reads `gtid`; otherwise EngineEffectError.
    */
   startHistoryAt(t: Target, gtid: string): Promise<void>;
+
+  // --- the binlog archive (docs/recovery.md) ---
+
+  /** The server's binlog files, oldest first, each with the GTID position before its first transaction (its Gtid_list). */
+  listBinlogs(t: Target): Promise<BinlogFileInfo[]>;
+  /** Removes the binlog files before `file` (PURGE BINARY LOGS TO). */
+  purgeBinlogsTo(t: Target, file: string): Promise<void>;
+}
+
+export interface BinlogFileInfo {
+  file: string;
+  sizeBytes: number;
+  /** GTID position before the file's first transaction. */
+  startGtid: string;
 }
 
 /** An engine as the control plane uses it: its profile and its SQL client. */

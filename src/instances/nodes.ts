@@ -15,11 +15,14 @@ export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>)
  * `overrides`: the instance's user parameters (store.parameters.values), rendered into the config.
  * `rejoinTruncation` (config ha.rejoinTruncation): an HA standby starts with the crash recovery
  * that removes unacknowledged transactions (NodeSpec.rejoinAsStandby); the role is the store's,
- * which a failover swaps before the old primary starts again.
+ * which a failover swaps before the old primary starts again. `archive` (config archive.enabled):
+ * binlogs are purged by the archiver once archived, not by time (docs/recovery.md).
  */
-export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number, rejoinTruncation = true): NodeSpec {
+export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<string, string>> = {}, semiSyncTimeoutMs?: number, rejoinTruncation = true, archive = false): NodeSpec {
   const topology = topologyOf(inst);
   return {
+    // The archive purges archived binlogs of an instance's own nodes; read-only instances are not archived.
+    binlogExpireSeconds: archive && !inst.parent_uuid ? 0 : undefined,
     topology,
     semiSyncTimeoutMs,
     rejoinAsStandby: rejoinTruncation && topology === 'ha' && node.role === 'standby' ? true : undefined,
@@ -89,7 +92,7 @@ export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: 
 export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
-  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation), internalCredentials(svc, inst));
+  const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation, svc.config.archive?.enabled === true), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -111,7 +114,7 @@ export async function ensureNodeReady(svc: Services, inst: Instance, node: Node,
 /** Re-renders a running node's config (e.g. after a role change) without restarting it. */
 export async function refreshNodeConfig(svc: Services, inst: Instance, node: Node): Promise<void> {
   const overrides = await svc.store.parameters.values(inst.uuid);
-  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation), internalCredentials(svc, inst));
+  await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation, svc.config.archive?.enabled === true), internalCredentials(svc, inst));
 }
 
 /**

@@ -50,6 +50,10 @@ export interface InstanceTable {
   disk_used_pct: number | null;
   /** Last recorded replication observation, JSON (src/ha/replication-record.ts); null before the first. */
   replication: Generated<string | null>;
+  /** A temporary instance: the instance it was restored from, until it is regularized (docs/recovery.md). */
+  temp_source_uuid: Generated<string | null>;
+  /** The point (epoch ms, whole seconds) a temporary instance was restored to; null for others. */
+  recovery_time: Generated<number | null>;
 }
 
 export interface NodeTable {
@@ -269,11 +273,90 @@ export interface TaskStepTable {
   outcome: Generated<string>;
 }
 
+/** The binlog archive of an instance (src/archive/, docs/recovery.md): one row per instance. */
+export interface ArchiveStreamTable {
+  instance_uuid: string;
+  timeline: number;
+  /** Incremented at every (re)start of the stream: each run writes under a fresh prefix. */
+  run: number;
+  source_node: string;
+  /** The replica server id the stream uses (unique among the instance's nodes). */
+  server_id: number;
+  /** The source's binlog file the run started at, and the GTID position before it. */
+  start_file: string;
+  start_gtid: string;
+  /** GTID position of everything durable in the archive (fsynced raw stream). */
+  archived_gtid: string;
+  /** Commit time (epoch ms, whole seconds) of the last durable transaction. */
+  archived_event_at: number | null;
+  /** The last time the durable archive held everything the source had written (the RightBorderTime). */
+  caught_up_at: number | null;
+  /** streaming | stopped | error | off */
+  status: string;
+  status_detail: string;
+  /** A restore asks the archiver to close the open segment now. */
+  close_requested_at: number | null;
+  updated_at: number;
+}
+
+export interface ArchiveSegmentTable {
+  id: string;
+  instance_uuid: string;
+  timeline: number;
+  run: number;
+  source_node: string;
+  binlog_file: string;
+  /** Byte range of the source file this segment holds (the file's header is prepended to a continuation). */
+  start_offset: number;
+  end_offset: number;
+  /** Storage key (segment-store.ts), size and sha256 of the compressed segment. */
+  key: string;
+  size_bytes: number;
+  raw_bytes: number;
+  sha256: string;
+  /** First and last transaction's GTID, and the GTID position at the segment's end (every domain). */
+  first_gtid: string;
+  last_gtid: string;
+  end_gtid: string;
+  /** Commit time of the first and last transaction (epoch ms, whole seconds); null when it holds none. */
+  first_event_at: number | null;
+  last_event_at: number | null;
+  transactions: number;
+  created_at: number;
+}
+
+export interface ArchiveTimelineTable {
+  instance_uuid: string;
+  timeline: number;
+  started_at: number;
+  start_gtid: string;
+  /** The first stream run of the timeline: runs from it on (up to the next timeline's) belong to it. */
+  first_run: number;
+}
+
+export interface ArchiveGapTable {
+  id: string;
+  instance_uuid: string;
+  timeline: number;
+  /** The run whose events it concerns: for `errant`, the run cut at `from_gtid`. */
+  run: number;
+  /** gap: events the archive never got; errant: archived events a failover discarded (never replayed). */
+  kind: string;
+  at: number;
+  from_gtid: string;
+  to_gtid: string;
+  detail: string;
+}
+
 export interface Database {
   members: MemberTable;
   loop_leases: LoopLeaseTable;
   loop_state: LoopStateTable;
   task_steps: TaskStepTable;
+  archive_streams: ArchiveStreamTable;
+  archive_segments: ArchiveSegmentTable;
+  archive_timelines: ArchiveTimelineTable;
+  archive_gaps: ArchiveGapTable;
   backups: BackupTable;
   backup_policies: BackupPolicyTable;
   instance_parameters: InstanceParameterTable;

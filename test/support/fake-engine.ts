@@ -7,7 +7,7 @@
  * after it (a change that ran but whose answer or read-back was lost).
  */
 import type {
-  AccountGrants, AccountSpec, Engine, NodePaths, NodeSpec, ReplicaStatus,
+  AccountGrants, AccountSpec, BinlogFileInfo, Engine, NodePaths, NodeSpec, ReplicaStatus,
   StatusCounters, Target,
 } from '../../src/engine/engine.js';
 import { EngineEffectError } from '../../src/engine/engine.js';
@@ -170,4 +170,6 @@ export class FakeEngine implements Engine {
     return [...s.accounts.entries()].map(([name, a]) => ({ name, passwordHash: '*', type: a.grants.global.includes('ALL PRIVILEGES') ? 'Super' : 'Normal' }));
   }
   async startHistoryAt(t: Target, _gtid: string): Promise<void> { this.change(t, 'startHistoryAt', () => undefined); }
+  async listBinlogs(t: Target): Promise<BinlogFileInfo[]> { this.server(t, 'listBinlogs'); return [{ file: 'mysql-bin.000001', sizeBytes: 256, startGtid: '' }]; }
+  async purgeBinlogsTo(t: Target, _file: string): Promise<void> { this.server(t, 'purgeBinlogsTo'); }
 }

@@ -181,6 +181,7 @@ const GOOD: Record<string, unknown[]> = {
   MetricKey: ['mysql_cpu_usage', 'mysql_network_trffice', 'mysql_nope'],
   StartTime: ['2026-12-01 00:00:00', '2026-11-01 00:00:00'], EndTime: ['2026-12-01 01:00:00', '2026-12-31 00:00:00'],
   IP: ['127.10', '%'], TagName: ['x'],
+  SelectTime: ['2026-12-01 00:00:00', '2026-02-30 00:00:00'], TemporaryInstanceName: ['tmp'], TemporaryInstanceUuid: [UNKNOWN],
 };
 
 /** Every parameter each action reads (src/actions/*), as its handler names them. */
@@ -211,6 +212,11 @@ const ACTION_PARAMS: Record<string, string[]> = {
   ModifyDbBackupPolicy: ['InstanceUuid', 'DataBackups'],
   DescribeDbBackupPolicy: ['InstanceUuid'],
   StartBatchRollback: ['InstanceUuid', 'BackupId'],
+  DescribeRollbackRangeTime: ['InstanceUuid'],
+  StartBatchRollbackToTemporaryDBInstance: ['InstanceUuid', 'SelectTime', 'TemporaryInstanceName'],
+  DescribeTemporaryDBInstances: ['InstanceUuid'],
+  RegularizeTemporaryDBInstances: ['InstanceUuid', 'TemporaryInstanceUuid'],
+  DeleteTemporaryDBInstances: ['InstanceUuid', 'TemporaryInstanceUuid'],
 };
 
 /** A parameter's value: absent, good for the seeded store, or hostile of any shape. */

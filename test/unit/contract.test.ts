@@ -44,7 +44,7 @@ test('every parameter has a description and an example; async actions say what t
     }
   }
   const asyncActions = CONTRACT_LIST.filter((c) => c.wait).map((c) => c.name).sort();
-  assert.deepEqual(asyncActions, ['CreateBackup', 'CreateDBInstance', 'CreateReadOnlyDBInstance', 'DeleteBackup', 'DeleteDBInstance', 'ModifyDBInstanceSpec', 'ModifyDBParameter', 'StartBatchRollback']);
+  assert.deepEqual(asyncActions, ['CreateBackup', 'CreateDBInstance', 'CreateReadOnlyDBInstance', 'DeleteBackup', 'DeleteDBInstance', 'DeleteTemporaryDBInstances', 'ModifyDBInstanceSpec', 'ModifyDBParameter', 'StartBatchRollback', 'StartBatchRollbackToTemporaryDBInstance']);
 });
 
 test("the contract's enums are the server's constants", () => {

@@ -5,7 +5,7 @@
  * (src/provisioner/local/mariadb-binaries.ts).
  */
 import { EngineEffectError, RESERVED_ACCOUNTS } from '../engine.js';
-import type { AccountGrants, AccountSpec, Engine, ReplicaStatus, StatusCounters, Target } from '../engine.js';
+import type { AccountGrants, AccountSpec, BinlogFileInfo, Engine, ReplicaStatus, StatusCounters, Target } from '../engine.js';
 import { withConnection, type Conn } from './client.js';
 import { accountProblem, accountTypeOf, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
 import { MariaDbProfile } from './mariadb-profile.js';
@@ -200,6 +200,25 @@ export class MariaDbEngine extends MariaDbProfile implements Engine {
       const b = String((rows as Array<{ b: string }>)[0]?.b ?? '');
       if (b !== gtid) effect(`@@gtid_binlog_pos is ${JSON.stringify(b)} after starting the history at ${JSON.stringify(gtid)}`);
     });
+  }
+
+  // --- the binlog archive ---
+
+  async listBinlogs(t: Target): Promise<BinlogFileInfo[]> {
+    return withConnection(t, async (c) => {
+      const [logs] = await c.query('SHOW BINARY LOGS');
+      const out: BinlogFileInfo[] = [];
+      for (const r of logs as Array<{ Log_name: string; File_size: number }>) {
+        const [ev] = await c.query(`SHOW BINLOG EVENTS IN ${quoteString(r.Log_name)} LIMIT 4`);
+        const list = (ev as Array<{ Event_type: string; Info: string }>).find((e) => e.Event_type === 'Gtid_list');
+        out.push({ file: r.Log_name, sizeBytes: Number(r.File_size), startGtid: (list?.Info ?? '').replace(/^\[|\]$/g, '').split(',').map((x) => x.trim()).filter(Boolean).sort().join(',') });
+      }
+      return out;
+    });
+  }
+
+  async purgeBinlogsTo(t: Target, file: string): Promise<void> {
+    await withConnection(t, async (c) => { await c.query(`PURGE BINARY LOGS TO ${quoteString(file)}`); });
   }
 
   // --- user privileges ---

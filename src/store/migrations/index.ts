@@ -13,6 +13,7 @@ import { m007Nonces } from './007-nonces.js';
 import { m008Replication } from './008-replication.js';
 import { m009Cluster } from './009-cluster.js';
 import { m010Incarnation } from './010-incarnation.js';
+import { m011Recovery } from './011-recovery.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_replication': m008Replication,
   '009_cluster': m009Cluster,
   '010_incarnation': m010Incarnation,
+  '011_recovery': m011Recovery,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@
  *  2. restore-primary   — the backup (read whole and checked against its sha256) unpacked and prepared
  *                         as the primary's datadir; the GTID it recorded must be the backup's; the node
  *                         starts, writable, with its binlog history starting at that GTID.
+ *  3. new-timeline      — the binlog archive continues on a new timeline from the backup's GTID.
  *  3. reseed-standby    — HA: the standby replaced by a copy of the restored primary, replicating.
  *  4. reseed-read-only  — each read-only instance likewise, from the restored primary.
  *  5. endpoint          — HA: the endpoint points at the primary; semi-sync back on.
@@ -110,6 +111,18 @@ export const restoreInPlaceTask: TaskDefinition<RestoreInPlaceParams> = {
         delete ha.promotedAt;
         await ctx.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify(ha), updated_at: ctx.svc.clock.now() });
         ctx.log.info({ backup: b.id, gtid: ctx.state.gtid, node: primary.id }, 'backup restored on the primary');
+      },
+    },
+    {
+      name: 'new-timeline',
+      async run(ctx) {
+        // The restored history is not the one archived so far: a new timeline, never spliced with the old.
+        if (ctx.state.timeline !== undefined) return;
+        const { inst, primary } = await load(ctx);
+        const files = await ctx.svc.engine.listBinlogs(adminTarget(ctx.svc, inst, primary));
+        ctx.state.timeline = await ctx.svc.store.recovery.startTimeline(inst.uuid, {
+          source_node: primary.id, start_file: files[0]?.file ?? '', gtid: String(ctx.state.gtid ?? ''), now: ctx.svc.clock.now(),
+        });
       },
     },
     {

@@ -77,7 +77,8 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     ['binlog_format', 'ROW'],
     ['log_slave_updates', 'ON'],
     ['gtid_strict_mode', 'ON'],
-    ['binlog_expire_logs_seconds', 604800],
+    // 0 while the binlog archive purges the files itself, only once they are archived (docs/recovery.md).
+    ['binlog_expire_logs_seconds', spec.binlogExpireSeconds ?? 604800],
     ['max_binlog_size', '256M'],
     '# memory, from the spec (cpu/ram)',
     ['innodb_buffer_pool_size', `${m.bufferPoolMb}M`],

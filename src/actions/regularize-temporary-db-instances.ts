@@ -1,0 +1,19 @@
+/**
+ * RegularizeTemporaryDBInstances (spec §4.29): a RUNNING temporary instance becomes a regular one —
+ * listed by DescribeDBInstances, with its own backups, archive and metrics — keeping its endpoint.
+ * Sync: `Data: null`, TaskId `""`.
+ */
+import { implement } from '../api/contract-params.js';
+import { RegularizeTemporaryDBInstances } from '../contract/recovery.js';
+import { inUse } from '../api/errors.js';
+import { InstanceStatus } from '../instances/status.js';
+import { temporaryOf } from './recovery-params.js';
+
+// The contract validates first (src/contract/recovery.ts); the reads below keep the handler's own rules.
+export const regularizeTemporaryDbInstances = implement(RegularizeTemporaryDBInstances, async ({ svc, tenantId, log }, _a, p) => {
+    const { source, temp } = await temporaryOf(svc, tenantId, p);
+    if (temp.status !== InstanceStatus.RUNNING) throw inUse(`temporary instance ${temp.uuid} is ${temp.status}; it can be regularized once it is RUNNING`);
+    await svc.store.recovery.regularize(temp.uuid, svc.clock.now());
+    log.info({ source: source.uuid, instance: temp.uuid }, 'temporary instance regularized');
+    return { data: null };
+});

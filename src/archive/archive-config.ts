@@ -1,0 +1,40 @@
+/** The `archive` section of config.json (docs/recovery.md "Settings"). */
+export interface ArchiveConfig {
+  /** The continuous binlog archive of every instance; false turns it off (no point-in-time restores then). */
+  enabled: boolean;
+  /** How often the archiver makes the streamed binlog durable and records how far it got. */
+  intervalMs: number;
+  /** An open segment is closed (compressed, checksummed, stored) after this long. */
+  closeEveryMs: number;
+  /** Server binlogs already archived are purged at most this often. */
+  purgeEveryMs: number;
+  /** The restore window: points up to this many days back can be restored; older segments are pruned. */
+  retentionDays: number;
+  /** Where the streams' raw files are written until closed; empty = `<backups.dir>/.binlog-spool` (the archive's storage). */
+  spoolDir: string;
+}
+
+export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
+  enabled: true,
+  intervalMs: 200,
+  closeEveryMs: 180_000,
+  purgeEveryMs: 10_000,
+  retentionDays: 7,
+  spoolDir: '',
+};
+
+/** Problems of an archive section, empty when it is usable. Pure. */
+export function validateArchiveConfig(c: ArchiveConfig): string[] {
+  const errs: string[] = [];
+  if (typeof c.enabled !== 'boolean') errs.push('archive.enabled must be true or false');
+  const int = (name: 'intervalMs' | 'closeEveryMs' | 'purgeEveryMs' | 'retentionDays', min: number, max: number) => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) errs.push(`archive.${name} must be an integer ${min}–${max}`);
+  };
+  int('intervalMs', 20, 60_000);
+  int('closeEveryMs', 100, 3_600_000);
+  int('purgeEveryMs', 100, 3_600_000);
+  int('retentionDays', 1, 3650);
+  if (typeof c.spoolDir !== 'string') errs.push('archive.spoolDir must be a string');
+  return errs;
+}

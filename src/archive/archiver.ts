@@ -1,0 +1,332 @@
+/**
+ * The binlog archiver (docs/recovery.md "Archive"): one loop that owns every instance's binlog
+ * stream. Each round, per instance: gather (the stream row, the primary, the client's state, the
+ * source's position), decide (decide-archive.ts), act:
+ *  - start, resume or follow the stream (BinlogStreams port; a new run for every start);
+ *  - make the spool durable (sync), walk the new bytes (binlog-events.ts) and record the durable
+ *    position; when it covers what the source had at the start of the round, the archive was
+ *    caught up then (RightBorderTime);
+ *  - close segments (at rotation, every `closeEveryMs`, or when a restore asks) into the segment
+ *    store, then drop them from the spool;
+ *  - every `purgeEveryMs`: purge server binlogs the archive holds, on every node; take a full
+ *    backup when the timeline has none (the first one, or after a gap).
+ * A start()/stop() object, like the other loops, so that one node can own it under a lease.
+ */
+import type { Logger } from 'pino';
+import { randomBytes, randomInt } from 'node:crypto';
+import { PeriodicLoop } from '../common/periodic-loop.js';
+import { formatGtidPos, parseGtidPos, type GtidPos } from '../engine/gtid.js';
+import { parseHaState } from '../ha/ha-state.js';
+import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
+import { InstanceStatus } from '../instances/status.js';
+import type { BinlogStreams, SpoolFile } from '../provisioner/binlog-stream.js';
+import type { Services } from '../services.js';
+import type { ArchiveStream } from '../store/recovery-repo.js';
+import type { Instance, Node } from '../store/store.js';
+import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
+import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
+import { advance, caughtUp, decideStream, purgeTarget, resumeFile } from './decide-archive.js';
+import { SegmentStore, segmentKey } from './segment-store.js';
+
+/** What the loop keeps in memory per spool file (rebuilt by walking the file again after a restart). */
+interface FileState {
+  walk: WalkState;
+  /** Bytes already stored as segments. */
+  closedOffset: number;
+  lastCloseAt: number;
+  pending: { first?: Gtid; firstAt?: number; last?: Gtid; lastAt?: number; count: number };
+  /** Archive position after this file's last walked transaction. */
+  endPos: string;
+  /** The node the run that wrote the file read from ('' when not known any more). */
+  source: string;
+}
+
+interface InstanceMemory {
+  run: number;
+  timeline: number;
+  pos: GtidPos;
+  files: Map<string, FileState>;
+  lastWriteAt: number;
+  lastPurgeAt: number;
+  /** Timeline of each run: the timeline with the highest first run at or below it. */
+  timelines: Array<{ timeline: number; firstRun: number }>;
+}
+
+export function timelineOfRun(timelines: ReadonlyArray<{ timeline: number; firstRun: number }>, run: number): number {
+  let t = timelines[0]?.timeline ?? 1;
+  for (const x of timelines) if (x.firstRun <= run && x.timeline > t) t = x.timeline;
+  return t;
+}
+
+/** Statuses in which the archiver leaves an instance alone (its nodes are being made, replaced or removed). */
+const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.RESTORING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
+
+export class Archiver extends PeriodicLoop {
+  private readonly mem = new Map<string, InstanceMemory>();
+  readonly segments: SegmentStore;
+  /** Gaps detected since start, for /metrics. */
+  gaps = 0;
+
+  constructor(private readonly svc: Services, private readonly streams: BinlogStreams, log: Logger) {
+    super('binlog archiver', log);
+    this.segments = new SegmentStore(svc.backups.storage);
+  }
+
+  protected intervalMs(): number {
+    return this.svc.config.archive.intervalMs;
+  }
+
+  async runOnce(): Promise<void> {
+    if (!this.svc.config.archive.enabled) return;
+    const live = await this.svc.store.listLiveInstances();
+    const insts = live.filter((i) => !i.parent_uuid && !i.temp_source_uuid && !SKIP.has(i.status));
+    // A deleted instance's stream ends (its segments stay, like its backups, until retention).
+    const liveIds = new Set(live.map((i) => i.uuid));
+    for (const s of await this.svc.store.recovery.listStreams()) {
+      if (liveIds.has(s.instance_uuid) || s.status === 'off') continue;
+      await this.streams.destroy(s.instance_uuid);
+      await this.svc.store.recovery.updateStream(s.instance_uuid, s.run, { status: 'off', status_detail: 'the instance was deleted', updated_at: this.svc.clock.now() });
+      this.mem.delete(s.instance_uuid);
+    }
+    await Promise.all(insts.map((i) => this.archiveOne(i).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
+  }
+
+  /** Ends every stream (shutdown keeps them: they outlive serve; this is for tests and `archive.enabled` off). */
+  async stopAll(): Promise<void> {
+    for (const s of await this.svc.store.recovery.listStreams()) await this.streams.stop(s.instance_uuid);
+  }
+
+  private async archiveOne(inst: Instance): Promise<void> {
+    const { store, engine } = this.svc;
+    const nodes = await store.listNodes(inst.uuid);
+    const primary = Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
+    if (!primary) return;
+    let row = await store.recovery.getStream(inst.uuid);
+    const state = await this.streams.inspect(inst.uuid);
+    const plan = decideStream({
+      hasStream: !!row, sourceNode: row?.source_node, primaryNode: primary.id, running: state.running && state.run === row?.run,
+      archivedGtid: row?.archived_gtid ?? '', promotedAt: parseHaState(inst.ha_state).promotedAt,
+    });
+    if (plan.kind === 'init') {
+      row = await this.init(inst, primary);
+      if (!row) return;
+    } else if (plan.kind === 'resume' || plan.kind === 'follow') {
+      if (!(inst.status === InstanceStatus.RUNNING)) return; // a failover or restart in flight: wait for it to settle
+      await this.drain(inst, row!, true); // what the ended run left in the spool goes into segments first
+      row = (await store.recovery.getStream(inst.uuid))!;
+      if (plan.kind === 'follow' && plan.errant.length) {
+        await store.recovery.insertGap({
+          id: `gap-${randomBytes(8).toString('hex')}`, instance_uuid: inst.uuid, timeline: row.timeline, run: row.run, kind: 'errant',
+          at: this.svc.clock.now(), from_gtid: plan.resumeAt, to_gtid: row.archived_gtid,
+          detail: `archived transactions ${plan.errant.join(', ')} of ${row.source_node} were discarded by the failover to ${primary.id}; they are never replayed`,
+        });
+        this.log.warn({ instance: inst.uuid, errant: plan.errant, oldSource: row.source_node, newSource: primary.id }, 'archive: errant transactions cut off after a failover');
+      }
+      row = await this.restart(inst, row, primary, plan.kind === 'follow' ? plan.resumeAt : row.archived_gtid);
+      if (!row) return;
+    }
+    // Read the source's position before making the spool durable: if the durable archive covers it,
+    // the archive was complete at this moment.
+    const askedAt = this.svc.clock.now();
+    const sourcePos = await engine.gtidState(adminTarget(this.svc, inst, primary)).then((g) => g.binlogPos, () => undefined);
+    await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined);
+    const m = this.mem.get(inst.uuid);
+    if (m && askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
+      m.lastPurgeAt = askedAt;
+      await this.housekeeping(inst, nodes, (await store.recovery.getStream(inst.uuid))!);
+    }
+  }
+
+  /** The first stream of an instance: from the primary's oldest binlog file. */
+  private async init(inst: Instance, primary: Node): Promise<ArchiveStream | undefined> {
+    const files = await this.svc.engine.listBinlogs(adminTarget(this.svc, inst, primary));
+    if (!files.length) return undefined;
+    const now = this.svc.clock.now();
+    const row: ArchiveStream = {
+      instance_uuid: inst.uuid, timeline: 1, run: 1, source_node: primary.id, server_id: 2 ** 31 + randomInt(2 ** 30),
+      start_file: files[0]!.file, start_gtid: files[0]!.startGtid, archived_gtid: files[0]!.startGtid, archived_event_at: null,
+      caught_up_at: null, status: 'starting', status_detail: '', close_requested_at: null, updated_at: now,
+    };
+    if (!(await this.svc.store.recovery.createStream(row, now))) return this.svc.store.recovery.getStream(inst.uuid);
+    this.log.info({ instance: inst.uuid, file: row.start_file, source: primary.id }, 'archive: stream created');
+    await this.launch(inst, row, primary);
+    return row;
+  }
+
+  /** A new run on `primary` continuing after `resumeAt`; a gap is recorded when the source no longer has it. */
+  private async restart(inst: Instance, row: ArchiveStream, primary: Node, resumeAt: string): Promise<ArchiveStream | undefined> {
+    const files = await this.svc.engine.listBinlogs(adminTarget(this.svc, inst, primary));
+    const at = resumeFile(files, resumeAt);
+    if (!at) return undefined;
+    const now = this.svc.clock.now();
+    if (at.gap) {
+      this.gaps++;
+      await this.svc.store.recovery.insertGap({
+        id: `gap-${randomBytes(8).toString('hex')}`, instance_uuid: inst.uuid, timeline: row.timeline, run: row.run + 1, kind: 'gap', at: now,
+        from_gtid: at.gap.from, to_gtid: at.gap.to,
+        detail: `the source ${primary.id} no longer has the binlog after ${at.gap.from || '(start)'}; its oldest file begins at ${at.gap.to}`,
+      });
+      this.log.error({ instance: inst.uuid, from: at.gap.from, to: at.gap.to }, 'archive: GAP — binlog events were lost before they were archived; the restore window restarts after the next full backup');
+      await this.takeBackup(inst, 'a new full backup after a gap in the binlog archive');
+    }
+    const patch = {
+      run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
+      status: 'starting', status_detail: '', updated_at: now,
+    };
+    if (!(await this.svc.store.recovery.updateStream(inst.uuid, row.run, patch))) return undefined;
+    const next = { ...row, ...patch };
+    this.mem.delete(inst.uuid);
+    this.log.info({ instance: inst.uuid, run: next.run, file: at.file, source: primary.id, resumeAt }, 'archive: stream restarted');
+    await this.launch(inst, next, primary);
+    return next;
+  }
+
+  private async launch(inst: Instance, row: ArchiveStream, primary: Node): Promise<void> {
+    await this.streams.start({ id: inst.uuid, run: row.run, source: replTarget(this.svc, inst, primary), serverId: Number(row.server_id), startFile: row.start_file });
+  }
+
+  private async memory(row: ArchiveStream): Promise<InstanceMemory> {
+    let m = this.mem.get(row.instance_uuid);
+    if (!m || m.run !== row.run || m.timeline !== row.timeline) {
+      const timelines = (await this.svc.store.recovery.listTimelines(row.instance_uuid)).map((t) => ({ timeline: t.timeline, firstRun: t.first_run }));
+      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, timelines };
+      this.mem.set(row.instance_uuid, m);
+    }
+    return m;
+  }
+
+  /**
+   * Sync the spool, walk what is new, close segments that are due, record the durable position.
+   * `all`: close everything (the run ended). `source`: the source's position asked before the sync.
+   */
+  private async drain(inst: Instance, row: ArchiveStream, all: boolean, source?: { pos: string; at: number }): Promise<void> {
+    const cfg = this.svc.config.archive;
+    const m = await this.memory(row);
+    const spool = await this.streams.sync(inst.uuid);
+    const now = this.svc.clock.now();
+    const closeAsked = row.close_requested_at !== null;
+    const byRun = new Map<number, SpoolFile[]>();
+    for (const f of spool) byRun.set(f.run, [...(byRun.get(f.run) ?? []), f]);
+    for (const f of spool) {
+      const key = `${f.run}/${f.name}`;
+      let fs = m.files.get(key);
+      if (!fs) {
+        const stored = (await this.svc.store.recovery.listSegments(inst.uuid, timelineOfRun(m.timelines, f.run)))
+          .filter((s) => s.run === f.run && s.binlog_file === f.name).reduce((x, s) => Math.max(x, Number(s.end_offset)), 0);
+        fs = { walk: newWalk(), closedOffset: stored, lastCloseAt: now, pending: { count: 0 }, endPos: formatGtidPos(m.pos), source: f.run === row.run ? row.source_node : '' };
+        m.files.set(key, fs);
+      }
+      if (f.bytes > fs.walk.offset) {
+        const buf = await readAll(this.streams.read(inst.uuid, f, { start: fs.walk.offset, end: f.bytes }));
+        const r = walk(fs.walk, buf, fs.walk.offset);
+        fs.walk = r.state;
+        for (const t of r.transactions) {
+          if (t.end <= fs.closedOffset) continue; // stored before a restart of serve
+          const p = fs.pending;
+          if (!p.first) { p.first = t.gtid; p.firstAt = t.commitAt; }
+          p.last = t.gtid;
+          p.lastAt = t.commitAt;
+          p.count++;
+          if (f.run === row.run) advance(m.pos, t.gtid);
+        }
+        fs.endPos = formatGtidPos(m.pos);
+      }
+      const newer = (byRun.get(f.run) ?? []).some((g) => g.name > f.name) || f.run < row.run;
+      const complete = fs.walk.ended || newer || all;
+      const due = complete || closeAsked || now - fs.lastCloseAt >= cfg.closeEveryMs;
+      if (due && fs.walk.safeEnd > fs.closedOffset) await this.closeSegment(inst, row, timelineOfRun(m.timelines, f.run), f, fs);
+      // A rotated file is done once stored whole; a file of an ended run once its whole transactions are
+      // (a torn last event of a killed client is not a transaction: the next run has it again).
+      const ended = f.run < row.run || all;
+      if (fs.closedOffset >= fs.walk.safeEnd && ((fs.walk.ended && fs.walk.safeEnd >= f.bytes) || ended)) {
+        await this.streams.remove(inst.uuid, f);
+        m.files.delete(key);
+      }
+    }
+    const archived = formatGtidPos(m.pos);
+    const lastAt = [...m.files.values()].reduce<number | null>((x, fs) => Math.max(x ?? 0, fs.pending.lastAt ?? 0) || x, row.archived_event_at);
+    const patch: Record<string, unknown> = {};
+    if (archived !== row.archived_gtid) patch.archived_gtid = archived;
+    if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
+    if (source && caughtUp(archived, source.pos)) {
+      const secs = Math.floor(source.at / 1000) * 1000;
+      if (secs !== row.caught_up_at) patch.caught_up_at = secs;
+    }
+    if (closeAsked) patch.close_requested_at = null;
+    const streaming = (await this.streams.inspect(inst.uuid)).running ? 'streaming' : 'stopped';
+    if (streaming !== row.status) patch.status = streaming;
+    const structural = closeAsked || 'status' in patch;
+    if (Object.keys(patch).length && (structural || now - m.lastWriteAt >= 1000)) {
+      m.lastWriteAt = now;
+      await this.svc.store.recovery.updateStream(inst.uuid, row.run, { ...patch, updated_at: now });
+    }
+  }
+
+  private async closeSegment(inst: Instance, row: ArchiveStream, timeline: number, f: SpoolFile, fs: FileState): Promise<void> {
+    const start = fs.closedOffset;
+    const end = fs.walk.safeEnd;
+    const key = segmentKey(inst.uuid, timeline, f.run, f.name, start);
+    const parts = start > 0 && fs.walk.headerEnd > 0
+      ? [() => this.streams.read(inst.uuid, f, { start: 0, end: fs.walk.headerEnd }), () => this.streams.read(inst.uuid, f, { start, end })]
+      : [() => this.streams.read(inst.uuid, f, { start, end })];
+    let stored;
+    try {
+      stored = await this.segments.put(key, parts);
+    } catch (e) {
+      this.log.error({ err: e, instance: inst.uuid, key }, 'archive: could not store a segment (backup storage full?); retried, server binlogs are kept meanwhile');
+      await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: `could not store a segment: ${(e as Error).message}`.slice(0, 500), updated_at: this.svc.clock.now() });
+      return;
+    }
+    const p = fs.pending;
+    await this.svc.store.recovery.insertSegment({
+      id: `seg-${randomBytes(8).toString('hex')}`, instance_uuid: inst.uuid, timeline, run: f.run, source_node: fs.source,
+      binlog_file: f.name, start_offset: start, end_offset: end, key, size_bytes: stored.sizeBytes, raw_bytes: end - start, sha256: stored.sha256,
+      first_gtid: p.first ? formatGtid(p.first) : '', last_gtid: p.last ? formatGtid(p.last) : '', end_gtid: fs.endPos,
+      first_event_at: p.firstAt ?? null, last_event_at: p.lastAt ?? null, transactions: p.count, created_at: this.svc.clock.now(),
+    });
+    if (row.status_detail.startsWith('could not store')) await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: '', updated_at: this.svc.clock.now() });
+    fs.closedOffset = end;
+    fs.lastCloseAt = this.svc.clock.now();
+    fs.pending = { count: 0 };
+  }
+
+  /** Purges archived server binlogs on every node; takes a full backup when the timeline has none. */
+  private async housekeeping(inst: Instance, nodes: Node[], row: ArchiveStream): Promise<void> {
+    for (const n of nodes) {
+      try {
+        const t = adminTarget(this.svc, inst, n);
+        const to = purgeTarget(await this.svc.engine.listBinlogs(t), row.archived_gtid);
+        if (to) {
+          await this.svc.engine.purgeBinlogsTo(t, to);
+          this.log.info({ instance: inst.uuid, node: n.id, to }, 'archive: purged archived server binlogs');
+        }
+      } catch (err) {
+        this.log.warn({ err, instance: inst.uuid, node: n.id }, 'archive: purge failed; retried');
+      }
+    }
+    if (inst.status !== InstanceStatus.RUNNING) return;
+    const timelines = await this.svc.store.recovery.listTimelines(inst.uuid);
+    const since = timelines.find((t) => t.timeline === row.timeline)?.started_at ?? 0;
+    const gaps = (await this.svc.store.recovery.listGaps(inst.uuid)).filter((g) => g.kind === 'gap' && g.timeline === row.timeline);
+    const after = Math.max(since, ...gaps.map((g) => Number(g.at)));
+    const backups = await this.svc.store.backups.list(inst.tenant_id, inst.uuid);
+    const usable = backups.some((b) => b.type === BackupType.physical && (b.status === BackupStatus.finished || b.status === BackupStatus.running) && Number(b.created_at) >= after);
+    if (!usable) await this.takeBackup(inst, 'the first full backup of the binlog archive\'s restore window');
+  }
+
+  private async takeBackup(inst: Instance, why: string): Promise<void> {
+    const { backup, task } = newBackup({
+      tenantId: inst.tenant_id, instanceUuid: inst.uuid, type: BackupType.physical, mode: BackupMode.auto, strategy: BackupStrategy.instance,
+      databases: [], description: '', now: this.svc.clock.now(), detail: why,
+    });
+    await this.svc.store.backups.create(backup, task);
+    this.svc.kickTasks();
+    this.log.info({ instance: inst.uuid, backup: backup.id, why }, 'archive: full backup started');
+  }
+}
+
+async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,92 @@
+/**
+ * Pure decisions of the binlog archiver (docs/recovery.md "Archive"). The loop gathers, these
+ * decide, the loop acts.
+ */
+import { errantTransactions, formatGtidPos, gtidCovers, parseGtidPos, type GtidPos } from '../engine/gtid.js';
+import type { BinlogFileInfo } from '../engine/engine.js';
+
+export type StreamPlan =
+  /** The instance has no stream yet: start one at the primary's oldest binlog. */
+  | { kind: 'init' }
+  /** Streaming from the right source: keep going. */
+  | { kind: 'keep' }
+  /** The client ended (connection lost, source restarted): a new run from where the archive is. */
+  | { kind: 'resume' }
+  /** The primary changed (failover, switchover): a new run on it, after cutting errant events. */
+  | { kind: 'follow'; errant: string[]; resumeAt: string };
+
+export interface StreamObservation {
+  hasStream: boolean;
+  /** The node the stream reads from, and the instance's primary now. */
+  sourceNode?: string;
+  primaryNode: string;
+  running: boolean;
+  /** Durable archive position. */
+  archivedGtid: string;
+  /** The new primary's gtid_binlog_pos at its promotion (HA state), when it was promoted. */
+  promotedAt?: string;
+}
+
+export function decideStream(o: StreamObservation): StreamPlan {
+  if (!o.hasStream) return { kind: 'init' };
+  if (o.sourceNode !== o.primaryNode) {
+    // Events the old primary wrote after the point the new one was promoted at never reached it:
+    // they are errant, never replayed; the archive continues from the promotion point.
+    const archived = parseGtidPos(o.archivedGtid);
+    const promoted = o.promotedAt !== undefined ? parseGtidPos(o.promotedAt) : undefined;
+    const errant = promoted ? errantTransactions(archived, promoted) : [];
+    return { kind: 'follow', errant, resumeAt: errant.length && promoted ? formatGtidPos(minPos(archived, promoted)) : o.archivedGtid };
+  }
+  return o.running ? { kind: 'keep' } : { kind: 'resume' };
+}
+
+/** Per domain, the lower of two positions (a domain missing from either is left out). */
+export function minPos(a: GtidPos, b: GtidPos): GtidPos {
+  const out: GtidPos = new Map();
+  for (const [d, x] of a) {
+    const y = b.get(d);
+    if (y) out.set(d, x.seq <= y.seq ? x : y);
+  }
+  return out;
+}
+
+/**
+ * Where a run that must continue after `resumeAt` starts on a source with these binlog files: the
+ * newest file that begins at or before it (it holds the next transaction; events up to `resumeAt`
+ * in it are duplicates the replay skips by GTID). When even the oldest file begins after
+ * `resumeAt`, the events in between are gone: a gap from `resumeAt` to the oldest file's start.
+ */
+export function resumeFile(files: readonly BinlogFileInfo[], resumeAt: string): { file: string; gap?: { from: string; to: string } } | undefined {
+  if (!files.length) return undefined;
+  const at = parseGtidPos(resumeAt);
+  for (let i = files.length - 1; i >= 0; i--) {
+    if (gtidCovers(at, parseGtidPos(files[i]!.startGtid))) return { file: files[i]!.file };
+  }
+  return { file: files[0]!.file, gap: { from: resumeAt, to: files[0]!.startGtid } };
+}
+
+/**
+ * The file to purge to (PURGE BINARY LOGS TO): every file before it holds only archived
+ * transactions, i.e. the next file begins at a position the archive covers. Never the last (active)
+ * file; undefined when nothing can go.
+ */
+export function purgeTarget(files: readonly BinlogFileInfo[], archivedGtid: string): string | undefined {
+  const archived = parseGtidPos(archivedGtid);
+  let to: string | undefined;
+  for (let i = 1; i < files.length; i++) {
+    if (!gtidCovers(archived, parseGtidPos(files[i]!.startGtid))) break;
+    to = files[i]!.file;
+  }
+  return to === files[0]?.file ? undefined : to;
+}
+
+/** Advances a position by one transaction's GTID (per domain, the newest). */
+export function advance(pos: GtidPos, g: { domain: number; server: number; seq: number }): void {
+  const cur = pos.get(g.domain);
+  if (!cur || g.seq >= cur.seq) pos.set(g.domain, { server: g.server, seq: g.seq });
+}
+
+/** Whether a durable archive at `archived` holds everything the source had written (`sourcePos`). */
+export function caughtUp(archived: string, sourcePos: string): boolean {
+  return gtidCovers(parseGtidPos(archived), parseGtidPos(sourcePos));
+}

@@ -1,0 +1,60 @@
+/**
+ * The BinlogStreams port: a node's binlog streamed, as a replication client, into a spool where the
+ * stream runs, while it is written (docs/recovery.md "Archive"). The local adapter runs
+ * `mariadb-binlog --read-from-remote-server --raw --stop-never` detached (it outlives `serve`,
+ * so archiving goes on while the control plane restarts); a Kubernetes adapter would run it as a
+ * Pod with a volume. The supervising loop (src/archive/archiver.ts) owns what is started.
+ *
+ * Contracts:
+ * - A stream is named by `id`; at most one runs per id. A run never overwrites a file of an
+ *   earlier run (each run writes under its own prefix).
+ * - `sync` makes everything the stream wrote so far durable before it reports it: the sizes it
+ *   returns are bytes on stable storage.
+ * - A stream ends by itself when its connection is lost; `inspect` says so and why.
+ */
+import type { Readable } from 'node:stream';
+import type { Target } from '../engine/engine.js';
+
+export interface BinlogStreamSpec {
+  id: string;
+  /** Run number: each start of the stream writes under a fresh prefix. */
+  run: number;
+  /** The replication account on the source node. */
+  source: Target;
+  /** A replica server id unique among the source's replicas. */
+  serverId: number;
+  /** The source's binlog file to start at (from its beginning). */
+  startFile: string;
+}
+
+export interface SpoolFile {
+  run: number;
+  /** The source's binlog file name. */
+  name: string;
+  /** Durable bytes (after sync). */
+  bytes: number;
+}
+
+export interface StreamState {
+  running: boolean;
+  /** The run that is (or was last) running; undefined when none was seen. */
+  run?: number;
+  /** The last lines the client logged (why it ended). */
+  log: string;
+}
+
+export interface BinlogStreams {
+  /** Starts run `spec.run` of the stream; a stream of this id already running that run is kept, another run of it is ended first. */
+  start(spec: BinlogStreamSpec): Promise<void>;
+  /** Ends the stream of `id`, if any. Its spool stays. */
+  stop(id: string): Promise<void>;
+  inspect(id: string): Promise<StreamState>;
+  /** Makes the spool of `id` durable and lists its files (by run, then name), with their durable sizes. */
+  sync(id: string): Promise<SpoolFile[]>;
+  /** Bytes [start, end) of a spool file. */
+  read(id: string, f: Pick<SpoolFile, 'run' | 'name'>, range: { start: number; end: number }): Readable;
+  /** Removes a spool file (once it is archived). Idempotent. */
+  remove(id: string, f: Pick<SpoolFile, 'run' | 'name'>): Promise<void>;
+  /** Ends the stream and removes its whole spool. Idempotent. */
+  destroy(id: string): Promise<void>;
+}

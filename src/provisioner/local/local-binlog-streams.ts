@@ -1,0 +1,145 @@
+/**
+ * Local adapter of the BinlogStreams port:
+ *
+ *   mariadb-binlog --defaults-file=<spool>/<id>/.r<run>.cnf --read-from-remote-server --raw --stop-never
+ *       --stop-never-slave-server-id=<id> --result-file=<spool>/<id>/r<run>- <startFile>
+ *
+ * detached, its stderr in `<spool>/<id>/.r<run>.log`. Files land as `r<run>-<binlog file>`: a resumed
+ * run never overwrites an earlier one. The process is found again by its command line (the
+ * stream's folder), so a restarted `serve` adopts it. `sync` fsyncs every file that grew (and the
+ * folder when files appeared): the durable sizes are what the archive may count as archived.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { findBinary } from './mariadb-binaries.js';
+import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
+import { findProcesses, signal, waitExit } from './proc.js';
+
+const FILE = /^r(\d+)-(.+)$/;
+
+export class LocalBinlogStreams implements BinlogStreams {
+  /** Durable size per spool file path, as of the last sync. */
+  private readonly synced = new Map<string, number>();
+
+  constructor(
+    /** Where spools live: on the archive's storage (by default beside the backups), so "durable" means there. */
+    private readonly root: string,
+    private readonly binDir = '',
+  ) {}
+
+  private dir(id: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`invalid stream id ${id}`);
+    return join(this.root, id);
+  }
+
+  private processes(id: string): Array<{ pid: number; run: number }> {
+    const dir = this.dir(id);
+    return findProcesses(`--result-file=${dir}/r`).flatMap((p) => {
+      const arg = p.argv.find((a) => a.startsWith(`--result-file=${dir}/r`));
+      const m = arg && /\/r(\d+)-$/.exec(arg);
+      return m && p.pid !== process.pid ? [{ pid: p.pid, run: Number(m[1]) }] : [];
+    });
+  }
+
+  async start(spec: BinlogStreamSpec): Promise<void> {
+    const running = this.processes(spec.id);
+    if (running.some((p) => p.run === spec.run)) return;
+    await this.stop(spec.id);
+    const dir = this.dir(spec.id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const opt = join(dir, `.r${spec.run}.cnf`);
+    const s = spec.source;
+    writeFileSync(opt, `[client]\nhost=${s.host}\nport=${s.port}\nuser=${s.user}\npassword="${s.password.replace(/["\\]/g, '\\$&')}"\n`, { mode: 0o600 });
+    const log = openSync(join(dir, `.r${spec.run}.log`), 'a');
+    try {
+      const child = spawn(findBinary('mariadb-binlog', this.binDir), [
+        `--defaults-file=${opt}`, '--read-from-remote-server', '--raw', '--stop-never',
+        `--stop-never-slave-server-id=${spec.serverId}`, `--result-file=${dir}/r${spec.run}-`, spec.startFile,
+      ], { detached: true, stdio: ['ignore', 'ignore', log], env: { ...process.env, TZ: 'UTC' } });
+      child.on('error', () => {}); // seen by inspect(): not running, the log says why
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  async stop(id: string): Promise<void> {
+    for (const p of this.processes(id)) {
+      signal(p.pid, 'SIGTERM');
+      if (!(await waitExit(p.pid, 5000))) {
+        signal(p.pid, 'SIGKILL');
+        await waitExit(p.pid, 5000);
+      }
+    }
+  }
+
+  async inspect(id: string): Promise<StreamState> {
+    const procs = this.processes(id);
+    const dir = this.dir(id);
+    let run: number | undefined = procs[0]?.run;
+    if (run === undefined && existsSync(dir)) {
+      const runs = readdirSync(dir).map((f) => /^\.r(\d+)\.log$/.exec(f)?.[1]).filter((x): x is string => x !== undefined).map(Number);
+      run = runs.length ? Math.max(...runs) : undefined;
+    }
+    let log = '';
+    if (run !== undefined) {
+      try {
+        log = readFileSync(join(dir, `.r${run}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
+      } catch { /* none yet */ }
+    }
+    return { running: procs.length > 0, run, log };
+  }
+
+  async sync(id: string): Promise<SpoolFile[]> {
+    const dir = this.dir(id);
+    if (!existsSync(dir)) return [];
+    const out: SpoolFile[] = [];
+    let appeared = false;
+    for (const f of readdirSync(dir)) {
+      const m = FILE.exec(f);
+      if (!m) continue;
+      const path = join(dir, f);
+      const size = statSync(path).size;
+      const before = this.synced.get(path);
+      if (before !== size) {
+        const fd = openSync(path, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        if (before === undefined) appeared = true;
+        this.synced.set(path, size);
+      }
+      out.push({ run: Number(m[1]), name: m[2]!, bytes: size });
+    }
+    if (appeared) {
+      const fd = openSync(dir, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return out.sort((a, b) => a.run - b.run || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  read(id: string, f: Pick<SpoolFile, 'run' | 'name'>, range: { start: number; end: number }): Readable {
+    if (range.end <= range.start) return createReadStream('/dev/null');
+    return createReadStream(join(this.dir(id), `r${f.run}-${f.name}`), { start: range.start, end: range.end - 1 });
+  }
+
+  async remove(id: string, f: Pick<SpoolFile, 'run' | 'name'>): Promise<void> {
+    const path = join(this.dir(id), `r${f.run}-${f.name}`);
+    rmSync(path, { force: true });
+    this.synced.delete(path);
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.stop(id);
+    rmSync(this.dir(id), { recursive: true, force: true });
+    for (const k of [...this.synced.keys()]) if (k.startsWith(this.dir(id) + '/')) this.synced.delete(k);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Gathering for point-in-time restores (docs/recovery.md): the window of an instance (read from
+ * the store, decided by window.ts), and the replay of archived segments into a restored node
+ * (segments walked to find where to stop, then applied run by run through the NodeRestore port).
+ */
+import { newWalk, walk } from '../archive/binlog-events.js';
+import { SegmentStore } from '../archive/segment-store.js';
+import type { Target } from '../engine/engine.js';
+import type { Services } from '../services.js';
+import type { ArchiveSegment } from '../store/recovery-repo.js';
+import { formatGtidPos, judge, parseGtidPos, planRuns } from './replay-plan.js';
+import { restoreWindow, type RestoreWindow } from './window.js';
+
+export async function windowOf(svc: Services, instanceUuid: string, tenantId: string): Promise<RestoreWindow> {
+  const [stream, timelines, gaps, backups] = await Promise.all([
+    svc.store.recovery.getStream(instanceUuid), svc.store.recovery.listTimelines(instanceUuid),
+    svc.store.recovery.listGaps(instanceUuid), svc.store.backups.list(tenantId, instanceUuid),
+  ]);
+  if (!svc.config.archive.enabled) return { ok: false, why: 'the binlog archive is off (archive.enabled in config.json)' };
+  return restoreWindow({
+    now: svc.clock.now(), retentionMs: svc.config.archive.retentionDays * 86_400_000,
+    stream: stream && { timeline: stream.timeline, caught_up_at: stream.caught_up_at }, timelines, gaps,
+    backups: backups.map((b) => ({ id: b.id, type: b.type, status: b.status, gtid: b.gtid, created_at: b.created_at, finished_at: b.finished_at })),
+  });
+}
+
+export interface ReplayResult { stopGtid: string; transactions: number; bytes: number; ms: number }
+
+/**
+ * Applies to `target` (restored from a base at `baseGtid`) the archived transactions of `timeline`
+ * up to `selectTime`. Returns the position the node must be at afterwards.
+ */
+export async function replayTo(svc: Services, instanceUuid: string, timeline: number, baseGtid: string, selectTime: number, target: Target): Promise<ReplayResult> {
+  const t0 = Date.now();
+  const segs = new SegmentStore(svc.backups.storage);
+  const [segments, gaps] = await Promise.all([svc.store.recovery.listSegments(instanceUuid, timeline), svc.store.recovery.listGaps(instanceUuid)]);
+  const runs = planRuns(segments, gaps.filter((g) => g.timeline === timeline), baseGtid);
+  const pos = parseGtidPos(baseGtid);
+  let transactions = 0;
+  let bytes = 0;
+  let stopped = false;
+  for (const r of runs) {
+    if (stopped) break;
+    const cut = r.cut !== undefined ? parseGtidPos(r.cut) : undefined;
+    const start = formatGtidPos(pos);
+    const use: ArchiveSegment[] = [];
+    let applied = 0;
+    outer: for (const s of r.segments as ArchiveSegment[]) {
+      const buf = await readAll(segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 }));
+      const txs = walk(newWalk(), buf).transactions;
+      let took = false;
+      for (const tx of txs) {
+        const v = judge(pos, cut, selectTime, tx);
+        if (v === 'skip') continue;
+        if (v === 'end-run') break outer;
+        if (v === 'stop') {
+          stopped = true;
+          if (took) use.push(s);
+          break outer;
+        }
+        const cur = pos.get(tx.gtid.domain);
+        if (!cur || tx.gtid.seq > cur.seq) pos.set(tx.gtid.domain, { server: tx.gtid.server, seq: tx.gtid.seq });
+        took = true;
+        applied++;
+      }
+      if (took) use.push(s);
+    }
+    if (!applied) continue;
+    const stop = formatGtidPos(pos);
+    const res = await svc.restore.replay({
+      target, startGtid: start, stopGtid: stop,
+      binlogs: use.map((s) => () => segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 })),
+    });
+    transactions += applied;
+    bytes += res.bytes;
+  }
+  return { stopGtid: formatGtidPos(pos), transactions, bytes, ms: Date.now() - t0 };
+}
+
+async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
