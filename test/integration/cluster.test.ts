@@ -29,7 +29,9 @@ let c: Cluster;
 
 before(async () => {
   pgc = await scratchPostgres();
-  c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 6000, stepRetries: 3 } } });
+  // The datadir template is built ahead (a serve building it stalls its event loop for seconds on
+  // a loaded machine: synchronous hashing and fsync in templates.ts, long enough to lose its leases).
+  c = await startCluster(3, await pgc.createDatabase(), { beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' }) });
 });
 after(async () => { await c?.cleanup(); });
 
@@ -187,7 +189,10 @@ test('fencing: a node paused mid-task until its lease is taken over, then resume
   try {
     uuid = (await n1.client.ok('CreateDBInstance', createParams({ InstanceName: 'fenced', Password: PW }))).data.InstancesUuid[0];
     await until(async () => (await c.query("SELECT lease_owner FROM tasks WHERE instance_uuid = $1 AND status = 'DOING'", [uuid]))[0]?.lease_owner === me, 'n1 runs the create', 30_000);
-    await until(async () => (await c.query('SELECT count(*)::int AS n FROM task_steps s JOIN tasks t ON t.id = s.task_id WHERE t.instance_uuid = $1', [uuid]))[0].n >= 1, 'a step started', 30_000);
+    // Paused once its database process runs: n1 is then in the ready wait of start-nodes, whose
+    // remaining writes (node row, progress) must be refused after the takeover.
+    const nodeId = await until(async () => (await c.query('SELECT id FROM nodes WHERE instance_uuid = $1', [uuid]))[0]?.id, 'the node row', 30_000);
+    await until(async () => dbPids(c.home).has(nodeId), 'its mariadbd runs', 120_000);
   } finally {
     n0.resume();
     n2.resume();

@@ -38,8 +38,10 @@ export interface Cluster {
 
 const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
 
-export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<Cluster> {
+/** `beforeOthers` runs once the first node is up, before the others start (e.g. `templates build`). */
+export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string>; beforeOthers?: (home: string) => unknown } = {}): Promise<Cluster> {
   const first = await startServer({ store, config: opts.config, env: opts.env });
+  opts.beforeOthers?.(first.home);
   const pool = new pg.Pool({ connectionString: store, max: 2 });
   pool.on('error', () => {});
   const firstNode: ClusterNode = {
