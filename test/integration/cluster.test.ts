@@ -31,7 +31,7 @@ before(async () => {
   pgc = await scratchPostgres();
   // The datadir template is built ahead (a serve building it stalls its event loop for seconds on
   // a loaded machine: synchronous hashing and fsync in templates.ts, long enough to lose its leases).
-  c = await startCluster(3, await pgc.createDatabase(), { beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' }) });
+  c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' }) });
 });
 after(async () => { await c?.cleanup(); });
 

@@ -5,6 +5,8 @@
  * (SIGSTOP/SIGCONT), stopped and started again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { TestClient } from './cds-client.js';
 import { BIN, startServer, waitListening, type ServerHandle } from './harness.js';
@@ -67,6 +69,8 @@ export async function startCluster(n: number, store: string, opts: { config?: Re
       for (const x of nodes.slice(1)) {
         x.resume();
         if (x.alive()) await x.stop();
+        if (process.env.OPENRDS_TEST_LOGS) mkdirSync(process.env.OPENRDS_TEST_LOGS, { recursive: true });
+        if (process.env.OPENRDS_TEST_LOGS) writeFileSync(join(process.env.OPENRDS_TEST_LOGS, `${first.home.split('/').pop()}-${x.name}.log`), x.logs());
       }
       first.proc.kill('SIGCONT');
       await first.cleanup();
@@ -78,8 +82,10 @@ export async function startCluster(n: number, store: string, opts: { config?: Re
 async function extraNode(name: string, first: ServerHandle, store: string, env: Record<string, string> = {}): Promise<ClusterNode> {
   let proc!: ChildProcess;
   let out: () => string = () => '';
+  let earlier = ''; // output of previous launches
   let port = 0;
   const launch = async () => {
+    earlier += out();
     proc = spawn(BIN, ['serve', '--home', first.home, '--store', store, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const l = await waitListening(proc);
     out = l.output;
@@ -90,7 +96,7 @@ async function extraNode(name: string, first: ServerHandle, store: string, env: 
   const node: ClusterNode = {
     name, url, client: new TestClient(url, first.creds),
     get proc() { return proc; }, get pid() { return proc.pid!; },
-    logs: () => out(),
+    logs: () => earlier + out(),
     async kill9() { proc.kill('SIGKILL'); await exited(proc); },
     async stop() { proc.kill('SIGTERM'); await exited(proc); },
     async start() { await launch(); },
