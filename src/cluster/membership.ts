@@ -76,7 +76,8 @@ export class Membership {
   private expiry?: NodeJS.Timeout;
   private ticks = 0;
 
-  constructor(private readonly store: Store, readonly info: MemberInfo, private readonly log: Logger, readonly timing: ClusterTiming = DEFAULT_TIMING) {}
+  /** `taskLeaseMs`: config tasks.leaseMs (ClusterRepo.tick frees only task leases older than the member TTL). */
+  constructor(private readonly store: Store, readonly info: MemberInfo, private readonly log: Logger, readonly timing: ClusterTiming = DEFAULT_TIMING, private readonly taskLeaseMs = 0) {}
 
   get id(): string {
     return this.info.id;
@@ -120,7 +121,7 @@ export class Membership {
     const sent = performance.now();
     let leases: LoopLease[];
     try {
-      const r = await this.store.cluster.tick(this.info, [...this.loops.keys()], this.timing.loopTtlMs, this.timing.memberTtlMs);
+      const r = await this.store.cluster.tick(this.info, [...this.loops.keys()], this.timing.loopTtlMs, this.timing.memberTtlMs, this.taskLeaseMs);
       leases = r.leases;
       if (r.released) this.log.warn({ tasks: r.released }, 'freed the task leases of serve nodes whose heartbeat stopped');
       if (++this.ticks % 120 === 1) await this.store.cluster.pruneMembers(this.timing.forgetAfterMs);

@@ -204,7 +204,8 @@ for (const backend of STORE_BACKENDS) {
       const [t0, t1] = await store.claimTasks('live', 'h1', 60_000, 1, 0).then(async (x) => [...x, ...(await store.claimTasks('dead', 'h1', 60_000, 1, 0))]);
       await store.claimTasks('never-a-member', 'h1', 60_000, 1, 0);
       await store.db.updateTable('members').set({ heartbeat_at: 0 }).where('id', '=', 'dead').execute();
-      const r = await store.cluster.tick(info('live'), [], 60_000, 5_000);
+      assert.equal((await store.cluster.tick(info('live'), [], 60_000, 5_000, 60_000)).released, 0, 'leases set less than the member TTL ago: their owners are alive');
+      const r = await store.cluster.tick(info('live'), [], 60_000, 5_000, 70_000); // as if the 60 s leases were set 10 s ago
       assert.equal(r.released, 2, 'the dead member\'s and the unknown owner\'s');
       const rows = new Map((await store.db.selectFrom('tasks').select(['id', 'lease_until']).execute()).map((t) => [t.id, t.lease_until]));
       assert.ok(rows.get(t0!.id)! > r.now, 'the live member keeps its lease');
