@@ -31,8 +31,10 @@ export interface ClusterTiming {
   loopTtlMs: number;
   /** A member silent for this long is dead: its task leases are freed for other nodes to claim. */
   memberTtlMs: number;
-  /** A loop fence passes only with at least this much of the lease left. */
+  /** Loops stop this long before the leases they last renewed could run out. */
   fenceMarginMs: number;
+  /** A loop fence passes only with at least this much of the lease left (the time to submit a task). */
+  loopFenceMs: number;
   /** Dead members' rows are forgotten after this long (kept meanwhile for `openrds members`). */
   forgetAfterMs: number;
 }
@@ -45,7 +47,7 @@ export interface ClusterTiming {
  * shorter made live nodes on the loaded test machine lose their tasks to stalls (and run steps
  * twice); a killed node's tasks move after 10 s, well before their 15 s lease would run out.
  */
-export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 10_000, fenceMarginMs: 1000, forgetAfterMs: 10 * 60_000 };
+export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 10_000, fenceMarginMs: 1000, loopFenceMs: 250, forgetAfterMs: 10 * 60_000 };
 
 export const loopKey = (name: string, scope: LoopScope, hostId: string) => (scope === 'host' ? `${name}@${hostId}` : name);
 
@@ -94,7 +96,7 @@ export class Membership {
   fence(key: string): Fence {
     return fenceOf(`loop ${key}`, async () => {
       const r = this.loops.get(key);
-      return !!r?.running && this.store.cluster.holdsLoop(key, this.id, r.token, this.timing.fenceMarginMs);
+      return !!r?.running && this.store.cluster.holdsLoop(key, this.id, r.token, this.timing.loopFenceMs);
     });
   }
 

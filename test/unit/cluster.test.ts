@@ -145,7 +145,7 @@ class FakeLoop {
 }
 
 const quiet = pino({ level: 'silent' });
-const FAST: ClusterTiming = { tickMs: 100, loopTtlMs: 2000, memberTtlMs: 3000, fenceMarginMs: 500, forgetAfterMs: 60_000 };
+const FAST: ClusterTiming = { tickMs: 100, loopTtlMs: 2000, memberTtlMs: 3000, fenceMarginMs: 500, loopFenceMs: 100, forgetAfterMs: 60_000 };
 const info = (id: string, hostId = 'h1'): MemberInfo => ({ id, hostId, pid: 1, listen: '', startedAt: 0 });
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
