@@ -136,7 +136,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   // on this host's database processes, one owner in all for the others.
   const membership = new Membership(store, {
     id: owner, hostId: cfg.hostId, pid: process.pid, listen: [url, tlsUrl].filter(Boolean).join(' '), startedAt: Date.now(),
-  }, log.child({ part: 'cluster' }));
+  }, log.child({ part: 'cluster' }), undefined, cfg.tasks.leaseMs);
   membership.addLoop('node-watchdog', 'host', watchdog);
   membership.addLoop('disk-guard', 'host', diskGuard);
   if (collector) membership.addLoop('metrics-collector', 'host', collector);

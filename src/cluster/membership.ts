@@ -31,8 +31,10 @@ export interface ClusterTiming {
   loopTtlMs: number;
   /** A member silent for this long is dead: its task leases are freed for other nodes to claim. */
   memberTtlMs: number;
-  /** A loop fence passes only with at least this much of the lease left. */
+  /** Loops stop this long before the leases they last renewed could run out. */
   fenceMarginMs: number;
+  /** A loop fence passes only with at least this much of the lease left (the time to submit a task). */
+  loopFenceMs: number;
   /** Dead members' rows are forgotten after this long (kept meanwhile for `openrds members`). */
   forgetAfterMs: number;
 }
@@ -41,9 +43,11 @@ export interface ClusterTiming {
  * Takeover after a kill -9: the lease runs out ≤ loopTtlMs after its last renewal, and another
  * node's next tick takes it: 3.5–4 s. A node stops its loops loopTtlMs − fenceMarginMs after the
  * last tick it sent was answered, so one stall of the event loop or the store up to ~2 s (seen on
- * a loaded 2-core machine) does not stop them.
+ * a loaded 2-core machine) does not stop them. A member is dead after 10 s without a heartbeat:
+ * shorter made live nodes on the loaded test machine lose their tasks to stalls (and run steps
+ * twice); a killed node's tasks move after 10 s, well before their 15 s lease would run out.
  */
-export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 5000, fenceMarginMs: 1000, forgetAfterMs: 10 * 60_000 };
+export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 10_000, fenceMarginMs: 1000, loopFenceMs: 250, forgetAfterMs: 10 * 60_000 };
 
 export const loopKey = (name: string, scope: LoopScope, hostId: string) => (scope === 'host' ? `${name}@${hostId}` : name);
 
@@ -74,7 +78,8 @@ export class Membership {
   private expiry?: NodeJS.Timeout;
   private ticks = 0;
 
-  constructor(private readonly store: Store, readonly info: MemberInfo, private readonly log: Logger, readonly timing: ClusterTiming = DEFAULT_TIMING) {}
+  /** `taskLeaseMs`: config tasks.leaseMs (ClusterRepo.tick frees only task leases older than the member TTL). */
+  constructor(private readonly store: Store, readonly info: MemberInfo, private readonly log: Logger, readonly timing: ClusterTiming = DEFAULT_TIMING, private readonly taskLeaseMs = 0) {}
 
   get id(): string {
     return this.info.id;
@@ -91,7 +96,7 @@ export class Membership {
   fence(key: string): Fence {
     return fenceOf(`loop ${key}`, async () => {
       const r = this.loops.get(key);
-      return !!r?.running && this.store.cluster.holdsLoop(key, this.id, r.token, this.timing.fenceMarginMs);
+      return !!r?.running && this.store.cluster.holdsLoop(key, this.id, r.token, this.timing.loopFenceMs);
     });
   }
 
@@ -118,7 +123,7 @@ export class Membership {
     const sent = performance.now();
     let leases: LoopLease[];
     try {
-      const r = await this.store.cluster.tick(this.info, [...this.loops.keys()], this.timing.loopTtlMs, this.timing.memberTtlMs);
+      const r = await this.store.cluster.tick(this.info, [...this.loops.keys()], this.timing.loopTtlMs, this.timing.memberTtlMs, this.taskLeaseMs);
       leases = r.leases;
       if (r.released) this.log.warn({ tasks: r.released }, 'freed the task leases of serve nodes whose heartbeat stopped');
       if (++this.ticks % 120 === 1) await this.store.cluster.pruneMembers(this.timing.forgetAfterMs);

@@ -12,10 +12,12 @@ export const HA_MEMORY_LOOP = 'ha-monitor';
 
 /**
  * How stale the stored healthy observation may get while nothing changes. The next owner takes
- * the loop ≤ loopTtlMs + tickMs (4 s) after the owner died, so the observation it reads is at most
- * ~5 s old, inside decide-ha's LAST_GOOD_MAX_AGE_MS + hangTimeoutMs.
+ * the loop ≤ loopTtlMs + tickMs (4 s) after the owner died and needs ~1 s for its first check of a
+ * dead primary, so the observation it reads is ~5.5 s old, inside decide-ha's LAST_GOOD_MAX_AGE_MS
+ * + hangTimeoutMs (6.5 s). With a 1 s refresh a loaded machine went past it (failover withheld, the
+ * primary restarted in place). Cost: 2 writes/s per healthy HA instance on the monitor's owner.
  */
-export const LAST_GOOD_REFRESH_MS = 1000;
+export const LAST_GOOD_REFRESH_MS = 500;
 
 export interface HaMemory {
   silentSince?: number;

@@ -1,4 +1,5 @@
 /** How an instance's rows map onto engine node specs and admin connections. */
+import type { Fence } from '../cluster/fence.js';
 import { ADMIN_USER, REPL_USER, type NodeSpec, type Target } from '../engine/engine.js';
 import { addressTakenBy, gatherHost } from '../network/host-addresses.js';
 import type { InternalCredentials } from '../provisioner/provisioner.js';
@@ -89,9 +90,11 @@ export function notReadyError(node: Pick<Node, 'id' | 'ip' | 'port'>, waitedMs: 
  * notReadyError (final only when its address is taken); a node that exited is a plain
  * (retryable) error with its log's last lines.
  */
-export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs): Promise<void> {
+/** `fence`: the task's lease check (docs/cluster.md), asked right before the node is provisioned or started. */
+export async function ensureNodeReady(svc: Services, inst: Instance, node: Node, timeoutMs = svc.config.engine.readyTimeoutMs, fence?: Fence): Promise<void> {
   // The user's parameters go into the config at every (re)start, so they survive restarts and rebuilds.
   const overrides = await svc.store.parameters.values(inst.uuid);
+  await fence?.assert();
   const rt = await svc.provisioner.ensureRunning(nodeSpec(inst, node, overrides, svc.config.ha.semiSyncTimeoutMs, svc.config.ha.rejoinTruncation, svc.config.archive?.enabled === true), internalCredentials(svc, inst));
   const target = adminTarget(svc, inst, node);
   const deadline = Date.now() + timeoutMs;

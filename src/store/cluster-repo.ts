@@ -34,7 +34,13 @@ export class ClusterRepo {
     return Number(r.rows[0]!.now);
   }
 
-  async tick(m: MemberInfo, loops: readonly string[], loopTtlMs: number, memberTtlMs: number): Promise<{ now: number; leases: LoopLease[]; released: number }> {
+  /**
+   * `taskLeaseMs`: the task lease length (config tasks.leaseMs). A task lease is freed only when its
+   * owner's heartbeat is stale AND the lease was last set more than memberTtlMs ago: a node that
+   * just claimed or renewed is alive even if its heartbeat lags (a node resumed after a pause
+   * claims before its first heartbeat lands).
+   */
+  async tick(m: MemberInfo, loops: readonly string[], loopTtlMs: number, memberTtlMs: number, taskLeaseMs = 0): Promise<{ now: number; leases: LoopLease[]; released: number }> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
       await trx.insertInto('members')
@@ -55,6 +61,7 @@ export class ClusterRepo {
       const leases = loops.length ? await trx.selectFrom('loop_leases').selectAll().where('name', 'in', [...loops]).execute() : [];
       const r = await trx.updateTable('tasks').set({ lease_until: 0 })
         .where('status', '=', 'DOING').where('lease_until', '>', 0)
+        .where('lease_until', '<', sql<number>`${now} + ${Math.max(0, taskLeaseMs - memberTtlMs)}`)
         .where('lease_owner', 'not in', trx.selectFrom('members').select('id').where('heartbeat_at', '>', sql<number>`${now} - ${memberTtlMs}`))
         .executeTakeFirst();
       const at = await sql<{ now: number }>`SELECT ${now} AS now`.execute(trx);

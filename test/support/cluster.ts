@@ -5,6 +5,8 @@
  * (SIGSTOP/SIGCONT), stopped and started again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { TestClient } from './cds-client.js';
 import { BIN, startServer, waitListening, type ServerHandle } from './harness.js';
@@ -38,8 +40,10 @@ export interface Cluster {
 
 const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
 
-export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<Cluster> {
+/** `beforeOthers` runs once the first node is up, before the others start (e.g. `templates build`). */
+export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string>; beforeOthers?: (home: string) => unknown } = {}): Promise<Cluster> {
   const first = await startServer({ store, config: opts.config, env: opts.env });
+  opts.beforeOthers?.(first.home);
   const pool = new pg.Pool({ connectionString: store, max: 2 });
   pool.on('error', () => {});
   const firstNode: ClusterNode = {
@@ -65,6 +69,8 @@ export async function startCluster(n: number, store: string, opts: { config?: Re
       for (const x of nodes.slice(1)) {
         x.resume();
         if (x.alive()) await x.stop();
+        if (process.env.OPENRDS_TEST_LOGS) mkdirSync(process.env.OPENRDS_TEST_LOGS, { recursive: true });
+        if (process.env.OPENRDS_TEST_LOGS) writeFileSync(join(process.env.OPENRDS_TEST_LOGS, `${first.home.split('/').pop()}-${x.name}.log`), x.logs());
       }
       first.proc.kill('SIGCONT');
       await first.cleanup();
@@ -76,8 +82,10 @@ export async function startCluster(n: number, store: string, opts: { config?: Re
 async function extraNode(name: string, first: ServerHandle, store: string, env: Record<string, string> = {}): Promise<ClusterNode> {
   let proc!: ChildProcess;
   let out: () => string = () => '';
+  let earlier = ''; // output of previous launches
   let port = 0;
   const launch = async () => {
+    earlier += out();
     proc = spawn(BIN, ['serve', '--home', first.home, '--store', store, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const l = await waitListening(proc);
     out = l.output;
@@ -88,7 +96,7 @@ async function extraNode(name: string, first: ServerHandle, store: string, env: 
   const node: ClusterNode = {
     name, url, client: new TestClient(url, first.creds),
     get proc() { return proc; }, get pid() { return proc.pid!; },
-    logs: () => out(),
+    logs: () => earlier + out(),
     async kill9() { proc.kill('SIGKILL'); await exited(proc); },
     async stop() { proc.kill('SIGTERM'); await exited(proc); },
     async start() { await launch(); },

@@ -145,7 +145,7 @@ class FakeLoop {
 }
 
 const quiet = pino({ level: 'silent' });
-const FAST: ClusterTiming = { tickMs: 50, loopTtlMs: 600, memberTtlMs: 800, fenceMarginMs: 200, forgetAfterMs: 60_000 };
+const FAST: ClusterTiming = { tickMs: 100, loopTtlMs: 2000, memberTtlMs: 3000, fenceMarginMs: 500, loopFenceMs: 100, forgetAfterMs: 60_000 };
 const info = (id: string, hostId = 'h1'): MemberInfo => ({ id, hostId, pid: 1, listen: '', startedAt: 0 });
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -204,7 +204,8 @@ for (const backend of STORE_BACKENDS) {
       const [t0, t1] = await store.claimTasks('live', 'h1', 60_000, 1, 0).then(async (x) => [...x, ...(await store.claimTasks('dead', 'h1', 60_000, 1, 0))]);
       await store.claimTasks('never-a-member', 'h1', 60_000, 1, 0);
       await store.db.updateTable('members').set({ heartbeat_at: 0 }).where('id', '=', 'dead').execute();
-      const r = await store.cluster.tick(info('live'), [], 60_000, 5_000);
+      assert.equal((await store.cluster.tick(info('live'), [], 60_000, 5_000, 60_000)).released, 0, 'leases set less than the member TTL ago: their owners are alive');
+      const r = await store.cluster.tick(info('live'), [], 60_000, 5_000, 70_000); // as if the 60 s leases were set 10 s ago
       assert.equal(r.released, 2, 'the dead member\'s and the unknown owner\'s');
       const rows = new Map((await store.db.selectFrom('tasks').select(['id', 'lease_until']).execute()).map((t) => [t.id, t.lease_until]));
       assert.ok(rows.get(t0!.id)! > r.now, 'the live member keeps its lease');

@@ -24,7 +24,7 @@ export const createInstanceTask: TaskDefinition = {
       async run(ctx) {
         const inst = await instanceOf(ctx);
         // Nodes are independent until replication is set up: start them side by side.
-        await Promise.all((await ctx.svc.store.listNodes(inst.uuid)).map((n) => ensureNodeReady(ctx.svc, inst, n)));
+        await Promise.all((await ctx.svc.store.listNodes(inst.uuid)).map((n) => ensureNodeReady(ctx.svc, inst, n, undefined, ctx.fence)));
       },
     },
     {
