@@ -56,6 +56,8 @@ export interface StoreBackend {
   notify?(db: Kysely<Database>, channel: string): Promise<void>;
   /** Calls `onNotify` for every notification on `channel`, reconnecting by itself; the result stops listening. */
   listen?(channel: string, onNotify: () => void): () => Promise<void>;
+  /** Runs after both databases are closed (SQLite: the nonce file's checkpoint worker ends). */
+  afterClose?(): Promise<void>;
 }
 
 /** The NOTIFY channel of task submissions. */
@@ -157,6 +159,7 @@ export class Store {
   async close(): Promise<void> {
     await this.db.destroy();
     await this.nonceDb?.destroy();
+    await this.backend.afterClose?.();
   }
 
   // --- request nonces ---

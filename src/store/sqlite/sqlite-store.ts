@@ -31,7 +31,6 @@ function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max
       db.close();
     },
     prepare(sql: string): BetterSqlite3.Statement {
-      if (process.env.OPENRDS_SQL_COUNT) { const g = globalThis as any; g.__sqlc ??= new Map(); g.__sqlc.set(sql.slice(0, 120), (g.__sqlc.get(sql.slice(0, 120)) ?? 0) + 1); if (!g.__sqlci) { g.__sqlci = setInterval(() => { require('node:fs').writeFileSync('/tmp/perf-micro/sqlcount.json', JSON.stringify([...g.__sqlc].sort((a: any, b: any) => b[1] - a[1]), null, 1)); }, 2000); g.__sqlci.unref(); } }
       let st = cache.get(sql);
       if (!st) {
         st = db.prepare(sql);
@@ -90,10 +89,15 @@ export async function openSqliteStore(file: string, noncesFile = defaultNoncesFi
   const nonceFile = openFile(noncesFile);
   // Every API request commits a nonce here: checkpoints run in a worker, off the request path
   // (wal-checkpointer.ts says what a host crash may lose), and the WAL is cut back after each.
+  let stopping: Promise<void> | undefined;
   const checkpointer = noncesFile === ':memory:' ? undefined : startWalCheckpointer(nonceFile, noncesFile);
   if (checkpointer) nonceFile.pragma('journal_size_limit = 67108864');
-  const nonceDb = new Kysely<NonceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(nonceFile, noWrites, 500, () => void checkpointer?.stop()) }) });
-  const store = new Store(db, { ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}` }, nonceDb);
+  const nonceDb = new Kysely<NonceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(nonceFile, noWrites, 500, () => { stopping = checkpointer?.stop(); }) }) });
+  const store = new Store(db, {
+    ...sqliteBackend, changeToken: () => `${writes}.${dataVersion.get() as number}`,
+    // The worker's last checkpoint and close: the files are settled when close() resolves.
+    afterClose: async () => { await (stopping ?? checkpointer?.stop()); },
+  }, nonceDb);
   await store.migrate();
   return store;
 }
