@@ -8,11 +8,24 @@
  * temporary name and renamed, the manifest last, and every builder writes the same bytes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+/**
+ * The repository: the nearest folder above this module with openrds's package.json. This module
+ * runs from src/console/ (tsx) or from a chunk of the compiled CLI (build/cli/chunks/), so a fixed
+ * relative path would point at the wrong folder from one of them.
+ */
+export const ROOT = findRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'openrds') return dir.replace(/\/$/, '');
+    if (dirname(dir) === dir) throw new Error(`no openrds package.json above ${from}`);
+  }
+}
 export const CONSOLE_ENTRY = 'src/console/ui/main.ts';
 export const CONSOLE_OUT = join(ROOT, 'dist/console');
 /** The entry files; the route serves these and the chunks the manifest lists. */
