@@ -64,7 +64,8 @@ test('npm run pack:sdk; npm install of the tarball in a folder outside the repo;
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(out.status, 'RUNNING');
   assert.equal(out.port, 3306);
-  assert.ok(out.steps.length >= 2, `progress named the steps: ${out.steps}`);
+  // A create from a template can finish between two polls, so one step name may be all it saw.
+  assert.ok(out.steps.length >= 1, `progress named the steps: ${out.steps}`);
   assert.equal(out.typo, 'UnknownParameter');
   assert.deepEqual({ ...out.notFound, requestId: out.notFound.requestId.length > 0 }, { code: 'ResourceNotFound', httpStatus: 404, requestId: true, isError: true });
   assert.equal((await s.client.call('DescribeDBInstances', { InstanceUuid: out.uuid })).body.Code, 'ResourceNotFound', 'deleted, read back by another client');
