@@ -89,7 +89,7 @@ const CMDS = ['serve', 'keys', 'call', 'configure', 'connect', 'completion'];
 const COMPLETE: Array<[string[], string[]]> = [
   [[''], CMDS],
   [['c'], ['call', 'configure', 'connect', 'completion']],
-  [['call', 'DescribeR'], ['DescribeRegions']],
+  [['call', 'DescribeR'], ['DescribeRegions', 'DescribeRollbackRangeTime']],
   [['call', 'DeleteDBInstance', ''], ['InstanceUuid=']],
   [['call', 'DeleteBackup', 'InstanceUuid=x', ''], ['BackupId=']],
   [['call', 'DescribeRegions', '--o'], ['--output']],

@@ -53,15 +53,17 @@ export function startWalCheckpointer(conn: BetterSqlite3.Database, file: string,
   }
   worker.unref();
   let stopped = false;
+  let exited = false;
   worker.on('error', fallback);
-  worker.on('exit', () => { if (!stopped) fallback(); });
+  worker.on('exit', () => { exited = true; if (!stopped) fallback(); });
   // A failed round (the file busy, say) is retried by the next one; only a worker gone for good
   // hands checkpoints back to the connection.
   return {
     async stop() {
-      if (stopped) return;
+      if (stopped || exited) return;
       stopped = true;
       const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref(); // a caller awaiting the stop keeps the process alive until the worker has ended
       worker.postMessage('stop');
       const late = setTimeout(() => void worker.terminate(), 2000);
       late.unref();
