@@ -148,6 +148,6 @@ test('keys list and delete: a revoked key is refused with InvalidAccessKeyId wit
 test('completion: bash and zsh scripts, candidates from the contracts', () => {
   assert.match(run(['completion', 'bash']).out, /complete -F _openrds openrds/);
   assert.match(run(['completion', 'zsh']).out, /compdef _openrds openrds/);
-  assert.deepEqual(run(['__complete', 'call', 'DescribeR']).out.trim().split('\n'), ['DescribeRegions']);
+  assert.deepEqual(run(['__complete', 'call', 'DescribeR']).out.trim().split('\n'), ['DescribeRegions', 'DescribeRollbackRangeTime']);
   assert.deepEqual(run(['__complete', 'call', 'DeleteDBInstance', '']).out.trim().split('\n'), ['InstanceUuid=']);
 });

@@ -93,7 +93,7 @@ test('three nodes: members and loops, every node answers, a nonce replayed to an
   for (const x of m.members) for (const l of x.loops) owners.set(l.name, [...(owners.get(l.name) ?? []), x.id]);
   for (const loop of ['ha-monitor', 'backup-scheduler', 'retention']) assert.equal(owners.get(loop)?.length, 1, `${loop}: one owner in all`);
   const hostLoops = [...owners.keys()].filter((k) => k.includes('@'));
-  assert.deepEqual(hostLoops.map((k) => k.split('@')[0]).sort(), ['disk-guard', 'metrics-collector', 'node-watchdog'], 'one owner per host');
+  assert.deepEqual(hostLoops.map((k) => k.split('@')[0]).sort(), ['archiver', 'disk-guard', 'metrics-collector', 'node-watchdog'], 'one owner per host');
   assert.ok(hostLoops.every((k) => owners.get(k)!.length === 1));
   assert.ok(m.members.every((x: any) => x.heartbeatAgeMs < 5000));
   const text = execFileSync(BIN, ['members', '--home', c.home, '--store', c.store], { encoding: 'utf8' });

@@ -16,7 +16,7 @@ const PW = 'Pitr-Pass-123';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  s = await startServer({ config: { archive: { intervalMs: 100, closeEveryMs: 1000, purgeEveryMs: 1000 } } });
+  s = await startServer({ config: { archive: { enabled: true, intervalMs: 100, closeEveryMs: 1000, purgeEveryMs: 1000 } } });
 });
 after(async () => { await s?.cleanup(); });
 

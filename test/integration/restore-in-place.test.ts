@@ -17,7 +17,7 @@ const PW = 'Restore-Pass1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  s = await startServer({ config: { ha: { readOnlyMinCreatingMs: 1000 } } });
+  s = await startServer({ config: { ha: { readOnlyMinCreatingMs: 1000 }, archive: { enabled: true } } });
 });
 after(async () => { await s?.cleanup(); });
 

@@ -55,6 +55,10 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
     networks: [{ VdcId: VDC, VdcName: 'test', RegionIds: '*', Pipes: [{ BasePipeId: PIPE, PipeName: 'test', Cidr: `127.${a}.${b}.0/24` }] }],
     reconciler: { intervalMs: 500 },
     ...opts.config,
+    // The binlog archive is on by default (docs/recovery.md) and takes each instance's first full
+    // backup by itself: tests that are not about recovery keep it off, so their tasks and backups
+    // are only their own. Recovery tests turn it on with archive.enabled.
+    archive: { enabled: false, ...(opts.config?.archive as Record<string, unknown> | undefined) },
   }));
   let logBuf = '';
   let port = 0;
