@@ -109,12 +109,17 @@ export class LocalBackupJobs {
     zstd.on('error', (e) => { spawnError ??= e; });
     zstd.stderr!.on('data', (d: Buffer) => { zlog = (zlog + d.toString()).slice(-8192); });
     const zstdDone = exitOf(zstd);
-    const copied = pipeline(zstd.stdout!, sink).then(() => undefined, (e: Error) => e);
+    const killBoth = () => {
+      if (tool.pid) signal(tool.pid, 'SIGKILL'); // never pid 0: that would be our own process group
+      if (zstd.pid) signal(zstd.pid, 'SIGKILL');
+    };
+    // A sink that fails (the storage is full, say) ends the job at once: nothing more can be kept,
+    // and the tool could block for good on a pipe nobody reads any more.
+    const copied = pipeline(zstd.stdout!, sink).then(() => undefined, (e: Error) => { killBoth(); return e; });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      signal(tool.pid ?? 0, 'SIGKILL');
-      if (zstd.pid) signal(zstd.pid, 'SIGKILL');
+      killBoth();
       sink.destroy(new Error('backup job timed out'));
     }, job.timeoutMs);
     const [t, z, copyError] = await Promise.all([toolDone, zstdDone, copied]).finally(() => clearTimeout(timer));
