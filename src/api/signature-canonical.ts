@@ -26,3 +26,44 @@ export function canonicalQuery(params: ReadonlyArray<readonly [string, string]>)
 export function stringToSign(method: string, params: ReadonlyArray<readonly [string, string]>): string {
   return `${method.toUpperCase()}&%2F&${percentEncode(canonicalQuery(params))}`;
 }
+
+export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
+
+/** What a client signs: the common parameters of spec §1.3 and the business parameters. */
+export interface SignInput {
+  method: 'GET' | 'POST';
+  action: string;
+  accessKeyId: string;
+  secret: string;
+  /** Business parameters that go into the signed query (GET); POST usually sends them in the body. Already flattened. */
+  query?: Record<string, string>;
+  signatureMethod?: SignatureMethod;
+  nonce: string;
+  /** `YYYY-MM-DDTHH:MM:SSZ` (formatTimestamp). */
+  timestamp: string;
+}
+
+/** CDS timestamp: UTC, second precision, `YYYY-MM-DDTHH:MM:SSZ`. */
+export function formatTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The parameters a signed request carries, Signature left out (spec §1.3). */
+export function signingParams(input: SignInput, signatureMethod: SignatureMethod): Array<[string, string]> {
+  return [
+    ['Action', input.action],
+    ['AccessKeyId', input.accessKeyId],
+    ['SignatureMethod', signatureMethod],
+    ['SignatureNonce', input.nonce],
+    ['SignatureVersion', '1.0'],
+    ['Timestamp', input.timestamp],
+    ['Version', '2019-08-08'],
+    ...Object.entries(input.query ?? {}),
+  ];
+}
+
+/** The query string the SDK sends: the parameters and their Signature, sorted by name. */
+export function signedQueryString(params: ReadonlyArray<readonly [string, string]>, signature: string): string {
+  const all: Array<[string, string]> = [...params.map(([k, v]): [string, string] => [k, v]), ['Signature', signature]];
+  return new URLSearchParams(all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).toString();
+}

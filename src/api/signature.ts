@@ -3,13 +3,13 @@
  * by the CLI/SDK/tests to sign.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { stringToSign } from './signature-canonical.js';
+import { formatTimestamp, signedQueryString, signingParams, stringToSign, type SignatureMethod, type SignInput } from './signature-canonical.js';
 
-export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
+export type { SignatureMethod, SignInput } from './signature-canonical.js';
 export const SIGNATURE_METHODS: readonly SignatureMethod[] = ['HMAC-SHA1', 'HmacSHA256'];
 
 // The canonical form is shared with the web console, which signs with WebCrypto in the browser.
-export { canonicalQuery, percentEncode, stringToSign } from './signature-canonical.js';
+export { canonicalQuery, formatTimestamp, percentEncode, stringToSign } from './signature-canonical.js';
 
 export function computeSignature(
   method: string,
@@ -27,11 +27,6 @@ export function signaturesEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** CDS timestamp: UTC, second precision, `YYYY-MM-DDTHH:MM:SSZ`. */
-export function formatTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /**
  * Parses a CDS timestamp; undefined unless it names a real instant. Impossible dates and times
  * (`2026-02-30`, `24:00:00`, `:60`) are refused, not rolled over: `Date` would quietly turn
@@ -44,31 +39,9 @@ export function parseTimestamp(s: string): Date | undefined {
   return d;
 }
 
-export interface SignInput {
-  method: 'GET' | 'POST';
-  action: string;
-  accessKeyId: string;
-  secret: string;
-  /** Business parameters to put in the (signed) query; for POST usually empty. Already flattened. */
-  query?: Record<string, string>;
-  signatureMethod?: SignatureMethod;
-  nonce: string;
-  timestamp: string;
-}
-
 /** Builds the full signed query string, as the SDK sends it. */
 export function signedQuery(input: SignInput): string {
-  const params: Array<[string, string]> = [
-    ['Action', input.action],
-    ['AccessKeyId', input.accessKeyId],
-    ['SignatureMethod', input.signatureMethod ?? 'HMAC-SHA1'],
-    ['SignatureNonce', input.nonce],
-    ['SignatureVersion', '1.0'],
-    ['Timestamp', input.timestamp],
-    ['Version', '2019-08-08'],
-    ...Object.entries(input.query ?? {}),
-  ];
-  const sig = computeSignature(input.method, params, input.secret, input.signatureMethod ?? 'HMAC-SHA1');
-  const usp = new URLSearchParams([...params, ['Signature', sig]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return usp.toString();
+  const sm = input.signatureMethod ?? 'HMAC-SHA1';
+  const params = signingParams(input, sm);
+  return signedQueryString(params, computeSignature(input.method, params, input.secret, sm));
 }

@@ -4,27 +4,9 @@
  * never put in a request. WebCrypto exists only in a secure context (HTTPS, or http://127.0.0.1 /
  * localhost), which is why the console refuses to sign in elsewhere.
  */
-import { stringToSign } from '../../api/signature-canonical.js';
+import { signedQueryString, signingParams, stringToSign, type SignatureMethod, type SignInput } from '../../api/signature-canonical.js';
 
-export type SignatureMethod = 'HMAC-SHA1' | 'HmacSHA256';
-
-export interface SignInput {
-  method: 'GET' | 'POST';
-  action: string;
-  accessKeyId: string;
-  secret: string;
-  /** Business parameters that go into the signed query (GET); POST sends them in the body. */
-  query?: Record<string, string>;
-  signatureMethod?: SignatureMethod;
-  nonce: string;
-  /** `YYYY-MM-DDTHH:MM:SSZ` (formatTimestamp). */
-  timestamp: string;
-}
-
-/** CDS timestamp: UTC, second precision (as src/api/signature.ts formatTimestamp). */
-export function formatTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { formatTimestamp, type SignatureMethod, type SignInput } from '../../api/signature-canonical.js';
 
 function base64(bytes: ArrayBuffer): string {
   let s = '';
@@ -44,16 +26,6 @@ export async function computeSignature(method: string, params: ReadonlyArray<rea
 /** The full signed query string, as the SDK sends it (src/api/signature.ts signedQuery). */
 export async function signedQuery(input: SignInput): Promise<string> {
   const sm = input.signatureMethod ?? 'HmacSHA256';
-  const params: Array<[string, string]> = [
-    ['Action', input.action],
-    ['AccessKeyId', input.accessKeyId],
-    ['SignatureMethod', sm],
-    ['SignatureNonce', input.nonce],
-    ['SignatureVersion', '1.0'],
-    ['Timestamp', input.timestamp],
-    ['Version', '2019-08-08'],
-    ...Object.entries(input.query ?? {}),
-  ];
-  const sig = await computeSignature(input.method, params, input.secret, sm);
-  return new URLSearchParams([...params, ['Signature', sig]].sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))).toString();
+  const params = signingParams(input, sm);
+  return signedQueryString(params, await computeSignature(input.method, params, input.secret, sm));
 }
