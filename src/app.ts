@@ -30,7 +30,7 @@ import { restoreEndpoints } from './ha/restore-endpoints.js';
 import { systemClock, type Services } from './services.js';
 import { TASK_DEFINITIONS } from './tasks/definitions/index.js';
 import { TaskRunner } from './tasks/runner.js';
-import { createKey } from './tenants/keys.js';
+import { createFirstKey } from './tenants/keys.js';
 import { BackupScheduler, BackupService, downloadRoute, LocalBackupStorage } from './backups/index.js';
 import { consoleRoute } from './console/route.js';
 
@@ -120,8 +120,8 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   svc.backups.setListenUrl(listening.downloadBase);
   // Only once the listeners are bound: a serve that cannot listen (EADDRINUSE) makes no key.
   let createdKey: RunningApp['createdKey'];
-  if ((await store.countKeys()) === 0) {
-    const k = await createKey(store, 'default');
+  const k = (await store.countKeys()) === 0 ? await createFirstKey(store) : undefined;
+  if (k) {
     createdKey = k;
     process.stdout.write(`\nopenrds: created the default tenant and access key (shown only this once):\n` +
       `  AccessKeyId:     ${k.AccessKeyId}\n  AccessKeySecret: ${k.AccessKeySecret}\n\n` +

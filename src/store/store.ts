@@ -191,6 +191,25 @@ export class Store {
     await this.db.insertInto('access_keys').values(key).execute();
   }
 
+  /**
+   * Inserts `key` (and its tenant `tenantName` when missing) only if no access key exists yet: the
+   * default key of a fresh store. Atomic across serve nodes starting at once on one PostgreSQL: the
+   * upsert of a marker row locks it, so a second node's transaction waits for the first and then
+   * counts the key it made. False when a key existed.
+   */
+  async insertFirstKey(tenantName: string, tenantId: string, key: Omit<Insertable<AccessKeyTable>, 'tenant_id'>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('loop_state').values({ loop: 'bootstrap', key: 'first-access-key', value: key.id, updated_at: key.created_at })
+        .onConflict((oc) => oc.columns(['loop', 'key']).doUpdateSet({ updated_at: key.created_at })).execute();
+      const n = await trx.selectFrom('access_keys').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (Number(n.n) > 0) return false;
+      const tenant = await trx.selectFrom('tenants').select('id').where('name', '=', tenantName).executeTakeFirst();
+      if (!tenant) await trx.insertInto('tenants').values({ id: tenantId, name: tenantName, created_at: key.created_at }).execute();
+      await trx.insertInto('access_keys').values({ ...key, tenant_id: tenant?.id ?? tenantId }).execute();
+      return true;
+    });
+  }
+
   async getKey(id: string): Promise<AccessKey | undefined> {
     return this.db.selectFrom('access_keys').selectAll().where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
   }

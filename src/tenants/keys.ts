@@ -17,3 +17,13 @@ export async function createKey(store: Store, tenant: string, now = Date.now()):
   await store.insertKey({ id: key.id, tenant_id: tenantId, secret: key.secret, enabled: 1, created_at: now });
   return { AccessKeyId: key.id, AccessKeySecret: key.secret, Tenant: tenant };
 }
+
+/**
+ * The default tenant's first key, made only when the store has no key at all (the first start of
+ * `serve`). Undefined when a key exists, also when another serve node made it a moment ago.
+ */
+export async function createFirstKey(store: Store, tenant = 'default', now = Date.now()): Promise<NewKey | undefined> {
+  const key = { id: 'AK' + randomBytes(10).toString('hex').toUpperCase(), secret: randomBytes(24).toString('base64url') };
+  const made = await store.insertFirstKey(tenant, randomUUID(), { id: key.id, secret: key.secret, enabled: 1, created_at: now });
+  return made ? { AccessKeyId: key.id, AccessKeySecret: key.secret, Tenant: tenant } : undefined;
+}

@@ -132,6 +132,28 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(await store.countKeys(), 0);
     });
 
+    test('the first access key: several stores (serve nodes starting at once on PostgreSQL) make exactly one', async () => {
+      const others = [await f.another(), await f.another(), await f.another()];
+      try {
+        const first = (s: Store, i: number) => s.insertFirstKey('default', `tenant-${i}`, { id: `AKRACE${i}`, secret: 's', enabled: 1, created_at: 1000 + i });
+        // PostgreSQL: all at once, as several nodes start. SQLite allows one serve per home (the
+        // serve lock), so its stores take turns; the rule is the same.
+        const all = [store, ...others];
+        const made = backend.name === 'postgres' ? await Promise.all(all.map(first)) : await all.reduce(async (acc, s, i) => [...(await acc), await first(s, i)], Promise.resolve([] as boolean[]));
+        assert.equal(made.filter(Boolean).length, 1, `made: ${made}`);
+        assert.equal(await store.countKeys(), 1);
+        assert.equal((await store.listKeys())[0]!.tenant, 'default');
+        // Once a key exists, nobody makes another.
+        assert.equal(await others[0]!.insertFirstKey('default', 'tenant-x', { id: 'AKLATE', secret: 's', enabled: 1, created_at: 2000 }), false);
+        assert.equal(await store.countKeys(), 1);
+      } finally {
+        for (const o of others) await o.close();
+        await store.db.deleteFrom('access_keys').execute();
+        await store.db.deleteFrom('tenants').where('name', '=', 'default').execute();
+        await store.db.deleteFrom('loop_state').where('loop', '=', 'bootstrap').execute();
+      }
+    });
+
     test('numeric columns are numbers: bigint, integer, real, double, count(*) and sums', async () => {
       await store.db.insertInto('instances').values({ ...instanceRow('num-1', 'n', '10.9.0.1'), disk_used_pct: 95.5 }).execute();
       const inst = await store.getInstance('t1', 'num-1');
