@@ -13,7 +13,8 @@
  * 100M,2G: a table of 1 KB rows is filled up to that size through the endpoint before its runs),
  * kill → healthy again (RUNNING, semi-sync ON, the old primary repaired as the standby:
  * HaRejoinCount went up) is the figure, and each run's repair says whether it needed a full copy
- * (HaRejoinFullCopyCount). The old path (config ha.rejoinTruncation false: the old primary starts
+ * (HaRejoinFullCopyCount); the Failover task itself rejoins the old primary (step rejoin-old-primary)
+ * unless it needs a copy, which RepairStandby makes. The old path (config ha.rejoinTruncation false: the old primary starts
  * without truncation, so an errant commit means a full copy) runs beside it in the same run on a
  * second serve (`--old-runs N` per size, 0 to skip), interleaved.
  *
@@ -24,7 +25,7 @@
  * timeout 10 s, reconciler 1 s).
  */
 import mysql from 'mysql2/promise';
-import { homeNodes, missingRows, writableNode } from '../test/support/ha.js';
+import { homeNodes, missingRows, pidAlive, writableNode } from '../test/support/ha.js';
 import {
   strArg, BASIC_1C2G, createParams, describe, flag, fmt, jsonOutArg, logLines, numArg, PW, sleep, sql, startHaServe, waitHealthy, waitRunning, writeHaResults, type HaServe,
 } from './ha-support.js';
@@ -145,15 +146,26 @@ function failoverPhases(s: HaServe, uuid: string, killedAt: number, firstOk: num
   return ph;
 }
 
-/** RUNNING, semi-sync ON, both nodes alive, and the old primary's repair counted (HaRejoinCount above `rejoinsBefore`). */
-async function waitRejoined(s: HaServe, uuid: string, haNodes: string[], rejoinsBefore: number): Promise<any> {
-  const t0 = Date.now();
-  for (;;) {
-    const d = await waitHealthy(s, uuid, haNodes);
-    if (d.HaRejoinCount > rejoinsBefore) return d;
-    if (Date.now() - t0 > 300_000) throw new Error(`the old primary was not repaired within 300 s: ${d.StatusDetail}`);
-    await sleep(20);
-  }
+/**
+ * Watches, from the kill on, for RUNNING, semi-sync ON, both nodes alive, and the old primary's repair
+ * counted (HaRejoinCount above `rejoinsBefore`), and notes when it first held: polled alongside the
+ * writers, so the figure does not include the checks that follow the first write.
+ */
+function watchRejoined(s: HaServe, uuid: string, haNodes: string[], rejoinsBefore: number): { done: Promise<{ d: any; at: number }>; stop: () => void } {
+  let stopped = false;
+  const done = (async () => {
+    const t0 = Date.now();
+    for (;;) {
+      if (stopped) throw new Error('stopped');
+      const d = await describe(s.client, uuid);
+      const nodes = homeNodes(s.home).filter((n) => haNodes.includes(n.id));
+      if (d?.Status === 'RUNNING' && d.HaSemiSync === 'ON' && d.HaRejoinCount > rejoinsBefore && nodes.length === haNodes.length && nodes.every((n) => pidAlive(n.pid))) return { d, at: Date.now() };
+      if (Date.now() - t0 > 300_000) throw new Error(`the old primary was not repaired within 300 s: ${d?.StatusDetail}`);
+      await sleep(20);
+    }
+  })();
+  done.catch(() => {});
+  return { done, stop: () => { stopped = true; } };
 }
 
 const truncations = (s: HaServe, nodeId: string) => {
@@ -176,6 +188,7 @@ async function haRun(s: HaServe, uuid: string, ep: Cfg, haNodes: string[]): Prom
   if (!w.acked.length) throw new Error('writes do not flow before the kill');
   const killedAt = Date.now();
   process.kill(primary.pid, 'SIGKILL');
+  const watch = watchRejoined(s, uuid, haNodes, before.HaRejoinCount);
   let first;
   try {
     first = await w.firstSentAfter(killedAt);
@@ -189,8 +202,8 @@ async function haRun(s: HaServe, uuid: string, ep: Cfg, haNodes: string[]): Prom
   const lost = await missingRows(ep, 'bench.t', w.acked);
   const after = await writableNode(homeNodes(s.home).filter((n) => haNodes.includes(n.id)), 'root', PW);
   const kind = after && after.id !== primary.id ? 'failover' : 'restart-in-place';
-  const healthy = kind === 'failover' ? await waitRejoined(s, uuid, haNodes, before.HaRejoinCount) : await waitHealthy(s, uuid, haNodes);
-  const healthyAt = Date.now();
+  if (kind !== 'failover') watch.stop();
+  const { d: healthy, at: healthyAt } = kind === 'failover' ? await watch.done : { d: await waitHealthy(s, uuid, haNodes), at: Date.now() };
   const withheld = logLines(s, uuid).find((x) => x.time >= killedAt - 5 && x.msg === 'automatic failover withheld')?.reason as string | undefined;
   const reason = /"reason":"([^"]*)"[^\n]*"msg":"standby cannot rejoin without a copy/.exec(s.logs().slice(logFrom))?.[1];
   return {
@@ -377,7 +390,7 @@ function markdown(r: any): string {
 
 ${r.startedAt}, revision ${r.revision}, ${r.machine}. One HA instance (1C2G, defaults but ha.maxFailoversPerWindow 1000), ${r.writers} writers inserting
 through the endpoint, \`kill -9\` of the primary, ${r.runs} runs per data size (a table of 1 KB rows filled through the endpoint first).
-**kill → healthy again** = until DescribeDBInstances shows RUNNING, HaSemiSync ON, both nodes alive and the old primary's repair
+**kill → healthy again** = until DescribeDBInstances (polled every 20 ms from the kill on) shows RUNNING, HaSemiSync ON, both nodes alive and the old primary's repair
 counted (HaRejoinCount +1): it is back as the standby, replicating. In the same run, interleaved, a second serve with
 \`ha.rejoinTruncation: false\` (the old path: no truncation, an errant commit means a full copy), ${r.oldRuns} runs per size, and the
 basic-instance restart of the failover figure. Baseline from before this change: **${r.baseline.killToHealthyMedianMs} ms** median (${r.baseline.from}).

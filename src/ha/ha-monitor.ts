@@ -15,7 +15,7 @@ import type { Services } from '../services.js';
 import { TaskConflictError, type Instance } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { decideHa, type HaSnapshot } from './decide-ha.js';
-import { parseHaState } from './ha-state.js';
+import { parseHaState, withSemiSync } from './ha-state.js';
 import { classifyReplica, isFollowing } from './replication-health.js';
 import type { ReplicationReporter } from './replication-reporter.js';
 import { NO_FENCE, type Fence } from '../cluster/fence.js';
@@ -165,7 +165,7 @@ export class HaMonitor extends PeriodicLoop {
 
   private async recordSemiSync(inst: Instance, on: boolean, mem: Memory): Promise<void> {
     const ha = parseHaState(inst.ha_state);
-    await this.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify({ ...ha, semiSync: on, semiSyncCheckedAt: this.svc.clock.now() }) });
+    await this.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify(withSemiSync(ha, on, this.svc.clock.now())) });
     if (on) this.log.info({ instance: inst.uuid }, 'semi-sync replication is ON: acknowledged commits are on the standby');
     else this.log.warn({ instance: inst.uuid }, 'semi-sync replication fell back to ASYNC: acknowledged commits may be missing on the standby; no zero-loss failover until it is back');
   }

@@ -26,6 +26,11 @@ export function parseHaState(s: string | null | undefined): HaState {
   }
 }
 
+/** Pure: `ha` with a semi-sync observation of the primary at `now` (HaSemiSync in DescribeDBInstances). */
+export function withSemiSync(ha: HaState, on: boolean, now: number): HaState {
+  return { ...ha, semiSync: on, semiSyncCheckedAt: now };
+}
+
 export interface HaConfig {
   /** How often the HA monitor checks every HA instance. */
   checkIntervalMs: number;

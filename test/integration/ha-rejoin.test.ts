@@ -5,11 +5,13 @@
  * - truncation: the standby's IO thread is stopped, so a commit waits for its acknowledgement
  *   (seen in Rpl_semi_sync_master_wait_sessions); then the primary is killed. The old primary
  *   restarts as a standby with --init-rpl-role=SLAVE, its crash recovery removes that commit,
- *   and it rejoins without a copy;
+ *   and the Failover task itself rejoins it without a copy (no RepairStandby);
  * - fallback: with rpl_semi_sync_master_timeout 200 ms the commit goes through asynchronously
  *   (and a second one makes it durable in InnoDB); the old primary keeps it after recovery, its
- *   GTID state is no subset of the new primary's, and it is rebuilt from a full copy, with the reason;
- * - kill -9 of serve inside the repair (node starting; rejoin step): it resumes and converges.
+ *   GTID state is no subset of the new primary's, the failover leaves it to RepairStandby, and it
+ *   is rebuilt from a full copy, with the reason;
+ * - kill -9 of serve inside the failover's rejoin (old primary starting; rejoin step): it resumes
+ *   and converges.
  * serve is resumed (SIGCONT) right after the kill, within the monitor's 5 s window for its last
  * healthy observation, and after the standby's IO thread was started again (it can only reconnect
  * to the dead primary, so it receives nothing more), so the failover itself happens as in production.
@@ -142,7 +144,8 @@ test('an errant unacknowledged commit is truncated away: the old primary rejoins
   const { primary: now } = await pair();
   assert.equal(now.id, standby.id, 'the standby took over');
   const logs = s.logs().slice(from);
-  assert.match(logs, /"msg":"standby rejoined without a copy"/);
+  assert.match(logs, /"taskType":"Failover"[^\n]*"msg":"standby rejoined without a copy"/, 'the failover rejoined it');
+  assert.doesNotMatch(logs, /"taskType":"RepairStandby"/, 'no repair task was needed');
   assert.doesNotMatch(logs, /rebuilding it from a full copy|standby rebuilt from a copy/);
   // No copy: the same datadir (a copy is renamed into place: a new inode), not marked as cloned.
   assert.equal(statSync(datadirOf(primary.id)).ino, dirIno, 'the datadir is the same directory');
@@ -164,6 +167,7 @@ test('a commit made during the async fallback cannot be truncated: full copy, wi
   assert.equal(d.HaFailoverCount, before.HaFailoverCount + 1, 'a failover');
   assert.equal(d.HaRejoinFullCopyCount, before.HaRejoinFullCopyCount + 1, 'a full copy counted');
   const logs = s.logs().slice(from);
+  assert.match(logs, /"taskType":"Failover"[^\n]*"msg":"the old primary needs a full copy; left to RepairStandby"/, 'the failover did not wait for a copy');
   const warn = /"reason":"([^"]*)"[^\n]*"msg":"standby cannot rejoin without a copy; rebuilding it from a full copy of the primary"/.exec(logs);
   assert.ok(warn, `the fallback is logged:\n${logs.slice(-3000)}`);
   assert.match(warn[1]!, /is not a subset of the primary's/);
@@ -176,25 +180,26 @@ test('a commit made during the async fallback cannot be truncated: full copy, wi
   await checkRejoined(primary, standby);
 });
 
-for (const killAt of ['start', 'rejoin'] as const) {
-  test(`kill -9 of serve during a rejoin (step ${killAt}): it resumes and converges without a full copy`, async () => {
+for (const killAt of ['restart-old-primary', 'rejoin-old-primary'] as const) {
+  test(`kill -9 of serve during the failover's rejoin (step ${killAt}): it resumes and converges without a full copy`, async () => {
     const before = await healthy();
     const { primary, standby } = await pair();
     const dirIno = statSync(datadirOf(primary.id)).ino;
     const from = s.logs().length;
-    const rowId = killAt === 'start' ? 900_000_201 : 900_000_301;
+    const rowId = killAt === 'restart-old-primary' ? 900_000_201 : 900_000_301;
     await errantThenKill(primary, standby, rowId, 'unacknowledged');
-    const re = new RegExp(`"taskId":"([^"]+)","taskType":"RepairStandby"[^\\n]*"step":"${killAt}"[^\\n]*"msg":"step start"`);
+    const re = new RegExp(`"taskId":"([^"]+)","taskType":"Failover"[^\\n]*"step":"${killAt}"[^\\n]*"msg":"step start"`);
     let m: RegExpExecArray | null = null;
-    await until(`RepairStandby step ${killAt} starts`, () => !!(m = re.exec(s.logs().slice(from))), 120_000);
+    await until(`Failover step ${killAt} starts`, () => !!(m = re.exec(s.logs().slice(from))), 120_000);
     await s.kill9();
     await s.restart();
 
     const d = await healthy((x) => x.HaRejoinCount > before.HaRejoinCount);
     const t = (await s.client.ok('DescribeTask', { TaskId: m![1]! }, { method: 'GET' })).data;
-    assert.equal(t.Status, 'FINISH', `the repair task ${JSON.stringify(t)}`);
+    assert.equal(t.Status, 'FINISH', `the failover task ${JSON.stringify(t)}`);
     assert.equal(d.HaRejoinCount, before.HaRejoinCount + 1, 'counted once');
     assert.equal(d.HaRejoinFullCopyCount, before.HaRejoinFullCopyCount, 'no full copy');
+    assert.doesNotMatch(s.logs().slice(from), /"taskType":"RepairStandby"/, 'the resumed failover rejoined it, no repair task');
     assert.equal(statSync(datadirOf(primary.id)).ino, dirIno, 'the same datadir');
     for (const n of [primary, standby]) assert.equal(rowCount(n.id, rowId), 0, `the errant row is gone on ${n.id}`);
     await checkRejoined(primary, standby);

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { notOnPrimary, parseGtidPos } from '../../src/engine/gtid.js';
 import { countRejoin, decideRejoin, type RejoinSnapshot } from '../../src/ha/rejoin.js';
+import { withSemiSync } from '../../src/ha/ha-state.js';
+import { failoverTask } from '../../src/tasks/definitions/failover.js';
 import { ReplicationState as S } from '../../src/ha/replication-health.js';
 
 // Servers: 1 = the old primary (the node rejoining), 2 = the new primary, 3 = someone else.
@@ -131,4 +133,22 @@ test('countRejoin: a later repair without a copy keeps the last copy reason', ()
 
 test('countRejoin: a long reason is cut to 500 characters', () => {
   assert.equal(countRejoin({}, 't1', 'x'.repeat(2000)).rejoins!.lastFullCopyReason!.length, 500);
+});
+
+// ---- withSemiSync, and where the Failover task rejoins ---------------------------------------
+
+test('withSemiSync: records the observation and keeps the rest (rejoin count, promotion point)', () => {
+  const ha = countRejoin({ semiSync: false, promotedAt: '0-2-9', semiSyncCheckedAt: 1 }, 't1', undefined);
+  const on = withSemiSync(ha, true, 42);
+  assert.deepEqual(on, { ...ha, semiSync: true, semiSyncCheckedAt: 42 });
+  assert.equal(ha.semiSync, false, 'the input is not changed');
+});
+
+test('Failover: the old primary is started and rejoined only after the endpoint moved, before RUNNING', () => {
+  const names = failoverTask.steps.map((s) => s.name);
+  const at = (n: string) => { const i = names.indexOf(n); assert.ok(i >= 0, `step ${n} in ${names.join(', ')}`); return i; };
+  assert.ok(at('move-endpoint') < at('restart-old-primary'), 'off the write path');
+  assert.ok(at('restart-old-primary') < at('rejoin-old-primary'));
+  assert.equal(names.at(-1), 'mark-running');
+  assert.equal(at('rejoin-old-primary'), names.length - 2, 'RUNNING right after the rejoin');
 });
