@@ -42,6 +42,8 @@ export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
   /** The observations were read from the store since this node took the loop (docs/cluster.md). */
   private restored = false;
+  /** The first round since this node took the loop has ended (logged once: takeover measurements read it). */
+  private firstRoundLogged = false;
   /** The HA loop's lease (cluster/membership.ts): checked right before a failover or an endpoint move. */
   fence: Fence = NO_FENCE;
   private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>();
@@ -57,9 +59,19 @@ export class HaMonitor extends PeriodicLoop {
   override async stop(): Promise<void> {
     await super.stop();
     this.restored = false; // another node may own the loop meanwhile: read its observations when it is ours again
+    this.firstRoundLogged = false;
   }
 
   async runOnce(): Promise<void> {
+    const checked = await this.checkAll();
+    if (!this.firstRoundLogged) {
+      this.firstRoundLogged = true;
+      this.log.info({ instances: checked }, 'HA monitor: first round on this node done');
+    }
+  }
+
+  /** One round; the number of HA instances checked. */
+  private async checkAll(): Promise<number> {
     const { store } = this.svc;
     if (!this.restored) {
       this.memory.clear();
@@ -71,11 +83,13 @@ export class HaMonitor extends PeriodicLoop {
       const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
       return { insts, busy: insts.length ? await store.busyInstances() : new Set<string>() };
     });
-    if (!insts.length) return;
+    if (!insts.length) return 0;
     const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));
-    await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
+    const idle = insts.filter((i) => !busy.has(i.uuid));
+    await Promise.all(idle.map((i) => this.check(i, endpoints).catch((err) => {
       this.log.error({ err, instance: i.uuid }, 'HA check failed');
     })));
+    return idle.length;
   }
 
   private async check(inst: Instance, endpoints: Map<string, string>): Promise<void> {
