@@ -317,6 +317,21 @@ export class Store {
   }
 
   /**
+   * Read-modify-write of an instance's ha_state in one transaction (the row locked on PostgreSQL):
+   * `change` gets the current text and returns the new one, so fields written meanwhile by another
+   * node (a failover's promotedAt, a repair's rejoin counter) are kept, not overwritten from a stale copy.
+   */
+  async patchHaState(uuid: string, change: (current: string) => string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('instances').select('ha_state').where('uuid', '=', uuid);
+      if (this.backend.skipLocked) q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      if (!row) return;
+      await trx.updateTable('instances').set({ ha_state: change(row.ha_state) }).where('uuid', '=', uuid).execute();
+    });
+  }
+
+  /**
    * Sets the instance status and inserts a task atomically; TaskConflictError if a task is already active.
    * `also`: other instances the task takes over (a restore's read-only instances) get `also.patch` in the
    * same transaction, but only those with `also.fromStatus` and no active task; any other → TaskConflictError.
