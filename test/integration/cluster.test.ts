@@ -30,8 +30,8 @@ let fencedMember: string | undefined;
 
 before(async () => {
   pgc = await scratchPostgres();
-  // The datadir template is built ahead (a serve building it stalls its event loop for seconds on
-  // a loaded machine: synchronous hashing and fsync in templates.ts, long enough to lose its leases).
+  // The datadir template is built ahead to keep this file short; cluster-kills.test.ts builds it
+  // while the nodes hold their leases (the hashing is asynchronous, docs/cluster.md "Timing").
   c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' }) });
 });
 after(async () => { await c?.cleanup(); });
