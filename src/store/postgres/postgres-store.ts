@@ -135,7 +135,7 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    if (!process.env.OPENRDS_DBG_UNNAMED) nameStatements(client);
+    nameStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const store = new Store(db, backendFor(url));
