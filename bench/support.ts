@@ -112,15 +112,18 @@ export function exited(p: ChildProcess): Promise<void> {
  * --cpu-prof go to node) on a fresh home with one pipe `cidr`, and creates a key for tenant-a.
  * `root` runs the sources of another checkout instead of this one (before/after comparisons).
  */
-export async function startServe(opts: { cidr: string; nodeArgs?: string[]; config?: Record<string, unknown>; root?: string }): Promise<Serve> {
+export async function startServe(opts: { cidr: string; nodeArgs?: string[]; config?: Record<string, unknown>; root?: string; beside?: Serve }): Promise<Serve> {
   const root = opts.root ?? ROOT;
-  const home = trackDir(join('/tmp', `openrds-bench-${process.pid}-${randomInt(1e9)}`));
-  trackArgv(`${home}/`); // its mariadbd, and mariadb-install-db with its bootstrap server if interrupted mid-way
-  mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'config.json'), JSON.stringify({
-    networks: [{ VdcId: VDC, VdcName: 'bench', RegionIds: '*', Pipes: [{ BasePipeId: PIPE, PipeName: 'bench', Cidr: opts.cidr }] }],
-    ...opts.config,
-  }));
+  // `beside`: a second serve node on that serve's home and (PostgreSQL) store, with its key.
+  const home = opts.beside?.home ?? trackDir(join('/tmp', `openrds-bench-${process.pid}-${randomInt(1e9)}`));
+  if (!opts.beside) {
+    trackArgv(`${home}/`); // its mariadbd, and mariadb-install-db with its bootstrap server if interrupted mid-way
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'config.json'), JSON.stringify({
+      networks: [{ VdcId: VDC, VdcName: 'bench', RegionIds: '*', Pipes: [{ BasePipeId: PIPE, PipeName: 'bench', Cidr: opts.cidr }] }],
+      ...opts.config,
+    }));
+  }
   let logBuf = '';
   const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, join(root, 'src/cli/main.ts'),
     'serve', '--home', home, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -137,7 +140,7 @@ export async function startServe(opts: { cidr: string; nodeArgs?: string[]; conf
     proc.stderr!.on('data', (d: Buffer) => { logBuf += d.toString(); });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}:\n${logBuf}`)); });
   });
-  const creds = JSON.parse(execFileSync(process.execPath, ['--import', TSX, join(root, 'src/cli/main.ts'), 'keys', 'create', '--tenant', 'tenant-a', '--json', '--home', home], { encoding: 'utf8' })) as Creds;
+  const creds = opts.beside?.creds ?? JSON.parse(execFileSync(process.execPath, ['--import', TSX, join(root, 'src/cli/main.ts'), 'keys', 'create', '--tenant', 'tenant-a', '--json', '--home', home], { encoding: 'utf8' })) as Creds;
   return {
     home, url, creds, proc,
     logs: () => logBuf,

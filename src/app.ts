@@ -141,6 +141,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   membership.addLoop('disk-guard', 'host', diskGuard);
   if (collector) membership.addLoop('metrics-collector', 'host', collector);
   haMonitor.fence = membership.fence(membership.addLoop('ha-monitor', 'global', haMonitor));
+  haMonitor.memberId = membership.id;
   membership.addLoop('backup-scheduler', 'global', backupScheduler);
   membership.addLoop('retention', 'global', retention);
   membership.addLoop('archiver', 'host', archiver);

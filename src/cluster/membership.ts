@@ -41,13 +41,15 @@ export interface ClusterTiming {
 
 /**
  * Takeover after a kill -9: the lease runs out ≤ loopTtlMs after its last renewal, and another
- * node's next tick takes it: 3.5–4 s. A node stops its loops loopTtlMs − fenceMarginMs after the
- * last tick it sent was answered, so one stall of the event loop or the store up to ~2 s (seen on
- * a loaded 2-core machine) does not stop them. A member is dead after 10 s without a heartbeat:
- * shorter made live nodes on the loaded test machine lose their tasks to stalls (and run steps
- * twice); a killed node's tasks move after 10 s, well before their 15 s lease would run out.
+ * node's next tick takes it: 3.5–4 s (bench/cluster-failover.ts: median 3.6 s). A node stops its
+ * loops loopTtlMs − fenceMarginMs after the last tick it sent was answered, so one stall of the
+ * event loop or the store up to ~2 s does not stop them. A member is dead after 5 s without a
+ * heartbeat, and a killed node's tasks move then (well before their 15 s lease would run out).
+ * It was 10 s while building a datadir template hashed its files synchronously and stalled a
+ * serve for up to 17 s on a loaded machine; the hashing and fsyncs are asynchronous now
+ * (provisioner/local/templates.ts, bench/template-stall.ts).
  */
-export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 10_000, fenceMarginMs: 1000, loopFenceMs: 250, forgetAfterMs: 10 * 60_000 };
+export const DEFAULT_TIMING: ClusterTiming = { tickMs: 500, loopTtlMs: 3500, memberTtlMs: 5000, fenceMarginMs: 1000, loopFenceMs: 250, forgetAfterMs: 10 * 60_000 };
 
 export const loopKey = (name: string, scope: LoopScope, hostId: string) => (scope === 'host' ? `${name}@${hostId}` : name);
 

@@ -19,7 +19,7 @@ import { parseHaState, withSemiSync } from './ha-state.js';
 import { classifyReplica, isFollowing } from './replication-health.js';
 import type { ReplicationReporter } from './replication-reporter.js';
 import { NO_FENCE, type Fence } from '../cluster/fence.js';
-import { HA_MEMORY_LOOP, memoryToStore, parseMemory, type HaMemory } from './ha-memory.js';
+import { HA_MEMORY_LOOP, memoryToStore, parseMemory, restoreMemory, type HaMemory } from './ha-memory.js';
 
 interface Memory extends HaMemory {
   lastWithheld?: string;
@@ -42,8 +42,12 @@ export class HaMonitor extends PeriodicLoop {
   private readonly memory = new Map<string, Memory>();
   /** The observations were read from the store since this node took the loop (docs/cluster.md). */
   private restored = false;
+  /** The first round since this node took the loop has ended (logged once: takeover measurements read it). */
+  private firstRoundLogged = false;
   /** The HA loop's lease (cluster/membership.ts): checked right before a failover or an endpoint move. */
   fence: Fence = NO_FENCE;
+  /** This node's member id (cluster/membership.ts): the writer named in the stored observations. */
+  memberId = 'local';
   private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>();
   /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
   constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
@@ -57,13 +61,28 @@ export class HaMonitor extends PeriodicLoop {
   override async stop(): Promise<void> {
     await super.stop();
     this.restored = false; // another node may own the loop meanwhile: read its observations when it is ours again
+    this.firstRoundLogged = false;
   }
 
   async runOnce(): Promise<void> {
+    const checked = await this.checkAll();
+    if (!this.firstRoundLogged) {
+      this.firstRoundLogged = true;
+      this.log.info({ instances: checked }, 'HA monitor: first round on this node done');
+    }
+  }
+
+  /** One round; the number of HA instances checked. */
+  private async checkAll(): Promise<number> {
     const { store } = this.svc;
     if (!this.restored) {
       this.memory.clear();
-      for (const [uuid, v] of await store.cluster.loadLoopState(HA_MEMORY_LOOP)) this.memory.set(uuid, { ...parseMemory(v), stored: parseMemory(v) });
+      const stored = await store.cluster.loadLoopState(HA_MEMORY_LOOP);
+      const seen = new Map(stored.size ? (await store.cluster.listMembers()).map((m) => [m.id, Number(m.heartbeat_at)]) : []);
+      for (const [uuid, v] of stored) {
+        const m = parseMemory(v);
+        this.memory.set(uuid, { ...restoreMemory(m, m.by === undefined ? undefined : seen.get(m.by)), stored: m });
+      }
       this.restored = true;
     }
     // Read again only after a store write (UnchangedCache); the nodes' own state is asked every round.
@@ -71,11 +90,13 @@ export class HaMonitor extends PeriodicLoop {
       const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
       return { insts, busy: insts.length ? await store.busyInstances() : new Set<string>() };
     });
-    if (!insts.length) return;
+    if (!insts.length) return 0;
     const endpoints = new Map((await this.svc.endpoints.list({ maxAgeMs: ENDPOINT_READ_MS })).map((e) => [addrKey(e.front), addrKey(e.target)]));
-    await Promise.all(insts.filter((i) => !busy.has(i.uuid)).map((i) => this.check(i, endpoints).catch((err) => {
+    const idle = insts.filter((i) => !busy.has(i.uuid));
+    await Promise.all(idle.map((i) => this.check(i, endpoints).catch((err) => {
       this.log.error({ err, instance: i.uuid }, 'HA check failed');
     })));
+    return idle.length;
   }
 
   private async check(inst: Instance, endpoints: Map<string, string>): Promise<void> {
@@ -152,7 +173,7 @@ export class HaMonitor extends PeriodicLoop {
 
   /** Writes the observations another owner needs after a takeover, when memoryToStore() says they changed. */
   private async persist(uuid: string, mem: Memory, now: number): Promise<void> {
-    const next = memoryToStore(mem.stored, mem);
+    const next = memoryToStore(mem.stored, mem, this.memberId);
     if (next === undefined) return;
     await this.svc.store.cluster.saveLoopState(HA_MEMORY_LOOP, uuid, JSON.stringify(next), now);
     mem.stored = next;
@@ -164,8 +185,8 @@ export class HaMonitor extends PeriodicLoop {
   }
 
   private async recordSemiSync(inst: Instance, on: boolean, mem: Memory): Promise<void> {
-    const ha = parseHaState(inst.ha_state);
-    await this.svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify(withSemiSync(ha, on, this.svc.clock.now())) });
+    // Only these two fields, on the row as it is now: inst.ha_state may be an older copy.
+    await this.svc.store.patchHaState(inst.uuid, (cur) => JSON.stringify(withSemiSync(parseHaState(cur), on, this.svc.clock.now())));
     if (on) this.log.info({ instance: inst.uuid }, 'semi-sync replication is ON: acknowledged commits are on the standby');
     else this.log.warn({ instance: inst.uuid }, 'semi-sync replication fell back to ASYNC: acknowledged commits may be missing on the standby; no zero-loss failover until it is back');
   }

@@ -97,11 +97,11 @@ export async function completeRejoin(p: RejoinPair, taskId: string, fullCopyReas
     await sleep(100);
   }
   if (on) p.log.info({ instance: inst.uuid }, 'semi-sync replication is ON: acknowledged commits are on the standby');
-  const fresh = await svc.store.getInstanceAnyTenant(inst.uuid);
-  const ha = parseHaState(fresh?.ha_state);
-  const counted = countRejoin(on ? withSemiSync(ha, true, svc.clock.now()) : ha, taskId, fullCopyReason);
-  if (counted !== ha) {
-    await fence.assert();
-    await svc.store.updateInstance(inst.uuid, { ha_state: JSON.stringify(counted) });
-  }
+  // On the row as it is now (patchHaState): the HA monitor may write its own fields meanwhile.
+  await fence.assert();
+  const now = svc.clock.now();
+  await svc.store.patchHaState(inst.uuid, (cur) => {
+    const ha = parseHaState(cur);
+    return JSON.stringify(countRejoin(on ? withSemiSync(ha, true, now) : ha, taskId, fullCopyReason));
+  });
 }

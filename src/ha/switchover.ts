@@ -6,15 +6,18 @@
  *  3. promote the standby, move the endpoint (old flows are forgotten);
  *  4. the old primary replicates from the new one; read-only instances follow; semi-sync back on.
  * If the standby does not catch up in time, the primary is made writable again and nothing moved.
+ * `fence` (the task's, docs/cluster.md): checked right before the demotion, the promotion and the
+ * endpoint move, so a node whose task lease was taken over stops before it changes the pair.
  */
 import type { Logger } from 'pino';
 import { adminTarget, primaryNode, replTarget } from '../instances/nodes.js';
 import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
+import { NO_FENCE, type Fence } from '../cluster/fence.js';
 import { moveEndpoint, persistRoles, promoteNode, repointReadOnly } from './promotion.js';
 import { classifyReplica, isFollowing } from './replication-health.js';
 
-export async function switchover(svc: Services, inst: Instance, log: Logger, catchUpTimeoutS = 30): Promise<{ from: string; to: string }> {
+export async function switchover(svc: Services, inst: Instance, log: Logger, fence: Fence = NO_FENCE, catchUpTimeoutS = 30): Promise<{ from: string; to: string }> {
   const nodes = await svc.store.listNodes(inst.uuid);
   const from = primaryNode(nodes);
   const to = nodes.find((n) => n.role === 'standby');
@@ -28,6 +31,7 @@ export async function switchover(svc: Services, inst: Instance, log: Logger, cat
   const t0 = Date.now();
   const phases: Record<string, number> = {};
   const mark = (k: string) => { phases[k] = Date.now() - t0; };
+  await fence.assert();
   await svc.engine.demote(ft);
   mark('demoted');
   const { binlogPos } = await svc.engine.gtidState(ft);
@@ -36,9 +40,11 @@ export async function switchover(svc: Services, inst: Instance, log: Logger, cat
     throw new Error(`the standby did not reach ${binlogPos} within ${catchUpTimeoutS} s; switchover abandoned, the primary is writable again`);
   }
   mark('caughtUp');
+  await fence.assert();
   await promoteNode(svc, inst, from, to, log, 'switchover');
   mark('promoted');
   const fresh = (await svc.store.getInstanceAnyTenant(inst.uuid))!;
+  await fence.assert();
   await moveEndpoint(svc, fresh, to);
   mark('endpointMoved');
   log.warn({ from: from.id, to: to.id, writesPausedMs: Date.now() - t0, phases }, 'switchover done');

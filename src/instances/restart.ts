@@ -6,6 +6,7 @@
 import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { switchover } from '../ha/switchover.js';
+import { NO_FENCE, type Fence } from '../cluster/fence.js';
 import { adminTarget, ensureNodeReady, primaryNode, topologyOf } from './nodes.js';
 import { isReplicating, readReplicaHealth } from '../ha/replication-health.js';
 
@@ -25,22 +26,24 @@ export function restartOrder<N extends Pick<Node, 'role'>>(nodes: readonly N[]):
  * primary restarts as the new standby. Clients see a short write pause, not an outage. Basic
  * instances restart their one node in place.
  */
-export async function restartNodesInOrder(svc: Services, inst: Instance, nodes: readonly Node[]): Promise<void> {
+export async function restartNodesInOrder(svc: Services, inst: Instance, nodes: readonly Node[], fence: Fence = NO_FENCE): Promise<void> {
   const all = await svc.store.listNodes(inst.uuid);
   const haPair = topologyOf(inst) === 'ha' && all.some((n) => n.role === 'standby');
   for (const n of restartOrder(nodes)) {
     const current = all.find((x) => x.id === n.id) ?? n;
     if (haPair && current.role === 'primary') {
       // HA: hand over to the (already restarted) standby, then restart the old primary as the standby.
-      await switchover(svc, inst, svc.log.child({ instance: inst.uuid }));
+      await switchover(svc, inst, svc.log.child({ instance: inst.uuid }), fence);
       const demoted = (await svc.store.listNodes(inst.uuid)).find((x) => x.id === n.id)!;
       await pauseSemiSync(svc, inst);
+      await fence.assert();
       await svc.provisioner.stop(demoted.id, svc.config.engine.stopTimeoutMs);
       await ensureNodeReady(svc, inst, demoted);
       await waitReplicating(svc, inst, demoted);
       continue;
     }
     if (haPair) await pauseSemiSync(svc, inst);
+    await fence.assert();
     await svc.provisioner.stop(current.id, svc.config.engine.stopTimeoutMs);
     await ensureNodeReady(svc, inst, current);
     if (haPair) await waitReplicating(svc, inst, current);

@@ -20,6 +20,7 @@ import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
 import { adminTarget, ensureNodeReady, primaryNode, refreshNodeConfig, replTarget, topologyOf } from './nodes.js';
 import { waitReplicating } from './restart.js';
+import { NO_FENCE, type Fence } from '../cluster/fence.js';
 import { pointedAt, readReplicaHealth } from '../ha/replication-health.js';
 
 /** One node of an HA pair as observed (all of them run: stopped ones were started first). */
@@ -89,7 +90,7 @@ export function decidePairRepair(f: PairFacts): PairRepair[] {
 }
 
 /** Starts every node that should run and does not, then (HA) makes the pair whole. Idempotent. */
-export async function ensureNodesInService(svc: Services, inst: Instance, log: Logger): Promise<void> {
+export async function ensureNodesInService(svc: Services, inst: Instance, log: Logger, fence: Fence = NO_FENCE): Promise<void> {
   const nodes = (await svc.store.listNodes(inst.uuid)).filter((n) => n.desired === 'running');
   const started: string[] = [];
   for (const n of nodes) {
@@ -115,6 +116,7 @@ export async function ensureNodesInService(svc: Services, inst: Instance, log: L
     }
     const node = byId.get(a.nodeId)!;
     const t = adminTarget(svc, inst, node);
+    await fence.assert(); // each repair changes the pair: only while the task is still this node's
     if (a.kind === 'fence') await svc.engine.setReadOnly(t, true);
     else if (a.kind === 'point-endpoint') await svc.endpoints.point({ ip: inst.ip, port: inst.port }, { ip: node.ip, port: node.port });
     else if (a.kind === 'writable') await svc.engine.setReadOnly(t, false);

@@ -8,7 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import assert from 'node:assert/strict';
+import { overlappingSteps, type TaskStep } from '../../src/store/cluster-repo.js';
 import { TestClient } from './cds-client.js';
+import { dbPids } from './ha.js';
 import { BIN, startServer, waitListening, type ServerHandle } from './harness.js';
 
 export interface ClusterNode {
@@ -105,4 +108,29 @@ async function extraNode(name: string, first: ServerHandle, store: string, env: 
     alive: () => proc.exitCode === null && proc.signalCode === null,
   };
   return node;
+}
+
+/**
+ * The store and the host agree after kills: every task FINISH, no step of a task ran on two nodes
+ * at once (the step log, overlappingSteps), every task has its steps in the log, every instance
+ * RUNNING, every node of a live instance runs and no other mariadbd does. `paused`: a member that
+ * was SIGSTOPped mid-step; its overlap with the step's new owner is the pause itself.
+ */
+export async function checkClusterWhole(c: Cluster, what: string, paused?: string): Promise<void> {
+  const tasks = await c.query('SELECT id, type, status, error FROM tasks');
+  assert.deepEqual(tasks.filter((t) => t.status !== 'FINISH'), [], `${what}: every task FINISH`);
+  const steps = (await c.query('SELECT * FROM task_steps')).map((r) => ({ ...r, token: Number(r.token), started_at: Number(r.started_at), seen_at: Number(r.seen_at), ended_at: r.ended_at === null ? null : Number(r.ended_at) })) as TaskStep[];
+  const overlaps = overlappingSteps(steps);
+  if (paused) process.stdout.write(`# ${what}: ${overlaps.filter(([a, b]) => a.owner === paused || b.owner === paused).length} overlap(s) of the paused node's step with its new owner\n`);
+  assert.deepEqual(overlaps.filter(([a, b]) => a.owner !== paused && b.owner !== paused).map(([a, b]) => `${a.task_id} ${a.name}: ${a.owner} / ${b.owner}`), [], `${what}: no step ran on two nodes at once`);
+  for (const t of tasks) {
+    const done = steps.filter((s) => s.task_id === t.id && s.outcome === 'done');
+    assert.ok(done.length > 0, `${what}: task ${t.id} has its steps in the log`);
+  }
+  const insts = await c.query('SELECT uuid, status FROM instances WHERE deleted_at IS NULL');
+  assert.deepEqual(insts.filter((i) => i.status !== 'RUNNING'), [], `${what}: every instance RUNNING`);
+  const nodes = new Set((await c.query('SELECT n.id FROM nodes n JOIN instances i ON i.uuid = n.instance_uuid WHERE i.deleted_at IS NULL')).map((r) => r.id));
+  const running = dbPids(c.home);
+  assert.deepEqual([...running.keys()].filter((id) => !nodes.has(id)), [], `${what}: no orphan mariadbd`);
+  assert.deepEqual([...nodes].filter((id) => !running.has(id)), [], `${what}: every node runs`);
 }

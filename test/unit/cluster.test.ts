@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { decideLoops, loopKey, Membership, type ClusterTiming } from '../../src/cluster/membership.js';
 import { formatMembers, viewMembers } from '../../src/cluster/members-view.js';
 import { FencedError } from '../../src/cluster/fence.js';
-import { memoryToStore, LAST_GOOD_REFRESH_MS } from '../../src/ha/ha-memory.js';
+import { memoryToStore, restoreMemory, LAST_GOOD_REFRESH_MS } from '../../src/ha/ha-memory.js';
 import { lockRefusal, runningServes, takeLock } from '../../src/serve-lock.js';
 import { overlappingSteps, type LoopLease, type MemberInfo, type TaskStep } from '../../src/store/cluster-repo.js';
 import type { Store } from '../../src/store/store.js';
@@ -44,23 +44,51 @@ describe('decideLoops', () => {
 
 describe('memoryToStore (HA observations across a takeover)', () => {
   const good = (at: number, r = true, s = true) => ({ at, standbyReplicating: r, semiSyncOn: s });
+  const R = LAST_GOOD_REFRESH_MS;
+  const me = 'serve-me';
   const cases: Array<{ name: string; prev: any; now: any; write: boolean }> = [
     { name: 'nothing known, nothing to write', prev: undefined, now: {}, write: false },
     { name: 'first healthy observation', prev: undefined, now: { lastGood: good(1000) }, write: true },
-    { name: 'same flags, soon after: no write', prev: { lastGood: good(1000) }, now: { lastGood: good(1000 + LAST_GOOD_REFRESH_MS - 1) }, write: false },
-    { name: 'same flags, refresh interval passed', prev: { lastGood: good(1000) }, now: { lastGood: good(1000 + LAST_GOOD_REFRESH_MS) }, write: true },
-    { name: 'semi-sync fell back', prev: { lastGood: good(1000) }, now: { lastGood: good(1001, true, false) }, write: true },
-    { name: 'standby stopped replicating', prev: { lastGood: good(1000) }, now: { lastGood: good(1001, false, true) }, write: true },
-    { name: 'primary went silent', prev: { lastGood: good(1000) }, now: { lastGood: good(1000), silentSince: 1200 }, write: true },
-    { name: 'still silent since the same time', prev: { silentSince: 1200, lastGood: good(1000) }, now: { silentSince: 1200, lastGood: good(1000) }, write: false },
-    { name: 'answers again', prev: { silentSince: 1200, lastGood: good(1000) }, now: { lastGood: good(1000) }, write: true },
+    { name: 'same flags, same time bucket: no write', prev: { lastGood: good(R), by: me }, now: { lastGood: good(2 * R - 1) }, write: false },
+    { name: 'same flags, next time bucket', prev: { lastGood: good(2 * R - 1), by: me }, now: { lastGood: good(2 * R) }, write: true },
+    { name: 'same flags, written by another node (just taken over)', prev: { lastGood: good(R), by: 'serve-old' }, now: { lastGood: good(R + 1) }, write: true },
+    { name: 'semi-sync fell back', prev: { lastGood: good(1000), by: me }, now: { lastGood: good(1001, true, false) }, write: true },
+    { name: 'standby stopped replicating', prev: { lastGood: good(1000), by: me }, now: { lastGood: good(1001, false, true) }, write: true },
+    { name: 'primary went silent', prev: { lastGood: good(1000), by: me }, now: { lastGood: good(1000), silentSince: 1200 }, write: true },
+    { name: 'still silent since the same time', prev: { silentSince: 1200, lastGood: good(1000), by: me }, now: { silentSince: 1200, lastGood: good(1000) }, write: false },
+    { name: 'answers again', prev: { silentSince: 1200, lastGood: good(1000), by: me }, now: { lastGood: good(1000) }, write: true },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const got = memoryToStore(c.prev, c.now);
+      const got = memoryToStore(c.prev, c.now, me);
       assert.equal(got !== undefined, c.write);
-      if (got) assert.deepEqual(got, { silentSince: c.now.silentSince, lastGood: c.now.lastGood });
+      if (got) assert.deepEqual(got, { silentSince: c.now.silentSince, lastGood: c.now.lastGood, by: me });
     });
+  }
+  test('a healthy pair observed every 250 ms for 10 s is written once per bucket (5 times), not 40', () => {
+    let stored: any;
+    let writes = 0;
+    for (let t = 0; t < 10_000; t += 250) {
+      const next = memoryToStore(stored, { lastGood: good(t) }, me);
+      if (next) { stored = next; writes++; }
+    }
+    assert.equal(writes, 10_000 / R);
+  });
+});
+
+describe('restoreMemory (the next owner of the HA monitor)', () => {
+  const good = (at: number) => ({ at, standbyReplicating: true, semiSyncOn: true });
+  const R = LAST_GOOD_REFRESH_MS;
+  const cases: Array<{ name: string; stored: any; seen: number | undefined; at: number | undefined }> = [
+    { name: 'healthy until the writer\'s last heartbeat', stored: { lastGood: good(10_000), by: 'a' }, seen: 10_000 + R - 300, at: 10_000 + R - 300 },
+    { name: 'never past the writer\'s next refresh (its loop may have stalled)', stored: { lastGood: good(10_000), by: 'a' }, seen: 10_000 + 5 * R, at: 10_000 + R },
+    { name: 'a heartbeat older than the observation keeps the observation', stored: { lastGood: good(10_000), by: 'a' }, seen: 9_000, at: 10_000 },
+    { name: 'writer unknown (its member row is gone): as stored', stored: { lastGood: good(10_000), by: 'a' }, seen: undefined, at: 10_000 },
+    { name: 'primary silent at the handover: the observation stays frozen', stored: { lastGood: good(10_000), silentSince: 10_100, by: 'a' }, seen: 11_000, at: 10_000 },
+    { name: 'no healthy observation', stored: { silentSince: 5 }, seen: 11_000, at: undefined },
+  ];
+  for (const c of cases) {
+    test(c.name, () => assert.equal(restoreMemory(c.stored, c.seen).lastGood?.at, c.at));
   }
 });
 

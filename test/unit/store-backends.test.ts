@@ -154,6 +154,18 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
+    test('patchHaState changes only what the caller changes, on the row as it is now (a stale copy never overwrites)', async () => {
+      await store.db.insertInto('instances').values(instanceRow('ha-patch', 'h', '10.9.0.7')).execute();
+      const stale = (await store.getInstance('t1', 'ha-patch'))!.ha_state; // what the HA monitor read
+      await store.updateInstance('ha-patch', { ha_state: JSON.stringify({ promotedAt: '0-1-9', rejoins: 2, failovers: [5] }) }); // a failover task meanwhile
+      await Promise.all([1, 2, 3].map((i) => store.patchHaState('ha-patch', (cur) => JSON.stringify({ ...JSON.parse(cur), [`k${i}`]: i }))));
+      await store.patchHaState('ha-patch', (cur) => JSON.stringify({ ...JSON.parse(cur), semiSync: true }));
+      assert.equal(stale, '{}');
+      assert.deepEqual(JSON.parse((await store.getInstance('t1', 'ha-patch'))!.ha_state), { promotedAt: '0-1-9', rejoins: 2, failovers: [5], k1: 1, k2: 2, k3: 3, semiSync: true });
+      await store.patchHaState('no-such-instance', () => '{"x":1}'); // nothing to patch: no row made
+      assert.equal(await store.getInstanceAnyTenant('no-such-instance'), undefined);
+    });
+
     test('numeric columns are numbers: bigint, integer, real, double, count(*) and sums', async () => {
       await store.db.insertInto('instances').values({ ...instanceRow('num-1', 'n', '10.9.0.1'), disk_used_pct: 95.5 }).execute();
       const inst = await store.getInstance('t1', 'num-1');

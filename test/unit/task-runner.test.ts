@@ -16,9 +16,9 @@ import { TaskRunner } from '../../src/tasks/runner.js';
 import type { StepContext, TaskDefinition } from '../../src/tasks/task.js';
 import { STORE_BACKENDS, type FreshStore } from '../support/stores.js';
 
-function services(store: Store, leaseMs: number): Services {
+function services(store: Store, leaseMs: number, concurrency = 4): Services {
   return {
-    config: { hostId: 'h1', tasks: { concurrency: 4, leaseMs, stepRetries: 0 } },
+    config: { hostId: 'h1', tasks: { concurrency, leaseMs, stepRetries: 0 } },
     store, clock: { now: () => Date.now() }, log: pino({ level: 'silent' }), kickTasks() {},
   } as unknown as Services;
 }
@@ -71,7 +71,10 @@ for (const backend of STORE_BACKENDS) {
       };
       const task = newTaskRow({ tenantId: 't', instanceUuid: 'rf-1', type: 'FenceTest', now: Date.now() });
       await store.insertTask(task);
-      const a = new TaskRunner(services(store, 60_000), 'runner-a', pino({ level: 'silent' }));
+      // Runner-a has no free slot while its step hangs (a paused node claims nothing): with one,
+      // its own next poll could claim the expired task again before runner-b starts, and the
+      // test would wait on the gate forever.
+      const a = new TaskRunner(services(store, 60_000, 1), 'runner-a', pino({ level: 'silent' }));
       a.register(def);
       a.start();
       await until(() => events.includes('slow:runner-a'), 'runner-a in the step');

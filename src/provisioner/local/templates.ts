@@ -11,7 +11,9 @@
  * folder, which it then uses: nothing is clobbered.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { EngineProfile } from '../../engine/engine.js';
 import type { MariaDbBinaries } from './mariadb-binaries.js';
@@ -73,13 +75,13 @@ export class DatadirTemplates {
     const t = await this.ensure();
     await runTool('cp', ['-a', '--sparse=always', t.datadir, datadir], 600_000);
     if (opts.ownFilesystem) await runTool('sync', ['-f', datadir]);
-    else syncTree(datadir);
+    else await syncTree(datadir);
     return t.key;
   }
 
   private async ensureKey(key: string, want: TemplateWant): Promise<ReadyTemplate> {
     const dir = join(this.root, key);
-    const plan = planTemplate(this.observe(dir, true), want);
+    const plan = planTemplate(await this.observe(dir, true), want);
     if (plan.action === 'use') {
       this.verified.add(`${key} ${plan.manifest.digest}`);
       return { key, datadir: join(dir, 'data'), built: false };
@@ -91,12 +93,15 @@ export class DatadirTemplates {
     return this.build(key, want);
   }
 
-  /** What is at `dir`; file contents are hashed only the first time this process uses that template. */
-  private observe(dir: string, hashIfUnverified: boolean): TemplateObservation {
+  /**
+   * What is at `dir`; file contents are hashed only the first time this process uses that template,
+   * streamed (never a whole file in memory, never the event loop held: a serve keeps its leases).
+   */
+  private async observe(dir: string, hashIfUnverified: boolean): Promise<TemplateObservation> {
     if (!existsSync(dir)) return { exists: false };
     let manifestText: string | undefined;
     try {
-      manifestText = readFileSync(join(dir, MANIFEST_FILE), 'utf8');
+      manifestText = await readFile(join(dir, MANIFEST_FILE), 'utf8');
     } catch {
       /* none: half-written */
     }
@@ -110,7 +115,7 @@ export class DatadirTemplates {
       }
     }
     const data = join(dir, 'data');
-    return { exists: true, manifestText, files: existsSync(data) ? listFiles(data, hash) : undefined };
+    return { exists: true, manifestText, files: existsSync(data) ? await listFiles(data, hash) : undefined };
   }
 
   private async build(key: string, want: TemplateWant): Promise<ReadyTemplate> {
@@ -127,13 +132,13 @@ export class DatadirTemplates {
         this.log?.info({ template: key, dir: tmp }, 'template build paused');
         while (existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 100));
       }
-      const files = listFiles(join(tmp, 'data'), true) as ManifestFile[];
+      const files = (await listFiles(join(tmp, 'data'), true)) as ManifestFile[];
       const bad = identityFiles(files.map((f) => f.path));
       if (bad.length) throw new Error(`a fresh datadir holds identity-bearing files (${bad.join(', ')}); refusing to make it a template`);
-      syncTree(join(tmp, 'data'));
+      await syncTree(join(tmp, 'data'));
       const manifest = buildManifest(want, files, new Date().toISOString());
-      writeDurable(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-      fsyncPath(tmp);
+      await writeDurable(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+      await fsyncPath(tmp);
       try {
         renameSync(tmp, dir);
       } catch (e) {
@@ -141,11 +146,11 @@ export class DatadirTemplates {
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
         // Another process finished the same build first: use its template, drop ours.
         rmSync(tmp, { recursive: true, force: true });
-        const plan = planTemplate(this.observe(dir, true), want);
+        const plan = planTemplate(await this.observe(dir, true), want);
         if (plan.action !== 'use') throw new Error(`datadir template ${key} appeared half-made: ${plan.action === 'rebuild' ? plan.why : plan.action}`, { cause: e });
         return { key, datadir: join(dir, 'data'), built: false };
       }
-      fsyncPath(this.root);
+      await fsyncPath(this.root);
       this.verified.add(`${key} ${manifest.digest}`);
       this.log?.info({ template: key, version: want.version, files: files.length, ms: Date.now() - t0 }, 'datadir template built');
       return { key, datadir: join(dir, 'data'), built: true };
@@ -190,23 +195,26 @@ export class DatadirTemplates {
   }
 }
 
-/** Regular files under `dir`, sorted by relative path, with their SHA-256 when `hash`. */
-export function listFiles(dir: string, hash: boolean): ObservedFile[] {
+/** Regular files under `dir`, sorted by relative path, with their SHA-256 when `hash` (streamed, one file at a time). */
+export async function listFiles(dir: string, hash: boolean): Promise<ObservedFile[]> {
   const out: ObservedFile[] = [];
-  const walk = (abs: string, rel: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
+  const walk = async (abs: string, rel: string) => {
+    for (const e of await readdir(abs, { withFileTypes: true })) {
       const a = join(abs, e.name);
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(a, r);
-      else if (e.isFile()) out.push({ path: r, size: statSync(a).size, ...(hash ? { sha256: fileSha256(a) } : {}) });
+      if (e.isDirectory()) await walk(a, r);
+      else if (e.isFile()) out.push({ path: r, size: (await stat(a)).size, ...(hash ? { sha256: await fileSha256(a) } : {}) });
     }
   };
-  walk(dir, '');
+  await walk(dir, '');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function fileSha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+/** SHA-256 of a file, read in 1 MiB chunks off the event loop (libuv's pool); hashing is per chunk. */
+async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h);
+  return h.digest('hex');
 }
 
 /** Moves a template out of its name at once (so nobody sees it half-deleted), then removes it. */
@@ -221,27 +229,27 @@ function discard(dir: string, root: string): void {
   rmSync(trash, { recursive: true, force: true });
 }
 
-function writeDurable(file: string, content: string): void {
-  writeFileSync(file, content);
-  fsyncPath(file);
+async function writeDurable(file: string, content: string): Promise<void> {
+  await writeFile(file, content);
+  await fsyncPath(file);
 }
 
-/** fsync of a file or a folder (opened read-only: Linux allows fsync on that). */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
+/** fsync of a file or a folder (opened read-only: Linux allows fsync on that), off the event loop. */
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
 /** fsync of every file and folder under `dir` (a host filesystem shared with others: no syncfs). */
-export function syncTree(dir: string): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+export async function syncTree(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
     const a = join(dir, e.name);
-    if (e.isDirectory()) syncTree(a);
-    else if (e.isFile()) fsyncPath(a);
+    if (e.isDirectory()) await syncTree(a);
+    else if (e.isFile()) await fsyncPath(a);
   }
-  fsyncPath(dir);
+  await fsyncPath(dir);
 }

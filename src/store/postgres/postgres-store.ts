@@ -102,6 +102,26 @@ export const numberTypes: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * Named (server-side prepared) statements for every parameterised query, instead of pg's unnamed
+ * ones: PostgreSQL parses and plans each SQL text once per connection, and the serve sends no SQL
+ * text after the first time (bench/RESULTS.md "API cost"). Kysely calls `client.query(sql, params)`;
+ * this wraps that call. At most MAX_NAMED texts get names (queries with generated IN lists could
+ * make endless variants); beyond them, queries run unnamed as before. Queries without parameters
+ * (BEGIN, COMMIT, migrations' DDL) keep the simple protocol.
+ */
+const MAX_NAMED = 500;
+const statementNames = new Map<string, string>();
+export function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, cb?: unknown) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) return query(text, values, cb);
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < MAX_NAMED) statementNames.set(text, (name = `openrds_${statementNames.size}`));
+    return name === undefined ? query(text, values, cb) : query({ name, text, values }, cb);
+  };
+}
+
 export async function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url, types: numberTypes, max: opts.maxConnections ?? 10,
@@ -113,7 +133,10 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
   // one also connections checked out between two queries (kysely's). The pool discards a broken
   // connection when it comes back; the next query opens a new one or fails with its own error.
   pool.on('error', () => {});
-  pool.on('connect', (client) => { client.on('error', () => {}); });
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    nameStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const store = new Store(db, backendFor(url));
   try {

@@ -109,12 +109,12 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
         const { svc } = ctx;
         const { restart } = splitChanges(ctx.params.changes, svc.engine.parameters);
         if (restart.length === 0) return;
-        await ensureNodesInService(svc, inst, ctx.log); // a resumed attempt may have left a node stopped or the pair mid-switchover
+        await ensureNodesInService(svc, inst, ctx.log, ctx.fence); // a resumed attempt may have left a node stopped or the pair mid-switchover
         const nodes = await runningNodes(svc, inst.uuid);
         const live = await liveValues(svc, inst, nodes, restart.map((c) => c.name));
         const ids = decideRestarts(restart, live, svc.engine.parameters.same);
         ctx.log.info({ nodes: ids }, 'restarting nodes for restart-only parameters');
-        await restartNodesInOrder(svc, inst, nodes.filter((n) => ids.includes(n.id)));
+        await restartNodesInOrder(svc, inst, nodes.filter((n) => ids.includes(n.id)), ctx.fence);
       },
     },
     {
@@ -160,7 +160,7 @@ export const modifyParametersTask: TaskDefinition<ModifyParametersParams> = {
       // A node that had already restarted with a new restart-only value goes back to the old one.
       try {
         const ids = decideRestarts(restart, await liveValues(svc, inst, nodes, restart.map((c) => c.name)), svc.engine.parameters.same);
-        await restartNodesInOrder(svc, inst, nodes.filter((n) => ids.includes(n.id)));
+        await restartNodesInOrder(svc, inst, nodes.filter((n) => ids.includes(n.id)), ctx.fence);
       } catch (e) {
         problems.push(`restoring restart-only parameters: ${(e as Error).message}`);
       }

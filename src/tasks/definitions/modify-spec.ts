@@ -90,10 +90,10 @@ export const modifySpecTask: TaskDefinition<ModifySpecParams> = {
       async run(ctx) {
         if (!ctx.params.specChanged) return;
         const inst = await instanceOf(ctx);
-        await ensureNodesInService(ctx.svc, inst, ctx.log); // a resumed attempt may have left a node stopped or the pair mid-switchover
+        await ensureNodesInService(ctx.svc, inst, ctx.log, ctx.fence); // a resumed attempt may have left a node stopped or the pair mid-switchover
         const nodes = await nodesToRestart(ctx.svc, inst, await runningNodes(ctx.svc, inst.uuid), ctx.params.after);
         ctx.log.info({ nodes: nodes.map((n) => n.id) }, 'restarting nodes with the new spec');
-        await restartNodesInOrder(ctx.svc, inst, nodes);
+        await restartNodesInOrder(ctx.svc, inst, nodes, ctx.fence);
       },
     },
     {
@@ -128,7 +128,7 @@ export const modifySpecTask: TaskDefinition<ModifySpecParams> = {
     }
     if (problems.length === 0) {
       try {
-        await restartNodesInOrder(svc, inst, await nodesToRestart(svc, inst, nodes, b));
+        await restartNodesInOrder(svc, inst, await nodesToRestart(svc, inst, nodes, b), ctx.fence);
       } catch (e) {
         problems.push(`restoring the old spec: ${(e as Error).message}`);
       }
