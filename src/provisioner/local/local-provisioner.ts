@@ -138,7 +138,7 @@ export class LocalProvisioner implements Provisioner {
     const { command, args } = wrapCommand(this.limitsEnforced, group, server.command, server.args);
     const out = openSync(join(p.dir, 'stdout.log'), 'a');
     try {
-      const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...this.engine.serverEnvironment(spec) } });
       child.on('error', () => {}); // reported through inspect()/waitReady
       child.unref();
       if (child.pid === undefined) throw new Error(`could not start ${command}`);
