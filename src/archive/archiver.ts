@@ -79,7 +79,7 @@ export class Archiver extends PeriodicLoop {
 
   /**
    * The store's side of a round, read again only after a store write (UnchangedCache): at 200 ms a
-   * round, 1,000 idle instances cost ~20 ms of queries a round otherwise (bench/RESULTS.md §4b).
+   * round, 1,000 idle instances cost ~20 ms of queries a round otherwise (bench/RESULTS.md 2h).
    */
   private readonly lists = new UnchangedCache<{ live: Instance[]; nodesByInstance: Map<string, Node[]>; streams: ArchiveStream[] }>();
 
