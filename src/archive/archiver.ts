@@ -27,6 +27,7 @@ import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from 
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
 import { advance, caughtUp, decideStream, purgeTarget, resumeFile } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
+import { UnchangedCache } from '../common/unchanged-cache.js';
 
 /** What the loop keeps in memory per spool file (rebuilt by walking the file again after a restart). */
 interface FileState {
@@ -76,19 +77,41 @@ export class Archiver extends PeriodicLoop {
     return this.svc.config.archive.intervalMs;
   }
 
+  /**
+   * The store's side of a round, read again only after a store write (UnchangedCache): at 200 ms a
+   * round, 1,000 idle instances cost ~20 ms of queries a round otherwise (bench/RESULTS.md 2h).
+   */
+  private readonly lists = new UnchangedCache<{ live: Instance[]; nodesByInstance: Map<string, Node[]>; streams: ArchiveStream[] }>();
+
+  private view() {
+    const { store } = this.svc;
+    return this.lists.get(store.backend.changeToken, async () => {
+      const live = await store.listLiveInstances();
+      const nodesByInstance = new Map<string, Node[]>();
+      // Ordered as listNodes() orders them, so primaryNode() picks the same node.
+      const all = live.length ? (await store.listAllNodes()).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : [];
+      for (const n of all) {
+        const list = nodesByInstance.get(n.instance_uuid) ?? [];
+        list.push(n);
+        nodesByInstance.set(n.instance_uuid, list);
+      }
+      return { live, nodesByInstance, streams: await store.recovery.listStreams() };
+    });
+  }
+
   async runOnce(): Promise<void> {
     if (!this.svc.config.archive.enabled) return;
-    const live = await this.svc.store.listLiveInstances();
+    const { live, nodesByInstance, streams } = await this.view();
     const insts = live.filter((i) => !i.parent_uuid && !i.temp_source_uuid && !SKIP.has(i.status));
     // A deleted instance's stream ends (its segments stay, like its backups, until retention).
     const liveIds = new Set(live.map((i) => i.uuid));
-    for (const s of await this.svc.store.recovery.listStreams()) {
+    for (const s of streams) {
       if (liveIds.has(s.instance_uuid) || s.status === 'off') continue;
       await this.streams.destroy(s.instance_uuid);
       await this.svc.store.recovery.updateStream(s.instance_uuid, s.run, { status: 'off', status_detail: 'the instance was deleted', updated_at: this.svc.clock.now() });
       this.mem.delete(s.instance_uuid);
     }
-    await Promise.all(insts.map((i) => this.archiveOne(i).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
+    await Promise.all(insts.map((i) => this.archiveOne(i, nodesByInstance.get(i.uuid) ?? []).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
   }
 
   /** Ends every stream (shutdown keeps them: they outlive serve; this is for tests and `archive.enabled` off). */
@@ -96,9 +119,8 @@ export class Archiver extends PeriodicLoop {
     for (const s of await this.svc.store.recovery.listStreams()) await this.streams.stop(s.instance_uuid);
   }
 
-  private async archiveOne(inst: Instance): Promise<void> {
+  private async archiveOne(inst: Instance, nodes: Node[]): Promise<void> {
     const { store, engine } = this.svc;
-    const nodes = await store.listNodes(inst.uuid);
     const primary = Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
     if (!primary) return;
     let row = await store.recovery.getStream(inst.uuid);

@@ -88,6 +88,8 @@ export interface EngineProfile {
   readonly kind: string;
   /** The server config for a node, with its files at `paths`. */
   renderConfig(spec: NodeSpec, paths: NodePaths): string;
+  /** Environment variables the server process starts with, beside its config (allocator settings). */
+  serverEnvironment(spec: Pick<NodeSpec, 'cpu'>): Readonly<Record<string, string>>;
   /** SQL run at every start (without binlogging) that (re)creates the internal admin and replication accounts. */
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string;
   /**

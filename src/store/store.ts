@@ -41,6 +41,13 @@ export class IpExhaustedError extends Error {}
 /** How often createInstances tries again after losing an address race (a unique violation). */
 const CREATE_ATTEMPTS = 40;
 
+/**
+ * Tables no read cache reads (the row cache below, UnchangedCache in the loops): the cluster's
+ * heartbeats and leases, written several times a second. A write to one of them need not move
+ * the change token; a cache that starts reading one must take it out of this list.
+ */
+export const UNCACHED_TABLES: ReadonlySet<string> = new Set(['members', 'loop_leases']);
+
 export interface StoreBackend {
   readonly name: 'sqlite' | 'postgres';
   isUniqueViolation(e: unknown): boolean;
@@ -49,6 +56,7 @@ export interface StoreBackend {
   /**
    * A value that changes whenever the database may have changed, by this process or another, and
    * is cheap to read (SQLite: a write counter and PRAGMA data_version). Without it, nothing is cached.
+   * Writes to UNCACHED_TABLES, and writes that changed no row, may leave it as it is.
    */
   changeToken?(): string;
   /** The database's clock in epoch ms, as SQL: leases are set and compared on it (docs/cluster.md). */

@@ -7,6 +7,7 @@
  * The suite only uses the port, the engine's SQL client and a BackupStorage. What it cannot see
  * through the port (is the memory limit really in force?) the factory answers with `probe`.
  */
+import { MariaDbProfile } from '../../src/engine/mariadb/mariadb-profile.js';
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
@@ -30,6 +31,8 @@ export interface ContractSubject {
   probe: {
     /** The memory limit in force on the node's running server, or undefined when there is none. */
     memoryLimitBytes(nodeId: string): Promise<number | undefined>;
+    /** The environment the node's running server was started with. */
+    serverEnvironment(nodeId: string): Promise<Record<string, string>>;
   };
   /** Removes whatever the suite left (nodes it did not destroy, scratch folders). */
   cleanup(): Promise<void>;
@@ -144,6 +147,11 @@ export function provisionerContract(name: string, factory: () => Promise<Contrac
     const limit = await s.probe.memoryLimitBytes('ca');
     if (p.capabilities.compute.limit === 'hard') assert.equal(limit, a.ramGb * 1024 ** 3);
     else assert.equal(limit, undefined);
+  });
+
+  test(`${name}: the server runs with the engine profile's environment (one malloc arena per CPU)`, async () => {
+    const env = await s.probe.serverEnvironment('ca');
+    for (const [k, v] of Object.entries(new MariaDbProfile().serverEnvironment(a))) assert.equal(env[k], v, k);
   });
 
   let backupKey = '';

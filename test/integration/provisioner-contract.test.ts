@@ -44,6 +44,10 @@ provisionerContract('local', async () => {
       async memoryLimitBytes(nodeId: string) {
         return memoryLimitOf(Number(readFileSync(join(home, 'nodes', nodeId, 'node.pid'), 'utf8')));
       },
+      async serverEnvironment(nodeId: string) {
+        const pid = Number(readFileSync(join(home, 'nodes', nodeId, 'node.pid'), 'utf8'));
+        return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      },
     },
     async cleanup() {
       engine.closeMonitoring();

@@ -95,6 +95,7 @@ export class FakeEngine implements Engine {
   }
 
   renderConfig(spec: NodeSpec, paths: NodePaths): string { return this.real.renderConfig(spec, paths); }
+  serverEnvironment(spec: Pick<NodeSpec, 'cpu'>): Readonly<Record<string, string>> { return this.real.serverEnvironment(spec); }
   renderInitSql(adminUser: string, adminPasswordHash: string, repl?: { user: string; hash: string }): string {
     return this.real.renderInitSql(adminUser, adminPasswordHash, repl);
   }

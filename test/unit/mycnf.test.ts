@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
-import { initSettings, memoryPlan, renderMyCnf, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
+import { initSettings, memoryPlan, renderMyCnf, serverEnvironment, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
 import { installDbArgs } from '../../src/provisioner/local/mariadb-binaries.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
@@ -205,5 +205,12 @@ for (const c of INSTALL_CASES) {
     assert.equal(cnf.get('innodb_log_file_size'), c.logFile);
     assert.ok(parseInt(c.logFile, 10) > 8);
     assert.equal(cnf.get('innodb_page_size'), undefined, 'the config keeps the default page size the datadir is made with');
+  });
+}
+
+// One malloc arena per CPU of the spec (mycnf.ts serverEnvironment): whole CPUs, at least 1, at most 64.
+for (const [cpu, arenas] of [[1, '1'], [2, '2'], [4, '4'], [8, '8'], [0.5, '1'], [2.5, '2'], [128, '64']] as const) {
+  test(`serverEnvironment: ${cpu} CPU → MALLOC_ARENA_MAX=${arenas}`, () => {
+    assert.deepEqual(serverEnvironment({ cpu }), { MALLOC_ARENA_MAX: arenas });
   });
 }

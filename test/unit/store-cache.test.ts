@@ -58,6 +58,23 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(await status(), 'RECOVERING');
     });
 
+    // SQLite only (PostgreSQL has no token): what may leave it alone (writes that cannot change a cached row).
+    if (backend.name === 'sqlite') test('a write that changed no row, or only heartbeats and leases, keeps the token; a real change moves it', async () => {
+      const token = () => store.backend.changeToken!();
+      const t0 = token();
+      await store.db.updateTable('instances').set({ status: 'X' }).where('uuid', '=', 'no-such-instance').execute();
+      await store.db.deleteFrom('tasks').where('id', '=', 'no-such-task').execute();
+      assert.equal(token(), t0, 'a write that matched nothing');
+      await store.db.insertInto('members').values({ id: 'm1', host_id: 'h', pid: 1, listen: '', started_at: 1, heartbeat_at: 1 }).execute();
+      await store.db.updateTable('members').set({ heartbeat_at: 2 }).where('id', '=', 'm1').execute();
+      assert.equal(token(), t0, 'a heartbeat');
+      await store.db.updateTable('instances').set({ status_detail: 'x' }).where('uuid', '=', U).execute();
+      const t1 = token();
+      assert.notEqual(t1, t0, 'an instance row changed');
+      await store.db.insertInto('tenants').values({ id: 'tk', name: 'token-test', created_at: 1 }).returning('id').execute();
+      assert.notEqual(token(), t1, 'an INSERT … RETURNING that returned a row');
+    });
+
     test('a deleted instance disappears; another tenant never sees it; a changed copy does not leak back', async () => {
       const row = await store.getInstance('t1', U);
       row!.status = 'CHANGED-BY-CALLER';

@@ -1,6 +1,6 @@
 /** MariaDB's EngineProfile: pure rendering and rules (profile/), nothing that runs a program. */
 import type { EngineProfile, NodePaths, NodeSpec } from '../engine.js';
-import { initSettings, renderMyCnf } from './profile/mycnf.js';
+import { initSettings, renderMyCnf, serverEnvironment } from './profile/mycnf.js';
 import { MARIADB_PARAMETERS } from './profile/parameters.js';
 import { initSql } from './sql.js';
 
@@ -10,6 +10,10 @@ export class MariaDbProfile implements EngineProfile {
 
   renderConfig(spec: NodeSpec, paths: NodePaths): string {
     return renderMyCnf(spec, paths);
+  }
+
+  serverEnvironment(spec: Pick<NodeSpec, 'cpu'>): Readonly<Record<string, string>> {
+    return serverEnvironment(spec);
   }
 
   renderInitSql(adminUser: string, adminHash: string, repl?: { user: string; hash: string }): string {

@@ -15,7 +15,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { findBinary } from './mariadb-binaries.js';
 import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
-import { findProcesses, signal, waitExit } from './proc.js';
+import { findProcesses, incarnationOf, processArgv, signal, stillRunning, waitExit } from './proc.js';
+
+/** How old the shared scan of /proc that inspect() reads may be (start() and stop() always scan afresh). */
+const SCAN_MAX_AGE_MS = 1000;
 
 const FILE = /^r(\d+)-(.+)$/;
 
@@ -34,9 +37,25 @@ export class LocalBinlogStreams implements BinlogStreams {
     return join(this.root, id);
   }
 
-  private processes(id: string): Array<{ pid: number; run: number }> {
+  /**
+   * The stream process each id was last seen with (pid, start ticks, run): while it lives, one
+   * read of /proc/PID/stat answers inspect(). The archiver inspects every stream every 200 ms;
+   * a scan of all of /proc per stream made serve spend ~90 % of a core at 150 instances (bench/RESULTS.md 3b).
+   */
+  private readonly known = new Map<string, { pid: number; startTicks: number; run: number }>();
+  /** One scan of /proc for all streams of this root, shared by the inspect() calls of a round. */
+  private scan?: { at: number; procs: Array<{ pid: number; argv: string[] }> };
+
+  private allProcesses(fresh: boolean): Array<{ pid: number; argv: string[] }> {
+    if (fresh || !this.scan || Date.now() - this.scan.at > SCAN_MAX_AGE_MS) {
+      this.scan = { at: Date.now(), procs: findProcesses(`--result-file=${this.root}/`) };
+    }
+    return this.scan.procs;
+  }
+
+  private processes(id: string, fresh = true): Array<{ pid: number; run: number }> {
     const dir = this.dir(id);
-    return findProcesses(`--result-file=${dir}/r`).flatMap((p) => {
+    return this.allProcesses(fresh).filter((p) => p.argv.some((a) => a.startsWith(`--result-file=${dir}/r`))).flatMap((p) => {
       const arg = p.argv.find((a) => a.startsWith(`--result-file=${dir}/r`));
       const m = arg && /\/r(\d+)-$/.exec(arg);
       return m && p.pid !== process.pid ? [{ pid: p.pid, run: Number(m[1]) }] : [];
@@ -62,10 +81,13 @@ export class LocalBinlogStreams implements BinlogStreams {
       child.unref();
     } finally {
       closeSync(log);
+      this.scan = undefined; // the next inspect() sees the new process
     }
   }
 
   async stop(id: string): Promise<void> {
+    this.known.delete(id);
+    this.scan = undefined;
     for (const p of this.processes(id)) {
       signal(p.pid, 'SIGTERM');
       if (!(await waitExit(p.pid, 5000))) {
@@ -75,8 +97,22 @@ export class LocalBinlogStreams implements BinlogStreams {
     }
   }
 
+  /** A scan may be up to SCAN_MAX_AGE_MS old: a stream another serve just started shows within that; start() checks afresh. */
+  private liveProcess(id: string): Array<{ pid: number; run: number }> {
+    const k = this.known.get(id);
+    if (k && stillRunning(k.pid, k.startTicks)) return [{ pid: k.pid, run: k.run }];
+    this.known.delete(id);
+    // The shared scan may be up to a second old: each process found is checked again (argv read afresh).
+    const dir = this.dir(id);
+    const procs = this.processes(id, false).filter((p) => processArgv(p.pid)?.some((a) => a.startsWith(`--result-file=${dir}/r`)));
+    const first = procs[0];
+    const ticks = first ? Number(incarnationOf(first.pid)?.split('.')[1]) : NaN;
+    if (first && procs.length === 1 && Number.isInteger(ticks)) this.known.set(id, { pid: first.pid, startTicks: ticks, run: first.run });
+    return procs;
+  }
+
   async inspect(id: string): Promise<StreamState> {
-    const procs = this.processes(id);
+    const procs = this.liveProcess(id);
     const dir = this.dir(id);
     let run: number | undefined = procs[0]?.run;
     if (run === undefined && existsSync(dir)) {

@@ -24,7 +24,7 @@ import { MariaDbBinaries } from './mariadb-binaries.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from './backup-job.js';
-import { findProcesses, incarnationOf, isAlive, processArgv, runTool, signal, waitExit } from './proc.js';
+import { findProcesses, incarnationOf, isAlive, processArgv, runTool, signal, stillRunning, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners, type ProcListener } from './listeners.js';
 import { DatadirTemplates, type TemplateLog } from './templates.js';
@@ -138,7 +138,7 @@ export class LocalProvisioner implements Provisioner {
     const { command, args } = wrapCommand(this.limitsEnforced, group, server.command, server.args);
     const out = openSync(join(p.dir, 'stdout.log'), 'a');
     try {
-      const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...this.engine.serverEnvironment(spec) } });
       child.on('error', () => {}); // reported through inspect()/waitReady
       child.unref();
       if (child.pid === undefined) throw new Error(`could not start ${command}`);
@@ -149,9 +149,23 @@ export class LocalProvisioner implements Provisioner {
     }
   }
 
+  /**
+   * The server run each node was last seen with (pid and start ticks, checked against its argv
+   * once). inspect() is called for every node every second (watchdog, HA monitor): while that run
+   * lives, one read of /proc/PID/stat answers it; the full check (pid file, argv, adoption) runs
+   * only when the run ended or was never seen.
+   */
+  private readonly seen = new Map<string, { pid: number; startTicks: number }>();
+
   async inspect(nodeId: string): Promise<NodeRuntime> {
+    const s = this.seen.get(nodeId);
+    if (s && stillRunning(s.pid, s.startTicks)) return { alive: true, incarnation: `${s.pid}.${s.startTicks}` };
+    this.seen.delete(nodeId);
     const pid = this.serverPid(nodeId);
-    return pid === undefined ? { alive: false } : runtimeOf(pid);
+    const rt = pid === undefined ? { alive: false } : runtimeOf(pid);
+    const ticks = rt.alive ? Number(rt.incarnation!.split('.')[1]) : NaN;
+    if (pid !== undefined && Number.isInteger(ticks)) this.seen.set(nodeId, { pid, startTicks: ticks });
+    return rt;
   }
 
   /** The pid of the node's live server, adopting one a previous serve started; undefined when none runs. */

@@ -76,6 +76,28 @@ export function parseStartTicks(stat: string): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
+/** State (field 3) and start ticks (field 22) of a /proc/PID/stat line; undefined when it does not parse. Pure. */
+export function parseStat(stat: string): { state: string; startTicks: number } | undefined {
+  const close = stat.lastIndexOf(')');
+  const startTicks = parseStartTicks(stat);
+  if (close < 0 || startTicks === undefined) return undefined;
+  return { state: stat.slice(close + 2, close + 3), startTicks };
+}
+
+/**
+ * Whether the run of a process named by `pid` and `startTicks` still lives (not a zombie), with a
+ * single read of /proc/PID/stat: a pid that was reused has another start time, so its argv need
+ * not be read again to know it is still the same process.
+ */
+export function stillRunning(pid: number, startTicks: number): boolean {
+  try {
+    const st = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return !!st && st.startTicks === startTicks && st.state !== 'Z' && st.state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** The local provisioner's NodeRuntime.incarnation of a live process (`<pid>.<start ticks>`), or undefined when it is gone. */
 export function incarnationOf(pid: number): string | undefined {
   try {

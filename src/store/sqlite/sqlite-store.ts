@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 import { Kysely, sql, SqliteDialect } from 'kysely';
-import { Store, type StoreBackend } from '../store.js';
+import { Store, UNCACHED_TABLES, type StoreBackend } from '../store.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database, NonceDatabase } from '../schema.js';
 
@@ -45,16 +45,45 @@ function withStatementCache(db: BetterSqlite3.Database, onWrite: () => void, max
 
 const noWrites = () => {};
 
-/** Calls `onWrite` after every execution of a statement that may change the database. */
+/**
+ * Whether a statement can change rows a read cache holds (Store's change token): false for a write
+ * to a table no cache reads (UNCACHED_TABLES: the members' heartbeats and loop leases, written
+ * several times a second on an idle host), true for every other write and for anything not
+ * recognised as a single-table INSERT/UPDATE/DELETE (DDL, a WITH …). Pure.
+ */
+export function mayChangeCachedRows(sqlText: string): boolean {
+  const m = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]/i.exec(sqlText);
+  return !m || !UNCACHED_TABLES.has(m[1]!.toLowerCase());
+}
+
+/**
+ * Calls `onWrite` after every execution of a statement that may have changed rows a cache holds.
+ * A write that changed no row (a task claim that found nothing, an UPDATE whose WHERE matched
+ * nothing) leaves the token alone too, so the caches survive the loops' idle rounds: `run()`
+ * reports its changes; a statement that returns rows (`… RETURNING`) changed exactly the rows it
+ * returned; anything else (DDL, `iterate`, a statement that threw) always counts.
+ */
 function countWrites(st: BetterSqlite3.Statement, onWrite: () => void): void {
+  if (!mayChangeCachedRows(st.source)) return;
   const s = st as unknown as Record<'run' | 'all' | 'get' | 'iterate', (...a: unknown[]) => unknown>;
+  const dml = /^\s*(insert|update|delete|replace)\b/i.test(st.source);
+  const changed: Record<'run' | 'all' | 'get' | 'iterate', (r: unknown) => boolean> = {
+    run: (r) => !dml || (r as BetterSqlite3.RunResult).changes > 0,
+    all: (r) => !dml || (r as unknown[]).length > 0,
+    get: (r) => !dml || r !== undefined,
+    iterate: () => true,
+  };
   for (const m of ['run', 'all', 'get', 'iterate'] as const) {
     const f = s[m]!.bind(st);
     s[m] = (...a: unknown[]) => {
+      let r: unknown;
+      let ok = false;
       try {
-        return f(...a);
+        r = f(...a);
+        ok = true;
+        return r;
       } finally {
-        onWrite();
+        if (!ok || changed[m](r)) onWrite();
       }
     };
   }
