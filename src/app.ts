@@ -15,7 +15,6 @@ import { takeLock } from './serve-lock.js';
 import { Membership } from './cluster/membership.js';
 import { parseStoreUrl, redactUrl } from './store/open-store.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
-import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
 import { LocalBinlogStreams } from './provisioner/local/local-binlog-streams.js';
 import { Archiver } from './archive/archiver.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
@@ -70,7 +69,6 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const provisioner = new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log);
   const svc: Services = {
     config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner, masterKey: openMasterKey(cfg.home),
-    restore: new LocalNodeRestore(provisioner, join(cfg.home, 'restore-work'), cfg.engine.binDir),
     clock: systemClock, log, engineVersion: await provisioner.engineVersion(),
     // Here at once; on the other serve nodes through the store's announcement (PostgreSQL NOTIFY).
     kickTasks: () => {

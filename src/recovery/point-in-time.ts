@@ -1,7 +1,7 @@
 /**
  * Gathering for point-in-time restores (docs/recovery.md): the window of an instance (read from
  * the store, decided by window.ts), and the replay of archived segments into a restored node
- * (segments walked to find where to stop, then applied run by run through the NodeRestore port).
+ * (segments walked to find where to stop, then applied run by run through Provisioner.replayBinlog).
  */
 import { newWalk, walk } from '../archive/binlog-events.js';
 import { SegmentStore } from '../archive/segment-store.js';
@@ -30,7 +30,7 @@ export interface ReplayResult { stopGtid: string; transactions: number; bytes: n
  * Applies to `target` (restored from a base at `baseGtid`) the archived transactions of `timeline`
  * up to `selectTime`. Returns the position the node must be at afterwards.
  */
-export async function replayTo(svc: Services, instanceUuid: string, timeline: number, baseGtid: string, selectTime: number, target: Target): Promise<ReplayResult> {
+export async function replayTo(svc: Services, instanceUuid: string, timeline: number, baseGtid: string, selectTime: number, nodeId: string, target: Target): Promise<ReplayResult> {
   const t0 = Date.now();
   const segs = new SegmentStore(svc.backups.storage);
   const [segments, gaps] = await Promise.all([svc.store.recovery.listSegments(instanceUuid, timeline), svc.store.recovery.listGaps(instanceUuid)]);
@@ -67,8 +67,8 @@ export async function replayTo(svc: Services, instanceUuid: string, timeline: nu
     }
     if (!applied) continue;
     const stop = formatGtidPos(pos);
-    const res = await svc.restore.replay({
-      target, startGtid: start, stopGtid: stop,
+    const res = await svc.provisioner.replayBinlog({
+      nodeId, target, startGtid: start, stopGtid: stop,
       binlogs: use.map((s) => () => segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 })),
     });
     transactions += applied;

@@ -4,7 +4,7 @@
  * them, and a LocalBackupStorage for the backup round trip.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionerContract } from '../contract/provisioner-contract.js';
 import { MariaDbEngine } from '../../src/engine/mariadb/mariadb-engine.js';
@@ -43,6 +43,9 @@ provisionerContract('local', async () => {
     probe: {
       async memoryLimitBytes(nodeId: string) {
         return memoryLimitOf(Number(readFileSync(join(home, 'nodes', nodeId, 'node.pid'), 'utf8')));
+      },
+      binlog(nodeId: string, file: string) {
+        return createReadStream(join(provisioner.paths(nodeId).datadir, file));
       },
     },
     async cleanup() {
