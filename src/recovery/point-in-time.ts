@@ -9,19 +9,24 @@ import type { Target } from '../engine/engine.js';
 import type { Services } from '../services.js';
 import type { ArchiveSegment } from '../store/recovery-repo.js';
 import { formatGtidPos, judge, parseGtidPos, planRuns } from './replay-plan.js';
-import { restoreWindow, type RestoreWindow } from './window.js';
+import { restoreWindow, type RestoreWindow, type WindowInput } from './window.js';
 
-export async function windowOf(svc: Services, instanceUuid: string, tenantId: string): Promise<RestoreWindow> {
+/** Everything the window of an instance is decided from (window.ts), read from the store. */
+export async function windowInputOf(svc: Services, instanceUuid: string, tenantId: string): Promise<WindowInput> {
   const [stream, timelines, gaps, backups] = await Promise.all([
     svc.store.recovery.getStream(instanceUuid), svc.store.recovery.listTimelines(instanceUuid),
     svc.store.recovery.listGaps(instanceUuid), svc.store.backups.list(tenantId, instanceUuid),
   ]);
-  if (!svc.config.archive.enabled) return { ok: false, why: 'the binlog archive is off (archive.enabled in config.json)' };
-  return restoreWindow({
+  return {
     now: svc.clock.now(), retentionMs: svc.config.archive.retentionDays * 86_400_000,
     stream: stream && { timeline: stream.timeline, caught_up_at: stream.caught_up_at }, timelines, gaps,
-    backups: backups.map((b) => ({ id: b.id, type: b.type, status: b.status, gtid: b.gtid, created_at: b.created_at, finished_at: b.finished_at })),
-  });
+    backups: backups.map((b) => ({ id: b.id, type: b.type, mode: b.mode, status: b.status, gtid: b.gtid, created_at: b.created_at, finished_at: b.finished_at })),
+  };
+}
+
+export async function windowOf(svc: Services, instanceUuid: string, tenantId: string): Promise<RestoreWindow> {
+  if (!svc.config.archive.enabled) return { ok: false, why: 'the binlog archive is off (archive.enabled in config.json)' };
+  return restoreWindow(await windowInputOf(svc, instanceUuid, tenantId));
 }
 
 export interface ReplayResult { stopGtid: string; transactions: number; bytes: number; ms: number }
