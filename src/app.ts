@@ -106,7 +106,13 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }), replication);
   const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }), replication);
   const diskGuard = new DiskGuard(svc, log.child({ part: 'disk-guard' }));
-  const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys(), replication: () => replication.current() });
+  const prom = new PromMetrics({
+    countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys(), replication: () => replication.current(),
+    archive: {
+      countGaps: () => store.recovery.countGaps(),
+      heldBack: () => [...diskGuard.heldBack].map(([node, h]) => ({ node, ...h })),
+    },
+  });
   const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
   const app = buildServer(svc, ACTIONS, prom.apiHooks);
