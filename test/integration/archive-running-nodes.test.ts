@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { createRunning, startServer, type ServerHandle } from '../support/harness.js';
 import { killByArgv } from '../support/backups.js';
+import { homeNodes } from '../support/ha.js';
+import { execFileSync } from 'node:child_process';
 
 let s: ServerHandle;
 const PW = 'Running-Pass-123';
@@ -61,10 +63,13 @@ test('archive turned on: the running node gets binlog expiry off at once; held-b
   assert.ok(readdirSync(spool).length > 0);
   killByArgv(`--result-file=${spool}/r`);
   await c.query('CREATE DATABASE lost');
-  await c.query('FLUSH BINARY LOGS');
-  const [logs] = await c.query('SHOW BINARY LOGS');
-  const last = (logs as Array<{ Log_name: string }>).at(-1)!.Log_name;
-  await c.query(`PURGE BINARY LOGS TO '${last}'`);
+  // As the server's own root over its socket (the instance's root may not purge binlogs).
+  const node = homeNodes(s.home).find((n) => n.ip === inst.IP)!;
+  const socket = /socket = (\S+)/.exec(readFileSync(join(s.home, 'nodes', node.id, 'my.cnf'), 'utf8'))![1]!;
+  const local = (q: string) => execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', q], { encoding: 'utf8' }).trim();
+  local('FLUSH BINARY LOGS');
+  const last = local('SHOW BINARY LOGS').split('\n').at(-1)!.split('\t')[0]!;
+  local(`PURGE BINARY LOGS TO '${last}'`);
   await s.restart();
   const gap = new RegExp(`openrds_archive_gaps\\{instance_uuid="${inst.InstanceUuid}",kind="gap"\\} 1`);
   await until('the gap in /metrics', async () => (gap.test(await metrics()) ? true : undefined));

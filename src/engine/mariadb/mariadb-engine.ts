@@ -198,10 +198,11 @@ export class MariaDbEngine extends MariaDbProfile implements Engine {
         return;
       }
       // The values every node runs with (profile/mycnf.ts); then the binlog (rotation syncs it) and
-      // InnoDB's redo log (FLUSH ENGINE LOGS writes and syncs it) hold everything applied.
+      // InnoDB's redo log (FLUSH ENGINE LOGS writes and syncs it) hold everything applied. LOCAL:
+      // a FLUSH is otherwise written to the binlog, as a transaction of its own (a GTID).
       await c.query('SET GLOBAL sync_binlog = 1, GLOBAL innodb_flush_log_at_trx_commit = 1');
-      await c.query('FLUSH BINARY LOGS');
-      await c.query('FLUSH ENGINE LOGS');
+      await c.query('FLUSH LOCAL BINARY LOGS');
+      await c.query('FLUSH LOCAL ENGINE LOGS');
     });
   }
 
