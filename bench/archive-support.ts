@@ -4,14 +4,17 @@
  * `archive` config (the overhead rounds), a watcher that sees a GTID durable in the spool, and the
  * "Binlog archive (issue 13)" section of bench/RESULTS.md.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, fstatSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { homeNodes } from '../test/support/ha.js';
 import { TestClient } from '../test/support/cds-client.js';
 import { formatGtid, newWalk, walk, type WalkState } from '../src/archive/binlog-events.js';
-import { BASIC_1C2G, PW, RESULTS, sysbenchPrepare, type SysbenchTarget } from './ha-support.js';
-import { exited, freeLoopbackNet, killByArgv, PIPE, ROOT, sleep, startServe, track, TSX, VDC, type Serve } from './support.js';
+import { BASIC_1C2G, HA_1C2G, PW, RESULTS, startHaServe, sysbenchPrepare, type SysbenchTarget } from './ha-support.js';
+import { exited, freeLoopbackNet, killByArgv, PIPE, ROOT, sleep, startServe, track, trackArgv, TSX, VDC, type Serve } from './support.js';
 
 export interface ArchiveFixture {
   serve: Serve;
@@ -23,12 +26,13 @@ export interface ArchiveFixture {
   spool: string;
 }
 
-export async function archiveFixture(opts: { tables: number; tableSize: number; archive?: Record<string, unknown> }): Promise<ArchiveFixture> {
-  const net = await freeLoopbackNet(24);
-  const serve = await startServe({ cidr: net.cidr, config: { archive: { enabled: true, ...opts.archive } } });
+export async function archiveFixture(opts: { tables: number; tableSize: number; archive?: Record<string, unknown>; ha?: boolean }): Promise<ArchiveFixture> {
+  const config = { archive: { enabled: true, ...opts.archive } };
+  // HA: an endpoint table of its own, dropped at exit (ha-support.ts).
+  const serve = opts.ha ? await startHaServe(config) : await startServe({ cidr: (await freeLoopbackNet(24)).cidr, config });
   const client = new TestClient(serve.url, serve.creds);
   const r = await client.ok('CreateDBInstance', {
-    RegionId: 'CN_Beijing_A', VdcId: VDC, BasePipeId: PIPE, InstanceName: 'bench-archive', PaasGoodsId: BASIC_1C2G,
+    RegionId: 'CN_Beijing_A', VdcId: VDC, BasePipeId: PIPE, InstanceName: 'bench-archive', PaasGoodsId: opts.ha ? HA_1C2G : BASIC_1C2G,
     DiskType: 'ssd_disk', DiskValue: 500, Password: PW,
   });
   const inst = await client.waitStatus(r.data.InstancesUuid[0], 'RUNNING', 300_000);
@@ -156,6 +160,25 @@ export class SpoolWatcher {
       }
     }
   }
+}
+
+/**
+ * A second stream, for the source-choice measurement: the same client the archive runs
+ * (`mariadb-binlog --read-from-remote-server --raw --stop-never`), against an HA instance's
+ * standby, as the standby server's own root over its socket, into `<home>/standby-spool` (files
+ * `r9-<binlog>`, for SpoolWatcher). Returns the folder.
+ */
+export function streamFromStandby(f: ArchiveFixture): string {
+  const standby = homeNodes(f.serve.home).find((n) => n.readOnly);
+  if (!standby) throw new Error('no standby node');
+  const socket = /socket = (\S+)/.exec(readFileSync(join(f.serve.home, 'nodes', standby.id, 'my.cnf'), 'utf8'))![1]!;
+  const first = execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', 'SHOW BINARY LOGS'], { encoding: 'utf8' }).trim().split('\n')[0]!.split('\t')[0]!;
+  const dir = join(f.serve.home, 'standby-spool');
+  mkdirSync(dir, { recursive: true });
+  trackArgv(`--result-file=${dir}/`);
+  track(spawn('mariadb-binlog', ['--no-defaults', `--socket=${socket}`, '-uroot', '--read-from-remote-server', '--raw', '--stop-never',
+    `--stop-never-slave-server-id=${2 ** 31 + randomInt(2 ** 30)}`, `--result-file=${dir}/r9-`, first], { stdio: ['ignore', 'ignore', 'inherit'] }));
+  return dir;
 }
 
 /**

@@ -6,7 +6,8 @@
  *     committed every 100 ms on its own connection (its GTID read back), and a watcher fsyncs the
  *     archive's spool files every 10 ms and walks them: lag = the moment the fsync covering the
  *     probe's commit event returned − the moment the client got the probe's OK. p50, p99, max.
- *     Target p99 ≤ 1 s.
+ *     Target p99 ≤ 1 s. `--ha`: an HA instance, and a second client streams from its standby
+ *     (the source-choice measurement: the same probes, seen in each stream).
  *
  *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--no-results]
  *     Write QPS of sysbench oltp_write_only (4 threads) with the archive on and off, interleaved
@@ -17,7 +18,7 @@
 import { sysbenchRun } from './ha-support.js';
 import { flag, numArg } from './ha-support.js';
 import { cleanupAll, machine, median, round, sleep, sourceRevision } from './support.js';
-import { archiveFixture, percentile, Probe, restartServe, SpoolWatcher, waitRightBorder, writeArchiveResults } from './archive-support.js';
+import { archiveFixture, percentile, Probe, restartServe, SpoolWatcher, streamFromStandby, waitRightBorder, writeArchiveResults } from './archive-support.js';
 
 const mode = process.argv[2];
 const tables = numArg('tables', 4);
@@ -26,10 +27,13 @@ const THREADS = 4;
 
 async function lag(): Promise<void> {
   const duration = numArg('duration', 300);
+  const ha = flag('ha');
   const load = machine();
-  const f = await archiveFixture({ tables, tableSize });
+  const f = await archiveFixture({ tables, tableSize, ha });
   const watcher = new SpoolWatcher(f.spool);
   watcher.start();
+  const standbyWatcher = ha ? new SpoolWatcher(streamFromStandby(f)) : undefined;
+  standbyWatcher?.start();
   const probe = new Probe(f.sb);
   await probe.start();
   await sleep(2000);
@@ -38,20 +42,27 @@ async function lag(): Promise<void> {
   await probe.stop();
   await sleep(3000); // the last probes reach the spool
   watcher.stop();
-  const lags: number[] = [];
-  let missing = 0;
-  for (const p of probe.acked) {
-    const seen = watcher.seen.get(p.gtid);
-    if (seen === undefined) missing++;
-    else lags.push(seen - p.at);
-  }
+  standbyWatcher?.stop();
+  const lagsOf = (w: SpoolWatcher) => {
+    const lags: number[] = [];
+    let missing = 0;
+    for (const p of probe.acked) {
+      const seen = w.seen.get(p.gtid);
+      if (seen === undefined) missing++;
+      else lags.push(seen - p.at);
+    }
+    return { lags, missing };
+  };
+  const { lags, missing } = lagsOf(watcher);
   const p50 = percentile(lags, 50);
   const p99 = percentile(lags, 99);
   const mx = Math.max(...lags);
-  const md = `### Archive lag (${new Date().toISOString().slice(0, 10)})
+  const sb2 = standbyWatcher && lagsOf(standbyWatcher);
+  const standbyRows = sb2 ? `| from the standby (same probes, a second client on the HA standby) | p50 ${round(percentile(sb2.lags, 50), 1)} ms, p99 ${round(percentile(sb2.lags, 99), 1)} ms, max ${round(Math.max(...sb2.lags), 1)} ms (${sb2.missing} never seen) | the primary's figures above |\n` : '';
+  const md = `### Archive lag${ha ? ', HA: primary vs standby as the source' : ''} (${new Date().toISOString().slice(0, 10)})
 
-\`npm run bench:archive-lag -- --duration ${duration} --tables ${tables} --table-size ${tableSize}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
-sysbench \`oltp_write_only\`, ${THREADS} threads, ${duration} s against one basic instance (archive on, defaults: \`intervalMs\` 200): ${round(sb.qps)} QPS, ${round(sb.tps)} TPS, p95 ${sb.p95} ms.
+\`npm run bench:archive-lag -- --duration ${duration} --tables ${tables} --table-size ${tableSize}${ha ? ' --ha' : ''}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
+sysbench \`oltp_write_only\`, ${THREADS} threads, ${duration} s against one ${ha ? 'HA (semi-sync)' : 'basic'} instance (archive on, defaults: \`intervalMs\` 200): ${round(sb.qps)} QPS, ${round(sb.tps)} TPS, p95 ${sb.p95} ms.
 A probe row committed every 100 ms on its own connection (${probe.acked.length} probes; ${missing} never seen in the spool); lag = the spool's fsync that covered the probe's commit event returned − the client got the OK.
 
 | figure | measured | target / anchor |
@@ -59,14 +70,13 @@ A probe row committed every 100 ms on its own connection (${probe.acked.length} 
 | lag p50 | ${round(p50, 1)} ms | — |
 | lag p99 | ${round(p99, 1)} ms | ≤ 1000 ms (RDS ships every 5 min; Percona's collector 60 s) |
 | lag max | ${round(mx, 1)} ms | — |
-
+${standbyRows}
 The lag is to the bytes being durable in the spool (what "archived" means, docs/recovery.md); the archiver itself
 records the position at its next round, ≤ \`archive.intervalMs\` (200 ms) later. A negative lag means the event
-was durable before the client had its OK (the primary sends events before it answers). Source choice (primary vs
-standby) was not measured (not done: it needs an HA instance and a second stream on the standby).
+was durable before the client had its OK (the primary sends events before it answers).${ha ? '' : ' Source choice: `--ha` (below).'}
 `;
   process.stdout.write(md);
-  if (!flag('no-results')) writeArchiveResults('lag', md);
+  if (!flag('no-results')) writeArchiveResults(ha ? 'lag-ha' : 'lag', md);
   if (missing > probe.acked.length * 0.01) throw new Error(`${missing} probes never reached the spool`);
 }
 
