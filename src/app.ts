@@ -15,7 +15,6 @@ import { takeLock } from './serve-lock.js';
 import { Membership } from './cluster/membership.js';
 import { parseStoreUrl, redactUrl } from './store/open-store.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
-import { LocalNodeRestore } from './provisioner/local/local-node-restore.js';
 import { LocalBinlogStreams } from './provisioner/local/local-binlog-streams.js';
 import { Archiver } from './archive/archiver.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
@@ -70,7 +69,6 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const provisioner = new LocalProvisioner(cfg.home, engine, cfg.engine.binDir, cfg.storage, log);
   const svc: Services = {
     config: cfg, store, engine, endpoints: new NftEndpoints(cfg.home), provisioner, masterKey: openMasterKey(cfg.home),
-    restore: new LocalNodeRestore(provisioner, join(cfg.home, 'restore-work'), cfg.engine.binDir),
     clock: systemClock, log, engineVersion: await provisioner.engineVersion(),
     // Here at once; on the other serve nodes through the store's announcement (PostgreSQL NOTIFY).
     kickTasks: () => {
@@ -108,7 +106,13 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const watchdog = new NodeWatchdog(svc, log.child({ part: 'watchdog' }), replication);
   const haMonitor = new HaMonitor(svc, log.child({ part: 'ha' }), replication);
   const diskGuard = new DiskGuard(svc, log.child({ part: 'disk-guard' }));
-  const prom = new PromMetrics({ countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys(), replication: () => replication.current() });
+  const prom = new PromMetrics({
+    countTasksByStatus: () => store.countTasksByStatus(), knownActions: ACTIONS.keys(), replication: () => replication.current(),
+    archive: {
+      countGaps: () => store.recovery.countGaps(),
+      heldBack: () => [...diskGuard.heldBack].map(([node, h]) => ({ node, ...h })),
+    },
+  });
   const collector = cfg.metrics.enabled ? new MetricsCollector(svc, log.child({ part: 'metrics' }), prom) : undefined;
   const retention = new RetentionJob(store, svc.clock, cfg.metrics.retentionIntervalMs, log.child({ part: 'metrics' }));
   const app = buildServer(svc, ACTIONS, prom.apiHooks);

@@ -6,7 +6,6 @@ import type { Endpoints } from './endpoints/endpoints.js';
 import type { Provisioner } from './provisioner/provisioner.js';
 import type { Store } from './store/store.js';
 import type { BackupService } from './backups/backup-service.js';
-import type { NodeRestore } from './provisioner/node-restore.js';
 
 export interface Clock {
   now(): number;
@@ -27,8 +26,6 @@ export interface Services {
   engineVersion: string;
   /** Backup storage, download URLs and running backup jobs (src/backups/). */
   backups: BackupService;
-  /** Restoring backups and replaying binlogs where the nodes' data lives (docs/recovery.md). */
-  restore: NodeRestore;
   /** Wakes the task runner after a task was submitted. */
   kickTasks(): void;
 }

@@ -8,7 +8,7 @@ export interface ArchiveConfig {
   closeEveryMs: number;
   /** Server binlogs already archived are purged at most this often. */
   purgeEveryMs: number;
-  /** The restore window: points up to this many days back can be restored; older segments are pruned. */
+  /** The restore window: points up to this many days back can be restored; older segments are pruned. Fractions allowed. */
   retentionDays: number;
   /** Where the streams' raw files are written until closed; empty = `<backups.dir>/.binlog-spool` (the archive's storage). */
   spoolDir: string;
@@ -27,14 +27,17 @@ export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
 export function validateArchiveConfig(c: ArchiveConfig): string[] {
   const errs: string[] = [];
   if (typeof c.enabled !== 'boolean') errs.push('archive.enabled must be true or false');
-  const int = (name: 'intervalMs' | 'closeEveryMs' | 'purgeEveryMs' | 'retentionDays', min: number, max: number) => {
+  const int = (name: 'intervalMs' | 'closeEveryMs' | 'purgeEveryMs', min: number, max: number) => {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) errs.push(`archive.${name} must be an integer ${min}–${max}`);
   };
   int('intervalMs', 20, 60_000);
   int('closeEveryMs', 100, 3_600_000);
   int('purgeEveryMs', 100, 3_600_000);
-  int('retentionDays', 1, 3650);
+  // Days, fractions allowed (a test's window of seconds); at least about 9 s.
+  if (typeof c.retentionDays !== 'number' || !Number.isFinite(c.retentionDays) || c.retentionDays < 0.0001 || c.retentionDays > 3650) {
+    errs.push('archive.retentionDays must be a number of days from 0.0001 to 3650');
+  }
   if (typeof c.spoolDir !== 'string') errs.push('archive.spoolDir must be a string');
   return errs;
 }

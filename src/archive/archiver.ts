@@ -8,8 +8,9 @@
  *    caught up then (RightBorderTime);
  *  - close segments (at rotation, every `closeEveryMs`, or when a restore asks) into the segment
  *    store, then drop them from the spool;
- *  - every `purgeEveryMs`: purge server binlogs the archive holds, on every node; take a full
- *    backup when the timeline has none (the first one, or after a gap).
+ *  - every `purgeEveryMs`: purge server binlogs the archive holds, on every node; prune segments
+ *    older than the window (prune-archive.ts); take a full backup when the timeline has none (the
+ *    first one, or after a gap).
  * A start()/stop() object, like the other loops, so that one node can own it under a lease.
  */
 import type { Logger } from 'pino';
@@ -28,6 +29,7 @@ import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-e
 import { advance, caughtUp, decideStream, purgeTarget, resumeFile } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
+import { pruneArchive } from './prune-archive.js';
 
 /** What the loop keeps in memory per spool file (rebuilt by walking the file again after a restart). */
 interface FileState {
@@ -317,6 +319,7 @@ export class Archiver extends PeriodicLoop {
     for (const n of nodes) {
       try {
         const t = adminTarget(this.svc, inst, n);
+        await this.expiryOff(inst, n, t);
         const to = purgeTarget(await this.svc.engine.listBinlogs(t), row.archived_gtid);
         if (to) {
           await this.svc.engine.purgeBinlogsTo(t, to);
@@ -327,6 +330,7 @@ export class Archiver extends PeriodicLoop {
       }
     }
     if (inst.status !== InstanceStatus.RUNNING) return;
+    await pruneArchive(this.svc, this.segments, inst, this.log).catch((err) => this.log.warn({ err, instance: inst.uuid }, 'archive retention failed; retried'));
     const timelines = await this.svc.store.recovery.listTimelines(inst.uuid);
     const since = timelines.find((t) => t.timeline === row.timeline)?.started_at ?? 0;
     const gaps = (await this.svc.store.recovery.listGaps(inst.uuid)).filter((g) => g.kind === 'gap' && g.timeline === row.timeline);
@@ -334,6 +338,26 @@ export class Archiver extends PeriodicLoop {
     const backups = await this.svc.store.backups.list(inst.tenant_id, inst.uuid);
     const usable = backups.some((b) => b.type === BackupType.physical && (b.status === BackupStatus.finished || b.status === BackupStatus.running) && Number(b.created_at) >= after);
     if (!usable) await this.takeBackup(inst, 'the first full backup of the binlog archive\'s restore window');
+  }
+
+  /** Nodes (by incarnation) whose running server already has time-based binlog expiry off. */
+  private readonly expiryOffAt = new Set<string>();
+
+  /**
+   * Time-based binlog expiry off on a running node at once (binlog_expire_logs_seconds is dynamic in
+   * MariaDB 10.11), not only from its next start (its my.cnf says 0 too, src/instances/nodes.ts):
+   * only the archive purges, after archiving. Asked once per run of the node's server.
+   */
+  private async expiryOff(inst: Instance, n: Node, t: ReturnType<typeof adminTarget>): Promise<void> {
+    const key = `${n.id}:${n.incarnation ?? ''}`;
+    if (this.expiryOffAt.has(key)) return;
+    const v = await this.svc.engine.readVariables(t, ['binlog_expire_logs_seconds']);
+    if (v.binlog_expire_logs_seconds !== '0') {
+      await this.svc.engine.setGlobal(t, 'binlog_expire_logs_seconds', '0');
+      this.log.info({ instance: inst.uuid, node: n.id, was: v.binlog_expire_logs_seconds }, 'archive: time-based binlog expiry turned off on the running node');
+    }
+    if (this.expiryOffAt.size > 10_000) this.expiryOffAt.clear();
+    this.expiryOffAt.add(key);
   }
 
   private async takeBackup(inst: Instance, why: string): Promise<void> {

@@ -80,6 +80,20 @@ export function purgeTarget(files: readonly BinlogFileInfo[], archivedGtid: stri
   return to === files[0]?.file ? undefined : to;
 }
 
+/**
+ * Bytes of the server's binlog files kept only because the archive does not hold them yet: every
+ * closed file from the first one with unarchived transactions on (purgeTarget's rule), the active
+ * (last) file left out (the server keeps that one anyway). What the disk guard reports as held back.
+ */
+export function heldBackBytes(files: readonly BinlogFileInfo[], archivedGtid: string): number {
+  const archived = parseGtidPos(archivedGtid);
+  let held = 0;
+  for (let i = 0; i + 1 < files.length; i++) {
+    if (!gtidCovers(archived, parseGtidPos(files[i + 1]!.startGtid))) held += files[i]!.sizeBytes;
+  }
+  return held;
+}
+
 /** Advances a position by one transaction's GTID (per domain, the newest). */
 export function advance(pos: GtidPos, g: { domain: number; server: number; seq: number }): void {
   const cur = pos.get(g.domain);

@@ -35,6 +35,8 @@ export interface HousekeepingSnapshot {
   deletedInstanceRetentionDays: number;
   backups: readonly BackupFact[];
   policies: readonly PolicyFact[];
+  /** Backups a binlog archive's restore window needs (its anchor and later bases): never deleted by age. */
+  keep?: ReadonlySet<string>;
 }
 
 export type HousekeepingAction =
@@ -62,7 +64,7 @@ export function decideHousekeeping(s: HousekeepingSnapshot): HousekeepingAction[
     if (b.status !== BackupStatus.finished && b.status !== BackupStatus.failed) continue;
     if (b.instanceDeletedAt !== null && b.instanceDeletedAt < deletedCutoff) {
       out.push({ kind: 'delete-backup', id: b.id, reason: `instance deleted more than ${s.deletedInstanceRetentionDays} days ago` });
-    } else if (b.mode === BackupMode.auto && b.createdAt < autoCutoff) {
+    } else if (b.mode === BackupMode.auto && b.createdAt < autoCutoff && !s.keep?.has(b.id)) {
       out.push({ kind: 'delete-backup', id: b.id, reason: `automatic backup older than ${s.autoRetentionDays} days` });
     }
   }

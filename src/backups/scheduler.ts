@@ -14,6 +14,7 @@ import { InstanceStatus } from '../instances/status.js';
 import type { Services } from '../services.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType } from './backup-status.js';
 import { decideHousekeeping } from './housekeeping.js';
+import { archiveRetentionPlan } from '../archive/prune-archive.js';
 import { decideSchedule, describeSlot, slotHour, tzOffsetMinutes, type PolicySnapshot } from './schedule.js';
 import { newBackup, startBackupDeletion } from './submit.js';
 
@@ -72,6 +73,7 @@ export class BackupScheduler extends PeriodicLoop {
     const facts = await store.backups.facts();
     const policies = await store.backups.policies();
     const actions = decideHousekeeping({
+      keep: await this.windowBackups(),
       now: this.svc.clock.now(),
       autoRetentionDays: config.backups.autoRetentionDays,
       deletedInstanceRetentionDays: config.backups.deletedInstanceRetentionDays,
@@ -98,6 +100,17 @@ export class BackupScheduler extends PeriodicLoop {
       const { result } = await startBackupDeletion(this.svc, b);
       if (result === 'ok') this.log.info({ backup: b.id, instance: b.instance_uuid, reason: a.reason }, 'backup retention: deleting');
     }
+  }
+
+  /** The backups the binlog archive's restore windows need (src/recovery/retention.ts). */
+  private async windowBackups(): Promise<Set<string>> {
+    const keep = new Set<string>();
+    if (!this.svc.config.archive.enabled) return keep;
+    for (const inst of await this.svc.store.listLiveInstances()) {
+      if (inst.parent_uuid || inst.temp_source_uuid) continue;
+      for (const id of (await archiveRetentionPlan(this.svc, inst)).keepBackups) keep.add(id);
+    }
+    return keep;
   }
 
   /** Staged files whose backup is not running any more (a crash between two steps). */

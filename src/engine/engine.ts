@@ -209,6 +209,13 @@ export interface EngineClient {
    * once @@gtid_binlog_pos reads `gtid`; otherwise EngineEffectError.
    */
   startHistoryAt(t: Target, gtid: string): Promise<void>;
+  /**
+   * Bulk apply on a node nobody uses yet (a point-in-time restore's replay; a crash during it
+   * restores the base again anyway): `on` = commits stop waiting for the disk (no fsync of the
+   * binlog or the redo log per commit); `off` = per-commit durability back as configured, and what
+   * was applied meanwhile flushed to disk before it resolves.
+   */
+  setBulkApply(t: Target, on: boolean): Promise<void>;
 
   // --- the binlog archive (docs/recovery.md) ---
 

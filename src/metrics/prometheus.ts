@@ -32,6 +32,11 @@ export interface PromOptions {
   knownActions: Iterable<string>;
   /** The latest replication observation of each HA standby and read-only node (ReplicationReporter.current). */
   replication?(): NodeReplication[];
+  /** The binlog archive (docs/recovery.md), read at scrape time: gaps recorded (store) and binlogs held back (disk guard). */
+  archive?: {
+    countGaps(): Promise<Array<{ instance_uuid: string; kind: string; n: number }>>;
+    heldBack(): Array<{ instanceUuid: string; instanceName: string; node: string; bytes: number }>;
+  };
   /** Node.js process metrics (CPU, memory, event loop lag). Default true. */
   processMetrics?: boolean;
 }
@@ -84,6 +89,7 @@ export class PromMetrics implements RoundObserver {
       },
     });
     if (opts.replication) replicationGauges(opts.replication, registers);
+    if (opts.archive) archiveGauges(opts.archive, registers);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -117,6 +123,25 @@ export class PromMetrics implements RoundObserver {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+function archiveGauges(a: NonNullable<PromOptions['archive']>, registers: Registry[]): void {
+  new Gauge({
+    name: 'openrds_archive_gaps', labelNames: ['instance_uuid', 'kind'], registers,
+    help: 'Gaps in the binlog archive by instance, kind gap (events lost before they were archived: the restore window restarts after the next full backup) or errant (archived events a failover discarded); counted since the instance\'s archive began',
+    async collect() {
+      this.reset();
+      for (const g of await a.countGaps()) this.set({ instance_uuid: g.instance_uuid, kind: g.kind }, g.n);
+    },
+  });
+  new Gauge({
+    name: 'openrds_archive_held_binlog_bytes', labelNames: ['instance_uuid', 'instance_name', 'node'], registers,
+    help: 'Bytes of a node\'s binlog files kept only because the binlog archive does not hold them yet (measured by the disk guard)',
+    collect() {
+      this.reset();
+      for (const h of a.heldBack()) this.set({ instance_uuid: h.instanceUuid, instance_name: h.instanceName, node: h.node }, h.bytes);
+    },
+  });
 }
 
 /**

@@ -157,12 +157,39 @@ export interface Provisioner {
   runBackup(job: BackupJob, sink: Writable): Promise<BackupJobResult>;
   /** Ends every part of backup job `jobId`, whichever control plane started it, and removes its private state. Idempotent. */
   abortBackup(jobId: string): Promise<void>;
+
+  // --- restores (docs/recovery.md): a backup, then archived binlog, turned back into a node's data ---
+
   /**
    * Replaces the (stopped) node's data with a physical backup read from `artifact` (the bytes a
-   * physical runBackup wrote, e.g. BackupStorage.read), prepared and ready to start. Returns the
-   * GTID position the backup is consistent with. Idempotent like cloneFrom.
+   * physical runBackup wrote, e.g. BackupStorage.read), prepared and ready to start; the disk is
+   * made or grown to `dest.diskGb` first. Returns the GTID position the backup recorded as its
+   * consistent point ('' when it recorded none). Idempotent like cloneFrom: a half-made restore
+   * (even one a killed control plane left running) is ended, discarded and redone; the node's old
+   * data is gone once this starts.
    */
   restorePhysical(dest: CloneDest, artifact: () => Readable): Promise<{ gtid: string }>;
+  /**
+   * Applies to the running node the binlog events after `req.startGtid` up to and including
+   * `req.stopGtid`, read from `req.binlogs` (raw binlog files, in order), keeping their GTIDs.
+   * Resolves with the bytes read once the client applied every event without an error; rejects
+   * otherwise (the node then holds a prefix of the events: the caller restores the base again).
+   * A replay into the same node left running by a killed control plane is ended first.
+   */
+  replayBinlog(req: ReplayRequest): Promise<{ bytes: number }>;
+}
+
+/** A binlog replay into a node (Provisioner.replayBinlog): the events in (startGtid, stopGtid]. */
+export interface ReplayRequest {
+  nodeId: string;
+  /** The node's server, as the admin: the replay keeps the events' GTIDs. */
+  target: Target;
+  /** The GTID position the node holds already: events up to it are skipped (exclusive start). */
+  startGtid: string;
+  /** The last transaction to apply, inclusive (a GTID position, one GTID per domain). */
+  stopGtid: string;
+  /** Raw binlog files, in order, each given as a stream (read once). */
+  binlogs: ReadonlyArray<() => Readable>;
 }
 
 export interface BackupJob {

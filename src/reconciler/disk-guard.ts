@@ -6,6 +6,8 @@
  * it gets read_only OFF again. The state is stored per instance and shown by DescribeDBInstances
  * (DiskReadOnly, DiskUsedPercent). Setting read-only is safe at any time; lifting it waits until
  * no task runs on the instance (a switchover may be moving the writable node).
+ * For archived instances it also counts, per node, the binlogs held back for the archive (not yet
+ * archived, so not purged): named in its log lines and in /metrics.
  * A disk is measured again only when it could have reached the threshold since (diskProbeGapMs:
  * the room left at the fastest fill rate assumed, at most 30 s), so idle nodes cost almost nothing.
  */
@@ -17,6 +19,7 @@ import type { Services } from '../services.js';
 import type { InstanceSummary, Node } from '../store/store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { decideDiskGuard, diskProbeGapMs, usedPercent, type DiskGuardDecision } from './disk-decide.js';
+import { heldBackBytes } from '../archive/decide-archive.js';
 
 /** Instances whose nodes the guard leaves alone: being made or being removed. */
 const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
@@ -64,6 +67,7 @@ export class DiskGuard extends PeriodicLoop {
     );
     for (const [id, d] of disks) this.probeAt.set(id, now + diskProbeGapMs(d.usedBytes, d.totalBytes, config.storage.readOnlyAtPercent, config.storage.guardIntervalMs));
     const busy = await store.busyInstances();
+    await this.countHeldBack(insts, byInstance);
     for (const inst of insts) {
       const nodes = byInstance.get(inst.uuid) ?? [];
       const measured = nodes.flatMap((n) => {
@@ -90,7 +94,29 @@ export class DiskGuard extends PeriodicLoop {
     }
   }
 
+  /**
+   * Per node, the bytes of binlog files kept only because the binlog archive does not hold them
+   * yet (decide-archive.ts heldBackBytes): on the disk like any file, counted in its usage; named
+   * here so that a disk filled by a lagging archive says so (log, `openrds_archive_held_binlog_bytes`).
+   */
+  readonly heldBack = new Map<string, { instanceUuid: string; instanceName: string; bytes: number }>();
+
+  private async countHeldBack(insts: InstanceSummary[], byInstance: Map<string, Node[]>): Promise<void> {
+    if (!this.svc.config.archive.enabled) return;
+    const streams = new Map((await this.svc.store.recovery.listStreams()).map((r) => [r.instance_uuid, r]));
+    for (const inst of insts) {
+      const row = streams.get(inst.uuid);
+      if (!row || row.status === 'off') continue;
+      for (const n of byInstance.get(inst.uuid) ?? []) {
+        const files = await this.svc.engine.listBinlogs(adminTarget(this.svc, inst, n)).catch(() => undefined);
+        if (files) this.heldBack.set(n.id, { instanceUuid: inst.uuid, instanceName: inst.name, bytes: heldBackBytes(files, row.archived_gtid) });
+      }
+    }
+  }
+
   private forgetGone(byInstance: Map<string, Node[]>): void {
+    const nodes = new Set([...byInstance.values()].flat().map((n) => n.id));
+    for (const id of this.heldBack.keys()) if (!nodes.has(id)) this.heldBack.delete(id);
     if (this.probeAt.size <= 2 * byInstance.size + 16) return;
     const live = new Set([...byInstance.values()].flat().map((n) => n.id));
     for (const id of this.probeAt.keys()) if (!live.has(id)) this.probeAt.delete(id);
@@ -99,7 +125,8 @@ export class DiskGuard extends PeriodicLoop {
   private async act(inst: InstanceSummary, writer: Node | undefined, fullest: { node: string; percent: number } | undefined, d: DiskGuardDecision): Promise<void> {
     const { store, engine, config } = this.svc;
     const pct = fullest ? Math.round(fullest.percent * 10) / 10 : undefined;
-    const ctx = { instance: inst.uuid, name: inst.name, node: fullest?.node, usedPercent: pct, disks: inst.disk_gb };
+    const held = fullest ? this.heldBack.get(fullest.node)?.bytes : undefined;
+    const ctx = { instance: inst.uuid, name: inst.name, node: fullest?.node, usedPercent: pct, disks: inst.disk_gb, ...(held ? { binlogHeldForArchiveBytes: held } : {}) };
     if (d.action === 'hold' || d.action === 'reassert') {
       // read_only first, then the record: a crash in between makes the next round do it again.
       if (writer) await engine.setReadOnly(adminTarget(this.svc, inst, writer), true);

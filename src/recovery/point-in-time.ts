@@ -1,7 +1,7 @@
 /**
  * Gathering for point-in-time restores (docs/recovery.md): the window of an instance (read from
  * the store, decided by window.ts), and the replay of archived segments into a restored node
- * (segments walked to find where to stop, then applied run by run through the NodeRestore port).
+ * (segments walked to find where to stop, then applied run by run through Provisioner.replayBinlog).
  */
 import { newWalk, walk } from '../archive/binlog-events.js';
 import { SegmentStore } from '../archive/segment-store.js';
@@ -9,19 +9,24 @@ import type { Target } from '../engine/engine.js';
 import type { Services } from '../services.js';
 import type { ArchiveSegment } from '../store/recovery-repo.js';
 import { formatGtidPos, judge, parseGtidPos, planRuns } from './replay-plan.js';
-import { restoreWindow, type RestoreWindow } from './window.js';
+import { restoreWindow, type RestoreWindow, type WindowInput } from './window.js';
 
-export async function windowOf(svc: Services, instanceUuid: string, tenantId: string): Promise<RestoreWindow> {
+/** Everything the window of an instance is decided from (window.ts), read from the store. */
+export async function windowInputOf(svc: Services, instanceUuid: string, tenantId: string): Promise<WindowInput> {
   const [stream, timelines, gaps, backups] = await Promise.all([
     svc.store.recovery.getStream(instanceUuid), svc.store.recovery.listTimelines(instanceUuid),
     svc.store.recovery.listGaps(instanceUuid), svc.store.backups.list(tenantId, instanceUuid),
   ]);
-  if (!svc.config.archive.enabled) return { ok: false, why: 'the binlog archive is off (archive.enabled in config.json)' };
-  return restoreWindow({
+  return {
     now: svc.clock.now(), retentionMs: svc.config.archive.retentionDays * 86_400_000,
     stream: stream && { timeline: stream.timeline, caught_up_at: stream.caught_up_at }, timelines, gaps,
-    backups: backups.map((b) => ({ id: b.id, type: b.type, status: b.status, gtid: b.gtid, created_at: b.created_at, finished_at: b.finished_at })),
-  });
+    backups: backups.map((b) => ({ id: b.id, type: b.type, mode: b.mode, status: b.status, gtid: b.gtid, created_at: b.created_at, finished_at: b.finished_at })),
+  };
+}
+
+export async function windowOf(svc: Services, instanceUuid: string, tenantId: string): Promise<RestoreWindow> {
+  if (!svc.config.archive.enabled) return { ok: false, why: 'the binlog archive is off (archive.enabled in config.json)' };
+  return restoreWindow(await windowInputOf(svc, instanceUuid, tenantId));
 }
 
 export interface ReplayResult { stopGtid: string; transactions: number; bytes: number; ms: number }
@@ -30,7 +35,7 @@ export interface ReplayResult { stopGtid: string; transactions: number; bytes: n
  * Applies to `target` (restored from a base at `baseGtid`) the archived transactions of `timeline`
  * up to `selectTime`. Returns the position the node must be at afterwards.
  */
-export async function replayTo(svc: Services, instanceUuid: string, timeline: number, baseGtid: string, selectTime: number, target: Target): Promise<ReplayResult> {
+export async function replayTo(svc: Services, instanceUuid: string, timeline: number, baseGtid: string, selectTime: number, nodeId: string, target: Target): Promise<ReplayResult> {
   const t0 = Date.now();
   const segs = new SegmentStore(svc.backups.storage);
   const [segments, gaps] = await Promise.all([svc.store.recovery.listSegments(instanceUuid, timeline), svc.store.recovery.listGaps(instanceUuid)]);
@@ -67,8 +72,8 @@ export async function replayTo(svc: Services, instanceUuid: string, timeline: nu
     }
     if (!applied) continue;
     const stop = formatGtidPos(pos);
-    const res = await svc.restore.replay({
-      target, startGtid: start, stopGtid: stop,
+    const res = await svc.provisioner.replayBinlog({
+      nodeId, target, startGtid: start, stopGtid: stop,
       binlogs: use.map((s) => () => segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 })),
     });
     transactions += applied;

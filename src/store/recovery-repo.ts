@@ -123,6 +123,12 @@ export class RecoveryRepo {
     return this.db.selectFrom('archive_gaps').selectAll().where('instance_uuid', '=', instanceUuid).orderBy('at').execute();
   }
 
+  /** Gaps and errant cuts recorded, per instance and kind (for /metrics). */
+  async countGaps(): Promise<Array<{ instance_uuid: string; kind: string; n: number }>> {
+    const rows = await this.db.selectFrom('archive_gaps').select(['instance_uuid', 'kind']).select((eb) => eb.fn.countAll().as('n')).groupBy(['instance_uuid', 'kind']).execute();
+    return rows.map((r) => ({ instance_uuid: r.instance_uuid, kind: r.kind, n: Number(r.n) }));
+  }
+
   async listTimelines(instanceUuid: string): Promise<ArchiveTimeline[]> {
     return this.db.selectFrom('archive_timelines').selectAll().where('instance_uuid', '=', instanceUuid).orderBy('timeline').execute();
   }

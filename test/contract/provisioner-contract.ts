@@ -11,6 +11,7 @@ import { MariaDbProfile } from '../../src/engine/mariadb/mariadb-profile.js';
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
+import type { Readable } from 'node:stream';
 import { ADMIN_USER, type EngineClient, type NodeSpec, type Target } from '../../src/engine/engine.js';
 import type { BackupStorage } from '../../src/backups/backup-storage.js';
 import type { InternalCredentials, Provisioner } from '../../src/provisioner/provisioner.js';
@@ -33,6 +34,8 @@ export interface ContractSubject {
     memoryLimitBytes(nodeId: string): Promise<number | undefined>;
     /** The environment the node's running server was started with. */
     serverEnvironment(nodeId: string): Promise<Record<string, string>>;
+    /** The raw bytes of one of the node's binlog files (as the binlog archive would hand them to a replay). */
+    binlog(nodeId: string, file: string): Readable;
   };
   /** Removes whatever the suite left (nodes it did not destroy, scratch folders). */
   cleanup(): Promise<void>;
@@ -173,6 +176,27 @@ export function provisionerContract(name: string, factory: () => Promise<Contrac
     assert.equal(restored.gtid, backupGtid, 'the restore reports the backup\'s position');
     await started(r);
     assert.deepEqual(await sql(r, 'SELECT id, v FROM contract.t ORDER BY id'), [{ id: 1, v: 'before-backup' }], 'the copy holds what was there at the backup');
+    restoredSpec = r;
+  });
+
+  let restoredSpec: NodeSpec | undefined;
+
+  test(`${name}: replayBinlog applies exactly the events after the base up to the stop GTID, keeping their GTIDs`, async () => {
+    const r = restoredSpec;
+    assert.ok(r, 'the restore test ran');
+    await s.engine.startHistoryAt(target(r), backupGtid);
+    await sql(a, "INSERT INTO contract.t VALUES (5, 'after-stop')"); // committed after the stop point: never applied
+    const rows = (await sql(a, "SELECT @@gtid_binlog_pos AS pos")) as Array<{ pos: string }>;
+    const [domain, server, seq] = rows[0]!.pos.split(',')[0]!.split('-');
+    const stopGtid = `${domain}-${server}-${Number(seq) - 1}`; // the INSERT of row 2
+    const files = (await s.engine.listBinlogs(target(a))).map((f) => f.file);
+    const binlogs = files.map((f) => () => s.probe.binlog('ca', f));
+    await assert.rejects(p.replayBinlog({ nodeId: 'cr', target: { ...target(r), password: 'wrong' }, startGtid: backupGtid, stopGtid, binlogs }), /replaying the binlog failed|denied/i, 'a client that cannot apply the events rejects');
+    const res = await p.replayBinlog({ nodeId: 'cr', target: target(r), startGtid: backupGtid, stopGtid, binlogs });
+    assert.ok(res.bytes > 0, `bytes read ${res.bytes}`);
+    assert.deepEqual(await sql(r, 'SELECT id, v FROM contract.t ORDER BY id'), [{ id: 1, v: 'before-backup' }, { id: 2, v: 'after-backup' }]);
+    assert.equal((await s.engine.gtidState(target(r))).binlogPos, stopGtid, 'the events keep their GTIDs');
+    await sql(a, 'DELETE FROM contract.t WHERE id = 5');
     await p.destroy('cr');
   });
 

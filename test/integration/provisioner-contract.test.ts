@@ -4,7 +4,7 @@
  * them, and a LocalBackupStorage for the backup round trip.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionerContract } from '../contract/provisioner-contract.js';
 import { MariaDbEngine } from '../../src/engine/mariadb/mariadb-engine.js';
@@ -47,6 +47,9 @@ provisionerContract('local', async () => {
       async serverEnvironment(nodeId: string) {
         const pid = Number(readFileSync(join(home, 'nodes', nodeId, 'node.pid'), 'utf8'));
         return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      },
+      binlog(nodeId: string, file: string) {
+        return createReadStream(join(provisioner.paths(nodeId).datadir, file));
       },
     },
     async cleanup() {

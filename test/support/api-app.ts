@@ -25,7 +25,6 @@ import { createKey } from '../../src/tenants/keys.js';
 import { flattenGet, sign, type Creds } from './cds-client.js';
 import { FakeEngine } from './fake-engine.js';
 import { FakeProvisioner } from './fake-provisioner.js';
-import { FakeNodeRestore } from './fake-node-restore.js';
 
 /** Endpoints that only remember what they were told. */
 class FakeEndpoints implements Endpoints {
@@ -75,7 +74,6 @@ export async function startApiApp(opts: { actions?: ReadonlyMap<string, ActionDe
     config: cfg, store, engine, provisioner, endpoints: new FakeEndpoints(), masterKey, clock: systemClock,
     log: pino({ level: 'silent' }), engineVersion: '10.11.0', kickTasks: () => {},
     backups: new BackupService(storage, cfg.backups, masterKey),
-    restore: new FakeNodeRestore(),
   };
   svc.backups.setListenUrl('http://127.0.0.1:1');
   const k = await createKey(store, 'tenant-a');

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { NodeSpec, Target } from '../../src/engine/engine.js';
 import type {
   AddressPlan, BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
-  ProvisionerCapabilities,
+  ProvisionerCapabilities, ReplayRequest,
 } from '../../src/provisioner/provisioner.js';
 import { hostUse } from '../../src/network/host-addresses.js';
 import { pickFreeIp } from '../../src/network/network.js';
@@ -45,6 +45,13 @@ export class FakeProvisioner implements Provisioner {
     this.running.delete(dest.nodeId);
     return { gtid: '0-1-1' };
   }
+  async replayBinlog(req: ReplayRequest): Promise<{ bytes: number }> {
+    this.calls.push('replayBinlog');
+    this.replays.push(`${req.nodeId} ${req.startGtid}..${req.stopGtid}`);
+    return { bytes: 0 };
+  }
+  /** Each replay asked for: `<node> <start>..<stop>`. */
+  readonly replays: string[] = [];
   /** What the fake host listens on; none unless a test sets some. */
   hostListeners: Listener[] = [];
   /** A read (not counted in `calls`). */

@@ -49,6 +49,15 @@ for (const [name, backups, want] of HK) {
   });
 }
 
+test('housekeeping: an old automatic backup a restore window needs is kept; the others still go', () => {
+  const got = decideHousekeeping({
+    now: NOW, autoRetentionDays: 7, deletedInstanceRetentionDays: 7, keep: new Set(['anchor']),
+    backups: [fact().id('anchor').age(9).build(), fact().id('older').age(10).build(), fact().id('gone-inst').age(100).instanceDeleted(8).build()],
+    policies: [],
+  });
+  assert.deepEqual(got.map((a) => [a.kind, 'id' in a ? a.id : '']), [['delete-backup', 'older'], ['delete-backup', 'gone-inst']]);
+});
+
 test('housekeeping: a policy of a deleted instance is forgotten; retention 0 days deletes at once', () => {
   const got = decideHousekeeping({
     now: NOW, autoRetentionDays: 7, deletedInstanceRetentionDays: 0,

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { modifyDbBackupPolicy } from '../../src/actions/modify-db-backup-policy.js';
 import { ParamReader } from '../../src/api/validate.js';
 import { DEFAULT_BACKUP_CONFIG } from '../../src/backups/backup-config.js';
+import { DEFAULT_ARCHIVE_CONFIG } from '../../src/archive/archive-config.js';
 import { BackupScheduler } from '../../src/backups/scheduler.js';
 import { newBackup } from '../../src/backups/submit.js';
 import type { Services } from '../../src/services.js';
@@ -31,7 +32,7 @@ const clock = { now: () => now };
 
 function services(st: Store): Services {
   return {
-    config: { backups: { ...DEFAULT_BACKUP_CONFIG } },
+    config: { backups: { ...DEFAULT_BACKUP_CONFIG }, archive: { ...DEFAULT_ARCHIVE_CONFIG } },
     store: st, clock, log, kickTasks: () => { kicks++; },
     backups: {
       storage: {

@@ -191,6 +191,21 @@ export class MariaDbEngine extends MariaDbProfile implements Engine {
     });
   }
 
+  async setBulkApply(t: Target, on: boolean): Promise<void> {
+    await withConnection(t, async (c) => {
+      if (on) {
+        await c.query('SET GLOBAL sync_binlog = 0, GLOBAL innodb_flush_log_at_trx_commit = 2');
+        return;
+      }
+      // The values every node runs with (profile/mycnf.ts); then the binlog (rotation syncs it) and
+      // InnoDB's redo log (FLUSH ENGINE LOGS writes and syncs it) hold everything applied. LOCAL:
+      // a FLUSH is otherwise written to the binlog, as a transaction of its own (a GTID).
+      await c.query('SET GLOBAL sync_binlog = 1, GLOBAL innodb_flush_log_at_trx_commit = 1');
+      await c.query('FLUSH LOCAL BINARY LOGS');
+      await c.query('FLUSH LOCAL ENGINE LOGS');
+    });
+  }
+
   async startHistoryAt(t: Target, gtid: string): Promise<void> {
     await withConnection(t, async (c) => {
       await c.query('RESET MASTER');

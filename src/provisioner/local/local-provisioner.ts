@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { EngineProfile, NodePaths, NodeSpec } from '../../engine/engine.js';
 import { ADMIN_USER, REPL_USER, type Target } from '../../engine/engine.js';
 import type {
-  AddressPlan, BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner,
+  AddressPlan, BackupJob, BackupJobResult, CloneDest, DiskStatus, InternalCredentials, Listener, NodeRuntime, NodeUsage, Provisioner, ReplayRequest,
 } from '../provisioner.js';
 import type { ProvisionerCapabilities } from '../capabilities.js';
 import { hostUse } from '../../network/host-addresses.js';
@@ -24,6 +24,7 @@ import { MariaDbBinaries } from './mariadb-binaries.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from './backup-job.js';
+import { LocalBinlogReplay } from './binlog-replay.js';
 import { findProcesses, incarnationOf, isAlive, processArgv, runTool, signal, stillRunning, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners, type ProcListener } from './listeners.js';
@@ -394,6 +395,13 @@ export class LocalProvisioner implements Provisioner {
 
   abortBackup(jobId: string): Promise<void> {
     return this.backupJobs.abort(jobId);
+  }
+
+  // --- binlog replay: binlog-replay.ts; private folders under <home>/restore-work ---
+
+  private replays?: LocalBinlogReplay;
+  replayBinlog(req: ReplayRequest): Promise<{ bytes: number }> {
+    return (this.replays ??= new LocalBinlogReplay(join(dirname(this.nodesDir), 'restore-work'), this.bin)).replay(req);
   }
 
   private pidPath(nodeId: string): string {

@@ -29,7 +29,7 @@ export class MariaDbBinaries {
   private version?: { stamp: string; version: string };
   constructor(readonly binDir = '') {}
 
-  path(name: 'mariadbd' | 'mariadb-install-db' | 'mariadb-backup' | 'mariadb-dump' | 'mbstream' | 'zstd'): string {
+  path(name: 'mariadbd' | 'mariadb-install-db' | 'mariadb-backup' | 'mariadb-dump' | 'mbstream' | 'zstd' | 'mariadb-binlog' | 'mariadb'): string {
     return findBinary(name, name === 'zstd' ? '' : this.binDir);
   }
 

@@ -98,7 +98,7 @@ export const restoreInPlaceTask: TaskDefinition<RestoreInPlaceParams> = {
         if (!b || b.status !== 'finished') throw new NonRetryableError(`backup ${ctx.params.backupId} is no longer available (${b?.status ?? 'deleted'})`);
         await ctx.svc.provisioner.stop(primary.id, 30_000); // running again when this step is redone
         const reader = backupReader(ctx.svc, b);
-        const { gtid } = await ctx.svc.restore.restorePhysical({ nodeId: primary.id, diskGb: inst.disk_gb }, () => reader.open());
+        const { gtid } = await ctx.svc.provisioner.restorePhysical({ nodeId: primary.id, diskGb: inst.disk_gb }, () => reader.open());
         reader.check();
         if (b.gtid && gtid !== b.gtid) throw new NonRetryableError(`backup ${b.id} restored at GTID ${gtid || '(none)'}, but it was recorded at ${b.gtid}`);
         await ensureNodeReady(ctx.svc, inst, primary);
