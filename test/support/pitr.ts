@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { newWalk, walk } from '../../src/archive/binlog-events.js';
+import { gtidCovers } from '../../src/engine/gtid.js';
 import { judge, parseGtidPos, planRuns } from '../../src/recovery/replay-plan.js';
 import type { ServerHandle } from './harness.js';
 
@@ -168,4 +169,19 @@ export function archiverPids(home: string): number[] {
     if (m && m[2]!.includes('mariadb-binlog') && m[2]!.includes(`--result-file=${home}/`)) out.push(Number(m[1]));
   }
   return out;
+}
+
+/**
+ * Waits until the stored segments hold everything the archive had made durable when called
+ * (segments close every `archive.closeEveryMs`); returns the archive's continuity then.
+ */
+export async function waitStored(home: string, instanceUuid: string, timeoutMs = 30_000): Promise<Continuity> {
+  const want = parseGtidPos(streamRow(home, instanceUuid).archived_gtid);
+  const t0 = Date.now();
+  for (;;) {
+    const ends = storeRows(home, 'SELECT end_gtid FROM archive_segments WHERE instance_uuid = ?', instanceUuid).map((r) => parseGtidPos(r.end_gtid));
+    if (ends.some((e) => gtidCovers(e, want))) return archiveContinuity(home, instanceUuid);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`the stored segments do not reach ${streamRow(home, instanceUuid).archived_gtid}`);
+    await sleep(200);
+  }
 }
