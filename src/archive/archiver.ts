@@ -58,11 +58,20 @@ export function timelineOfRun(timelines: ReadonlyArray<{ timeline: number; first
   return t;
 }
 
+/**
+ * Why a stream's client ended, and when the next run may start: a client that keeps ending (its
+ * storage full, the source refusing it) is restarted with a growing delay (up to 5 s), not every round.
+ */
+interface Trouble { fails: number; retryAt: number; why: string; loggedAt: number }
+const RETRY_MAX_MS = 5000;
+const LOG_EVERY_MS = 30_000;
+
 /** Statuses in which the archiver leaves an instance alone (its nodes are being made, replaced or removed). */
 const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.RESTORING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
 
 export class Archiver extends PeriodicLoop {
   private readonly mem = new Map<string, InstanceMemory>();
+  private readonly trouble = new Map<string, Trouble>();
   readonly segments: SegmentStore;
   /** Gaps detected since start, for /metrics. */
   gaps = 0;
@@ -112,6 +121,7 @@ export class Archiver extends PeriodicLoop {
       if (!row) return;
     } else if (plan.kind === 'resume' || plan.kind === 'follow') {
       if (!(inst.status === InstanceStatus.RUNNING)) return; // a failover or restart in flight: wait for it to settle
+      if (plan.kind === 'resume' && !this.mayRetry(inst, state.log)) return;
       await this.drain(inst, row!, true); // what the ended run left in the spool goes into segments first
       row = (await store.recovery.getStream(inst.uuid))!;
       if (plan.kind === 'follow' && plan.errant.length) {
@@ -171,7 +181,7 @@ export class Archiver extends PeriodicLoop {
     }
     const patch = {
       run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
-      status: 'starting', status_detail: '', updated_at: now,
+      status: 'starting', status_detail: this.trouble.get(inst.uuid)?.why ?? '', updated_at: now,
     };
     if (!(await this.svc.store.recovery.updateStream(inst.uuid, row.run, patch))) return undefined;
     const next = { ...row, ...patch };
@@ -179,6 +189,25 @@ export class Archiver extends PeriodicLoop {
     this.log.info({ instance: inst.uuid, run: next.run, file: at.file, source: primary.id, resumeAt }, 'archive: stream restarted');
     await this.launch(inst, next, primary);
     return next;
+  }
+
+  /**
+   * A resume after the client ended: records why (the stream's status detail keeps it until the
+   * archive advances again), logs it at most every 30 s, and says whether the retry delay is over.
+   */
+  private mayRetry(inst: Instance, clientLog: string): boolean {
+    const now = this.svc.clock.now();
+    let t = this.trouble.get(inst.uuid);
+    if (t && now < t.retryAt) return false;
+    const why = `the archive client ended: ${clientLog || '(no message)'}`.slice(0, 500);
+    t = { fails: (t?.fails ?? 0) + 1, retryAt: 0, why, loggedAt: t?.loggedAt ?? 0 };
+    t.retryAt = now + Math.min(RETRY_MAX_MS, 100 * 2 ** t.fails);
+    if (why !== this.trouble.get(inst.uuid)?.why || now - t.loggedAt >= LOG_EVERY_MS) {
+      t.loggedAt = now;
+      this.log.error({ instance: inst.uuid, reason: clientLog, fails: t.fails }, 'archive: the stream client ended; a new run resumes at the last archived event');
+    }
+    this.trouble.set(inst.uuid, t);
+    return true;
   }
 
   private async launch(inst: Instance, row: ArchiveStream, primary: Node): Promise<void> {
@@ -246,7 +275,10 @@ export class Archiver extends PeriodicLoop {
     const archived = formatGtidPos(m.pos);
     const lastAt = [...m.files.values()].reduce<number | null>((x, fs) => Math.max(x ?? 0, fs.pending.lastAt ?? 0) || x, row.archived_event_at);
     const patch: Record<string, unknown> = {};
-    if (archived !== row.archived_gtid) patch.archived_gtid = archived;
+    if (archived !== row.archived_gtid) {
+      patch.archived_gtid = archived;
+      if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive client ended')) patch.status_detail = '';
+    }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
     if (source && caughtUp(archived, source.pos)) {
       const secs = Math.floor(source.at / 1000) * 1000;
@@ -255,7 +287,7 @@ export class Archiver extends PeriodicLoop {
     if (closeAsked) patch.close_requested_at = null;
     const streaming = (await this.streams.inspect(inst.uuid)).running ? 'streaming' : 'stopped';
     if (streaming !== row.status) patch.status = streaming;
-    const structural = closeAsked || 'status' in patch;
+    const structural = closeAsked || 'status' in patch || 'status_detail' in patch;
     if (Object.keys(patch).length && (structural || now - m.lastWriteAt >= 1000)) {
       m.lastWriteAt = now;
       await this.svc.store.recovery.updateStream(inst.uuid, row.run, { ...patch, updated_at: now });
@@ -273,8 +305,12 @@ export class Archiver extends PeriodicLoop {
     try {
       stored = await this.segments.put(key, parts);
     } catch (e) {
-      this.log.error({ err: e, instance: inst.uuid, key }, 'archive: could not store a segment (backup storage full?); retried, server binlogs are kept meanwhile');
-      await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: `could not store a segment: ${(e as Error).message}`.slice(0, 500), updated_at: this.svc.clock.now() });
+      const detail = `could not store a segment: ${(e as Error).message}`.slice(0, 500);
+      const cur = await this.svc.store.recovery.getStream(inst.uuid);
+      if (cur?.status_detail !== detail || this.svc.clock.now() - Number(cur.updated_at) >= LOG_EVERY_MS) {
+        this.log.error({ err: e, instance: inst.uuid, key }, 'archive: could not store a segment (backup storage full?); retried, server binlogs are kept meanwhile');
+        await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: detail, updated_at: this.svc.clock.now() });
+      }
       return;
     }
     const p = fs.pending;

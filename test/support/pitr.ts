@@ -175,12 +175,12 @@ export function archiverPids(home: string): number[] {
  * Waits until the stored segments hold everything the archive had made durable when called
  * (segments close every `archive.closeEveryMs`); returns the archive's continuity then.
  */
-export async function waitStored(home: string, instanceUuid: string, timeoutMs = 30_000): Promise<Continuity> {
+export async function waitStored(home: string, instanceUuid: string, timeoutMs = 30_000, backupsDir = join(home, 'backups')): Promise<Continuity> {
   const want = parseGtidPos(streamRow(home, instanceUuid).archived_gtid);
   const t0 = Date.now();
   for (;;) {
     const ends = storeRows(home, 'SELECT end_gtid FROM archive_segments WHERE instance_uuid = ?', instanceUuid).map((r) => parseGtidPos(r.end_gtid));
-    if (ends.some((e) => gtidCovers(e, want))) return archiveContinuity(home, instanceUuid);
+    if (ends.some((e) => gtidCovers(e, want))) return archiveContinuity(home, instanceUuid, '', 1, backupsDir);
     if (Date.now() - t0 > timeoutMs) throw new Error(`the stored segments do not reach ${streamRow(home, instanceUuid).archived_gtid}`);
     await sleep(200);
   }
