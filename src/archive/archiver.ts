@@ -25,7 +25,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, caughtUp, decideStream, purgeTarget, resumeFile } from './decide-archive.js';
+import { advance, caughtUp, decideRetry, decideStream, purgeTarget, resumeFile, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 
 /** What the loop keeps in memory per spool file (rebuilt by walking the file again after a restart). */
@@ -58,12 +58,6 @@ export function timelineOfRun(timelines: ReadonlyArray<{ timeline: number; first
   return t;
 }
 
-/**
- * Why a stream's client ended, and when the next run may start: a client that keeps ending (its
- * storage full, the source refusing it) is restarted with a growing delay (up to 5 s), not every round.
- */
-interface Trouble { fails: number; retryAt: number; why: string; loggedAt: number }
-const RETRY_MAX_MS = 5000;
 const LOG_EVERY_MS = 30_000;
 
 /** Statuses in which the archiver leaves an instance alone (its nodes are being made, replaced or removed). */
@@ -196,17 +190,10 @@ export class Archiver extends PeriodicLoop {
    * archive advances again), logs it at most every 30 s, and says whether the retry delay is over.
    */
   private mayRetry(inst: Instance, clientLog: string): boolean {
-    const now = this.svc.clock.now();
-    let t = this.trouble.get(inst.uuid);
-    if (t && now < t.retryAt) return false;
-    const why = `the archive client ended: ${clientLog || '(no message)'}`.slice(0, 500);
-    t = { fails: (t?.fails ?? 0) + 1, retryAt: 0, why, loggedAt: t?.loggedAt ?? 0 };
-    t.retryAt = now + Math.min(RETRY_MAX_MS, 100 * 2 ** t.fails);
-    if (why !== this.trouble.get(inst.uuid)?.why || now - t.loggedAt >= LOG_EVERY_MS) {
-      t.loggedAt = now;
-      this.log.error({ instance: inst.uuid, reason: clientLog, fails: t.fails }, 'archive: the stream client ended; a new run resumes at the last archived event');
-    }
-    this.trouble.set(inst.uuid, t);
+    const d = decideRetry(this.trouble.get(inst.uuid), this.svc.clock.now(), clientLog);
+    if (!d.retry) return false;
+    if (d.log) this.log.error({ instance: inst.uuid, reason: clientLog, fails: d.next.fails }, 'archive: the stream client ended; a new run resumes at the last archived event');
+    this.trouble.set(inst.uuid, d.next);
     return true;
   }
 
