@@ -174,7 +174,9 @@ export class Archiver extends PeriodicLoop {
       await this.takeBackup(inst, 'a new full backup after a gap in the binlog archive');
     }
     const patch = {
-      run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
+      // After a gap the run continues from where the source's history now begins: the run's walk
+      // advances from start_gtid, and the archive must not report a position below it.
+      run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: at.gap ? at.gap.to : resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
       status: 'starting', status_detail: this.trouble.get(inst.uuid)?.why ?? '', updated_at: now,
     };
     if (!(await this.svc.store.recovery.updateStream(inst.uuid, row.run, patch))) return undefined;
