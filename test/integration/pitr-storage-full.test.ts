@@ -58,7 +58,8 @@ test('backup storage full: the archiver reports it, then catches up with no gap 
   const t0 = Date.now();
   for (;;) {
     const row = streamRow(s.home, inst.InstanceUuid);
-    if (/space|full/i.test(row.status_detail) && /archive[^\n]*(space|full)/i.test(s.logs().slice(from))) break;
+    const api = (await s.client.ok('DescribeRollbackRangeTime', { InstanceUuid: inst.InstanceUuid }, { method: 'GET' })).data;
+    if (/space|full/i.test(row.status_detail) && api.ArchiveDetail === row.status_detail && /archive[^\n]*(space|full)/i.test(s.logs().slice(from))) break;
     if (Date.now() - t0 > 30_000) assert.fail(`not reported: ${JSON.stringify(row)}\n${s.logs().slice(from).split('\n').filter((l) => /archive/.test(l)).slice(-5).join('\n')}`);
     await sleep(200);
   }
@@ -69,6 +70,7 @@ test('backup storage full: the archiver reports it, then catches up with no gap 
   await c.end();
   await waitRight(s, inst.InstanceUuid, rows.at(-1)!.at + 1000, 60_000);
   assert.equal(streamRow(s.home, inst.InstanceUuid).status_detail, '', 'the report is cleared once it archives again');
+  assert.equal((await s.client.ok('DescribeRollbackRangeTime', { InstanceUuid: inst.InstanceUuid }, { method: 'GET' })).data.ArchiveStatus, 'streaming');
   assert.equal(storeRows(s.home, 'SELECT * FROM archive_gaps WHERE instance_uuid = ?', inst.InstanceUuid).length, 0, 'no gap');
   const k = await waitStored(s.home, inst.InstanceUuid, 30_000, DIR);
   assert.deepEqual(k.holes, [], 'one unbroken GTID sequence');
