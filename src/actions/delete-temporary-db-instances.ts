@@ -7,9 +7,8 @@ import { TaskConflictError } from '../store/store.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { temporaryOf } from './recovery-params.js';
 
-// The contract validates first (src/contract/recovery.ts); the reads below keep the handler's own rules.
-export const deleteTemporaryDbInstances = implement(DeleteTemporaryDBInstances, async ({ svc, tenantId, log }, _a, p) => {
-    const { source, temp } = await temporaryOf(svc, tenantId, p);
+export const deleteTemporaryDbInstances = implement(DeleteTemporaryDBInstances, async ({ svc, tenantId, log }, a) => {
+    const { source, temp } = await temporaryOf(svc, tenantId, a.InstanceUuid, a.TemporaryInstanceUuid);
     if (!canTransition(temp.status, InstanceStatus.DELETING)) {
       throw inUse(`temporary instance ${temp.uuid} is ${temp.status}; it can be deleted once it is RUNNING or ERROR`);
     }

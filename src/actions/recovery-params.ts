@@ -1,13 +1,10 @@
 /** Shared by the recovery actions (spec §4.25–§4.30, docs/recovery.md): lookups and shapes. */
 import { invalidParam, notFound, unsupported } from '../api/errors.js';
-import type { ParamReader } from '../api/validate.js';
 import type { Services } from '../services.js';
 import type { Instance } from '../store/store.js';
 import { InstanceStatus, STATUS_STR } from '../instances/status.js';
 import { apiTime } from './present.js';
 import { TASK_STEP_COUNT } from '../tasks/definitions/index.js';
-
-export const UUID_PARAM = { required: true as const, maxLen: 64 };
 
 /** The tenant's regular instance a recovery action is about (not a read-only or temporary one). */
 export async function sourceInstance(svc: Services, tenantId: string, uuid: string): Promise<Instance> {
@@ -19,9 +16,7 @@ export async function sourceInstance(svc: Services, tenantId: string, uuid: stri
 }
 
 /** InstanceUuid + TemporaryInstanceUuid: the temporary instance, which must have been restored from that instance. */
-export async function temporaryOf(svc: Services, tenantId: string, p: ParamReader): Promise<{ source: Instance; temp: Instance }> {
-  const uuid = p.str('InstanceUuid', UUID_PARAM);
-  const tempUuid = p.str('TemporaryInstanceUuid', UUID_PARAM);
+export async function temporaryOf(svc: Services, tenantId: string, uuid: string, tempUuid: string): Promise<{ source: Instance; temp: Instance }> {
   const source = await sourceInstance(svc, tenantId, uuid);
   const temp = await svc.store.getInstance(tenantId, tempUuid);
   if (!temp || !temp.temp_source_uuid) throw notFound('temporary instance', tempUuid);

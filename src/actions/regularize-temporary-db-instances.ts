@@ -9,9 +9,8 @@ import { inUse } from '../api/errors.js';
 import { InstanceStatus } from '../instances/status.js';
 import { temporaryOf } from './recovery-params.js';
 
-// The contract validates first (src/contract/recovery.ts); the reads below keep the handler's own rules.
-export const regularizeTemporaryDbInstances = implement(RegularizeTemporaryDBInstances, async ({ svc, tenantId, log }, _a, p) => {
-    const { source, temp } = await temporaryOf(svc, tenantId, p);
+export const regularizeTemporaryDbInstances = implement(RegularizeTemporaryDBInstances, async ({ svc, tenantId, log }, a) => {
+    const { source, temp } = await temporaryOf(svc, tenantId, a.InstanceUuid, a.TemporaryInstanceUuid);
     if (temp.status !== InstanceStatus.RUNNING) throw inUse(`temporary instance ${temp.uuid} is ${temp.status}; it can be regularized once it is RUNNING`);
     await svc.store.recovery.regularize(temp.uuid, svc.clock.now());
     log.info({ source: source.uuid, instance: temp.uuid }, 'temporary instance regularized');

@@ -19,13 +19,11 @@ import { IpExhaustedError } from '../store/store.js';
 import { RESTORE_TO_TEMPORARY_TASK, type RestoreToTemporaryParams } from '../tasks/definitions/restore-to-temporary.js';
 import { newTaskRow } from '../tasks/new-task.js';
 import { apiTime, parseApiTime } from './present.js';
-import { sourceInstance, UUID_PARAM } from './recovery-params.js';
+import { sourceInstance } from './recovery-params.js';
 
-// The contract validates first (src/contract/recovery.ts); the reads below keep the handler's own rules.
-export const startBatchRollbackToTemporaryDbInstance = implement(StartBatchRollbackToTemporaryDBInstance, async ({ svc, tenantId, log }, a, p) => {
-    const uuid = p.str('InstanceUuid', UUID_PARAM);
-    const selectText = p.str('SelectTime', { required: true, maxLen: 32 });
-    const name = a.TemporaryInstanceName;
+// The contract reads and checks the parameters (src/contract/recovery.ts); the handler keeps the dynamic rules.
+export const startBatchRollbackToTemporaryDbInstance = implement(StartBatchRollbackToTemporaryDBInstance, async ({ svc, tenantId, log }, a) => {
+    const { InstanceUuid: uuid, SelectTime: selectText, TemporaryInstanceName: name } = a;
     const selectTime = parseApiTime(selectText);
     if (selectTime === undefined) throw invalidParam('SelectTime', `${JSON.stringify(selectText)} is not a time YYYY-MM-DD HH:MM:SS (UTC, like every API time)`);
     const source = await sourceInstance(svc, tenantId, uuid);

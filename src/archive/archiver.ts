@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, caughtUp, decideStream, purgeTarget, resumeFile } from './decide-archive.js';
+import { advance, caughtUp, decideRetry, decideStream, purgeTarget, resumeFile, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -61,11 +61,14 @@ export function timelineOfRun(timelines: ReadonlyArray<{ timeline: number; first
   return t;
 }
 
+const LOG_EVERY_MS = 30_000;
+
 /** Statuses in which the archiver leaves an instance alone (its nodes are being made, replaced or removed). */
 const SKIP = new Set<string>([InstanceStatus.CREATING, InstanceStatus.RESTORING, InstanceStatus.DELETING, InstanceStatus.DELETED]);
 
 export class Archiver extends PeriodicLoop {
   private readonly mem = new Map<string, InstanceMemory>();
+  private readonly trouble = new Map<string, Trouble>();
   readonly segments: SegmentStore;
   /** Gaps detected since start, for /metrics. */
   gaps = 0;
@@ -136,6 +139,7 @@ export class Archiver extends PeriodicLoop {
       if (!row) return;
     } else if (plan.kind === 'resume' || plan.kind === 'follow') {
       if (!(inst.status === InstanceStatus.RUNNING)) return; // a failover or restart in flight: wait for it to settle
+      if (plan.kind === 'resume' && !this.mayRetry(inst, state.log)) return;
       await this.drain(inst, row!, true); // what the ended run left in the spool goes into segments first
       row = (await store.recovery.getStream(inst.uuid))!;
       if (plan.kind === 'follow' && plan.errant.length) {
@@ -194,8 +198,10 @@ export class Archiver extends PeriodicLoop {
       await this.takeBackup(inst, 'a new full backup after a gap in the binlog archive');
     }
     const patch = {
-      run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
-      status: 'starting', status_detail: '', updated_at: now,
+      // After a gap the run continues from where the source's history now begins: the run's walk
+      // advances from start_gtid, and the archive must not report a position below it.
+      run: row.run + 1, source_node: primary.id, start_file: at.file, start_gtid: at.gap ? at.gap.to : resumeAt, archived_gtid: at.gap ? at.gap.to : resumeAt,
+      status: 'starting', status_detail: this.trouble.get(inst.uuid)?.why ?? '', updated_at: now,
     };
     if (!(await this.svc.store.recovery.updateStream(inst.uuid, row.run, patch))) return undefined;
     const next = { ...row, ...patch };
@@ -203,6 +209,18 @@ export class Archiver extends PeriodicLoop {
     this.log.info({ instance: inst.uuid, run: next.run, file: at.file, source: primary.id, resumeAt }, 'archive: stream restarted');
     await this.launch(inst, next, primary);
     return next;
+  }
+
+  /**
+   * A resume after the client ended: records why (the stream's status detail keeps it until the
+   * archive advances again), logs it at most every 30 s, and says whether the retry delay is over.
+   */
+  private mayRetry(inst: Instance, clientLog: string): boolean {
+    const d = decideRetry(this.trouble.get(inst.uuid), this.svc.clock.now(), clientLog);
+    if (!d.retry) return false;
+    if (d.log) this.log.error({ instance: inst.uuid, reason: clientLog, fails: d.next.fails }, 'archive: the stream client ended; a new run resumes at the last archived event');
+    this.trouble.set(inst.uuid, d.next);
+    return true;
   }
 
   private async launch(inst: Instance, row: ArchiveStream, primary: Node): Promise<void> {
@@ -270,7 +288,10 @@ export class Archiver extends PeriodicLoop {
     const archived = formatGtidPos(m.pos);
     const lastAt = [...m.files.values()].reduce<number | null>((x, fs) => Math.max(x ?? 0, fs.pending.lastAt ?? 0) || x, row.archived_event_at);
     const patch: Record<string, unknown> = {};
-    if (archived !== row.archived_gtid) patch.archived_gtid = archived;
+    if (archived !== row.archived_gtid) {
+      patch.archived_gtid = archived;
+      if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive client ended')) patch.status_detail = '';
+    }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
     if (source && caughtUp(archived, source.pos)) {
       const secs = Math.floor(source.at / 1000) * 1000;
@@ -279,7 +300,7 @@ export class Archiver extends PeriodicLoop {
     if (closeAsked) patch.close_requested_at = null;
     const streaming = (await this.streams.inspect(inst.uuid)).running ? 'streaming' : 'stopped';
     if (streaming !== row.status) patch.status = streaming;
-    const structural = closeAsked || 'status' in patch;
+    const structural = closeAsked || 'status' in patch || 'status_detail' in patch;
     if (Object.keys(patch).length && (structural || now - m.lastWriteAt >= 1000)) {
       m.lastWriteAt = now;
       await this.svc.store.recovery.updateStream(inst.uuid, row.run, { ...patch, updated_at: now });
@@ -297,8 +318,12 @@ export class Archiver extends PeriodicLoop {
     try {
       stored = await this.segments.put(key, parts);
     } catch (e) {
-      this.log.error({ err: e, instance: inst.uuid, key }, 'archive: could not store a segment (backup storage full?); retried, server binlogs are kept meanwhile');
-      await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: `could not store a segment: ${(e as Error).message}`.slice(0, 500), updated_at: this.svc.clock.now() });
+      const detail = `could not store a segment: ${(e as Error).message}`.slice(0, 500);
+      const cur = await this.svc.store.recovery.getStream(inst.uuid);
+      if (cur?.status_detail !== detail || this.svc.clock.now() - Number(cur.updated_at) >= LOG_EVERY_MS) {
+        this.log.error({ err: e, instance: inst.uuid, key }, 'archive: could not store a segment (backup storage full?); retried, server binlogs are kept meanwhile');
+        await this.svc.store.recovery.updateStream(inst.uuid, row.run, { status_detail: detail, updated_at: this.svc.clock.now() });
+      }
       return;
     }
     const p = fs.pending;

@@ -104,3 +104,24 @@ export function advance(pos: GtidPos, g: { domain: number; server: number; seq: 
 export function caughtUp(archived: string, sourcePos: string): boolean {
   return gtidCovers(parseGtidPos(archived), parseGtidPos(sourcePos));
 }
+
+/**
+ * Why a stream's client ended, and when the next run may start: a client that keeps ending (its
+ * storage full, the source refusing it) is restarted with a growing delay, not every round.
+ */
+export interface Trouble { fails: number; retryAt: number; why: string; loggedAt: number }
+export const RETRY_MAX_MS = 5000;
+export const TROUBLE_LOG_EVERY_MS = 30_000;
+
+/**
+ * A resume after the client ended with `clientLog`: whether to start a new run now (the delay since
+ * the last failure is over: 200 ms, doubling, at most RETRY_MAX_MS), the record to keep, and whether
+ * to log (a new reason, or the same one again after TROUBLE_LOG_EVERY_MS).
+ */
+export function decideRetry(prev: Trouble | undefined, now: number, clientLog: string): { retry: boolean; next: Trouble; log: boolean } {
+  if (prev && now < prev.retryAt) return { retry: false, next: prev, log: false };
+  const why = `the archive client ended: ${clientLog || '(no message)'}`.slice(0, 500);
+  const fails = (prev?.fails ?? 0) + 1;
+  const log = why !== prev?.why || now - prev.loggedAt >= TROUBLE_LOG_EVERY_MS;
+  return { retry: true, log, next: { fails, why, retryAt: now + Math.min(RETRY_MAX_MS, 100 * 2 ** fails), loggedAt: log ? now : prev!.loggedAt } };
+}

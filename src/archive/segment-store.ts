@@ -35,6 +35,9 @@ export class SegmentStore {
     z.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
     const done = new Promise<number | null>((resolve) => { z.once('close', (c) => resolve(c)); z.once('error', () => resolve(-1)); });
     const written = pipeline(z.stdout!, upload.writable);
+    // The sink can fail (the storage full) while the parts are still being read: handled below, but
+    // observed at once, or Node would end the process on an unhandled rejection.
+    written.catch(() => undefined);
     try {
       for (const open of parts) await pipeline(open(), z.stdin!, { end: false });
       z.stdin!.end();

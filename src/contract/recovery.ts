@@ -17,7 +17,7 @@ export const DescribeRollbackRangeTime = defineAction({
   summary: 'the window a point-in-time restore can reach (UTC; empty with a Reason when there is none)',
   params: { InstanceUuid: INSTANCE_UUID },
   response: {
-    LeftBorderTime: 'string', RightBorderTime: 'string', Reason: 'string', Timeline: 'number?',
+    LeftBorderTime: 'string', RightBorderTime: 'string', Reason: 'string', Timeline: 'number?', ArchiveStatus: 'string', ArchiveDetail: 'string',
     Gaps: [{ Time: 'string', FromGtid: 'string', ToGtid: 'string', Detail: 'string' }],
   },
 });

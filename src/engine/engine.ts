@@ -253,6 +253,8 @@ export interface StatusCounters {
   /** Seconds since the server started: a smaller value than before means it restarted. */
   uptime: number;
   threadsConnected: number;
+  /** Of threadsConnected, the connections of openrds' own accounts (admin, replication): not user sessions. */
+  internalSessions: number;
   slowQueries: number;
   bytesReceived: number;
   bytesSent: number;

@@ -6,6 +6,7 @@ import type { InternalCredentials } from '../provisioner/provisioner.js';
 import { derivePassword, nativePasswordHash } from '../security/secrets.js';
 import type { Services } from '../services.js';
 import type { Instance, Node } from '../store/store.js';
+import { InstanceStatus } from './status.js';
 
 export function topologyOf(inst: Pick<Instance, 'architecture' | 'parent_uuid'>): NonNullable<NodeSpec['topology']> {
   if (inst.parent_uuid) return 'readonly';
@@ -126,6 +127,19 @@ export async function refreshNodeConfig(svc: Services, inst: Instance, node: Nod
  */
 export async function startNode(svc: Services, inst: Instance, node: Node): Promise<void> {
   await refreshNodeConfig(svc, inst, node); // ensureRunning: renders the config, starts a node that is down
+}
+
+/**
+ * A task that made new nodes failed for good: each node's resources are destroyed and the node is
+ * left stopped (so the watchdog does not start it again), and the instance is ERROR with `detail`.
+ * Shared by the tasks that create an instance's nodes from nothing (create-read-only, restore-to-temporary).
+ */
+export async function failNewNodes(svc: Services, instanceUuid: string, detail: string): Promise<void> {
+  for (const n of await svc.store.listNodes(instanceUuid)) {
+    await svc.provisioner.destroy(n.id);
+    await svc.store.updateNode(n.id, { desired: 'stopped', incarnation: null });
+  }
+  await svc.store.updateInstance(instanceUuid, { status: InstanceStatus.ERROR, status_detail: detail.slice(0, 1000), updated_at: svc.clock.now() });
 }
 
 export function primaryNode(nodes: Node[]): Node | undefined {

@@ -156,7 +156,7 @@ export class MetricsCollector {
       return {
         at: this.svc.clock.now(),
         incarnation: usage?.incarnation, cpuSeconds: usage?.cpuSeconds, rssBytes: usage?.rssBytes, diskBytes: usage?.diskBytes,
-        uptime: c.uptime, threadsConnected: c.threadsConnected, slowQueries: c.slowQueries,
+        uptime: c.uptime, threadsConnected: c.threadsConnected, internalSessions: c.internalSessions, slowQueries: c.slowQueries,
         bytesReceived: c.bytesReceived, bytesSent: c.bytesSent,
       };
     } catch (e) {

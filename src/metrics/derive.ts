@@ -22,6 +22,8 @@ export interface NodeReading {
   diskBytes?: number;
   uptime: number;
   threadsConnected: number;
+  /** Of threadsConnected, openrds' own (StatusCounters.internalSessions); absent in readings stored before it existed. */
+  internalSessions?: number;
   slowQueries: number;
   bytesReceived: number;
   bytesSent: number;
@@ -45,8 +47,9 @@ export function deriveValues(prev: NodeReading | undefined, cur: NodeReading, li
   const v: MetricValues = {};
   if (cur.rssBytes !== undefined && limits.ramGb > 0) v.mysql_mem_usage = (cur.rssBytes / (limits.ramGb * GIB)) * 100;
   if (cur.diskBytes !== undefined && limits.diskGb > 0) v.mysql_space_usage = (cur.diskBytes / (limits.diskGb * (limits.gbBytes ?? GIB))) * 100;
-  // The collector's own monitoring connection is one of Threads_connected.
-  v.mysql_sessions = Math.max(0, cur.threadsConnected - 1);
+  // User sessions: Threads_connected without openrds' own connections (the collector's, a standby's
+  // replication, the binlog archiver's stream). A reading without the count has at least the collector's.
+  v.mysql_sessions = Math.max(0, cur.threadsConnected - (cur.internalSessions ?? 1));
 
   const dtMs = prev ? cur.at - prev.at : 0;
   if (!prev || !(dtMs > 0) || dtMs > maxGapMs) return v;

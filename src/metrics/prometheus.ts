@@ -22,7 +22,7 @@ const GAUGES: Record<Exclude<MetricKey, 'mysql_slow_queries'>, { name: string; h
   mysql_mem_usage: { name: 'openrds_mysql_mem_usage_percent', help: 'Resident memory of the server process, % of the spec\'s RAM' },
   mysql_space_usage: { name: 'openrds_mysql_space_usage_percent', help: 'Disk space of the datadir (data and binlogs), % of DiskValue' },
   mysql_network_trffice: { name: 'openrds_mysql_network_traffic_mb_per_second', help: 'Bytes_received + Bytes_sent per second over the last interval, MB/s (10^6 bytes)' },
-  mysql_sessions: { name: 'openrds_mysql_sessions', help: 'Threads_connected, the collector\'s own connection excluded' },
+  mysql_sessions: { name: 'openrds_mysql_sessions', help: 'Threads_connected, openrds\' own connections (admin and replication accounts) excluded' },
 };
 
 export interface PromOptions {

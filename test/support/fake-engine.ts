@@ -111,7 +111,7 @@ export class FakeEngine implements Engine {
   async serverVersion(t: Target): Promise<string> { this.server(t, 'serverVersion'); return '10.11.0-MariaDB'; }
   async statusCounters(t: Target, _timeoutMs: number): Promise<StatusCounters> {
     this.server(t, 'statusCounters');
-    return { uptime: 100, threadsConnected: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 };
+    return { uptime: 100, threadsConnected: 1, internalSessions: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 };
   }
   closeMonitoring(_keep?: readonly Target[]): void {}
   async listGrants(t: Target, names: readonly string[]): Promise<Map<string, AccountGrants | undefined>> {

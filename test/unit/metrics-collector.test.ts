@@ -78,7 +78,7 @@ async function addInstance(uuid: string, opts: { status?: string; nodes: Array<{
     }).execute();
     nodes.set(n.id, {
       usage: { incarnation: `run-${100 + ipSeq}`, cpuSeconds: 10, rssBytes: GIB, diskBytes: 10 * GIB },
-      counters: { uptime: 100, threadsConnected: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 },
+      counters: { uptime: 100, threadsConnected: 1, internalSessions: 1, slowQueries: 0, bytesReceived: 0, bytesSent: 0 },
     });
   }
 }
@@ -185,7 +185,7 @@ test('after a long outage the first reading is a baseline again; a restarted ser
   advance(1000, (id, n) => {
     if (id === 'n-basic') {
       n.usage = { ...n.usage!, incarnation: 'run-9999', cpuSeconds: 0.2 };
-      n.counters = { uptime: 1, threadsConnected: 1, slowQueries: 1, bytesReceived: 10, bytesSent: 10 };
+      n.counters = { uptime: 1, threadsConnected: 1, internalSessions: 1, slowQueries: 1, bytesReceived: 10, bytesSent: 10 };
     }
   });
   r = await c.runOnce(now);

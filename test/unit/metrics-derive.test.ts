@@ -12,7 +12,7 @@ const T = 1_700_000_000_000;
 class R {
   constructor(private r: NodeReading) {}
   static base(): R {
-    return new R({ at: T, incarnation: 'run-100', cpuSeconds: 50, rssBytes: GIB, diskBytes: 10 * GIB, uptime: 1000, threadsConnected: 1, slowQueries: 7, bytesReceived: 1e6, bytesSent: 2e6 });
+    return new R({ at: T, incarnation: 'run-100', cpuSeconds: 50, rssBytes: GIB, diskBytes: 10 * GIB, uptime: 1000, threadsConnected: 1, internalSessions: 1, slowQueries: 7, bytesReceived: 1e6, bytesSent: 2e6 });
   }
   after(ms: number) { return new R({ ...this.r, at: this.r.at + ms, uptime: this.r.uptime + Math.floor(ms / 1000) }); }
   with(p: Partial<NodeReading>) { return new R({ ...this.r, ...p }); }
@@ -27,7 +27,8 @@ interface Case { name: string; prev?: R; cur: R; limits?: NodeLimits; gap?: numb
 
 const CASES: Case[] = [
   { name: 'first reading is a baseline: gauges only', cur: b, want: { ...steady } },
-  { name: 'sessions exclude the collector\'s own connection', cur: b.with({ threadsConnected: 6 }), want: { ...steady, mysql_sessions: 5 } },
+  { name: 'a reading stored without the internal count: the collector\'s own connection is excluded', cur: b.without('internalSessions').with({ threadsConnected: 6 }), want: { ...steady, mysql_sessions: 5 } },
+  { name: 'sessions exclude every internal connection (collector, standby replication, archiver)', cur: b.with({ threadsConnected: 6, internalSessions: 3 }), want: { ...steady, mysql_sessions: 3 } },
   { name: 'sessions never below 0', cur: b.with({ threadsConnected: 0 }), want: { ...steady, mysql_sessions: 0 } },
   { name: 'mem is RSS / spec RAM', cur: b.with({ rssBytes: 3 * GIB }), want: { ...steady, mysql_mem_usage: 75 } },
   { name: 'space is disk bytes / DiskValue GiB', cur: b.with({ diskBytes: 50 * GIB }), want: { ...steady, mysql_space_usage: 50 } },

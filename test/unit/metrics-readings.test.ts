@@ -40,17 +40,19 @@ test('readProcUsage of this very process, and of no process', () => {
 });
 
 test('parseStatusCounters: SHOW GLOBAL STATUS rows, any case, numbers as strings', () => {
-  assert.match(STATUS_COUNTERS_SQL, /^SHOW GLOBAL STATUS WHERE Variable_name IN \(/);
+  assert.match(STATUS_COUNTERS_SQL, /^SELECT VARIABLE_NAME AS Variable_name, VARIABLE_VALUE AS Value FROM information_schema.GLOBAL_STATUS WHERE/);
+  assert.match(STATUS_COUNTERS_SQL, /UNION ALL SELECT 'Internal_sessions', COUNT\(\*\) FROM information_schema.PROCESSLIST WHERE USER IN \('openrds_admin', 'openrds_repl'\)$/);
   const rows = [
     { Variable_name: 'Bytes_received', Value: '247683' },
     { Variable_name: 'Bytes_sent', Value: '380991' },
     { Variable_name: 'Slow_queries', Value: '3' },
     { Variable_name: 'Threads_connected', Value: '7' },
     { Variable_name: 'UPTIME', Value: 86 },
+    { Variable_name: 'Internal_sessions', Value: 2 },
   ];
-  assert.deepEqual(parseStatusCounters(rows), { bytesReceived: 247683, bytesSent: 380991, slowQueries: 3, threadsConnected: 7, uptime: 86 });
+  assert.deepEqual(parseStatusCounters(rows), { bytesReceived: 247683, bytesSent: 380991, slowQueries: 3, threadsConnected: 7, internalSessions: 2, uptime: 86 });
   assert.throws(() => parseStatusCounters(rows.slice(1)), /bytesReceived/);
-  assert.throws(() => parseStatusCounters([...rows.slice(0, 4), { Variable_name: 'Uptime', Value: 'n/a' }]), /uptime/);
+  assert.throws(() => parseStatusCounters([...rows.slice(0, 4), rows[5]!, { Variable_name: 'Uptime', Value: 'n/a' }]), /uptime/);
 });
 
 test('diskUsage counts allocated blocks of every file, recursively, without following symlinks', () => {

@@ -6,11 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
-import type { StatusCounters, Target } from '../engine.js';
+import { ADMIN_USER, REPL_USER, type StatusCounters, type Target } from '../engine.js';
 import { openConnection } from './client.js';
 
+/**
+ * The counters, plus `Internal_sessions`: the connections of openrds' own accounts (the admin
+ * account: this collector's connection, probes, tasks; the replication account: a standby's or
+ * read-only node's binlog dump, the binlog archiver's stream). They are in Threads_connected but
+ * are not user sessions.
+ */
 export const STATUS_COUNTERS_SQL =
-  "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', 'Threads_connected', 'Slow_queries', 'Bytes_received', 'Bytes_sent')";
+  "SELECT VARIABLE_NAME AS Variable_name, VARIABLE_VALUE AS Value FROM information_schema.GLOBAL_STATUS" +
+  " WHERE VARIABLE_NAME IN ('Uptime', 'Threads_connected', 'Slow_queries', 'Bytes_received', 'Bytes_sent')" +
+  ` UNION ALL SELECT 'Internal_sessions', COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN ('${ADMIN_USER}', '${REPL_USER}')`;
 
 const FIELDS: Record<string, keyof StatusCounters> = {
   uptime: 'uptime',
@@ -18,6 +26,7 @@ const FIELDS: Record<string, keyof StatusCounters> = {
   slow_queries: 'slowQueries',
   bytes_received: 'bytesReceived',
   bytes_sent: 'bytesSent',
+  internal_sessions: 'internalSessions',
 };
 
 /** Rows of STATUS_COUNTERS_SQL → counters; throws when one is missing or not a number. */

@@ -10,7 +10,7 @@
  * folder when files appeared): the durable sizes are what the archive may count as archived.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { findBinary } from './mariadb-binaries.js';
@@ -21,6 +21,8 @@ import { findProcesses, incarnationOf, processArgv, signal, stillRunning, waitEx
 const SCAN_MAX_AGE_MS = 1000;
 
 const FILE = /^r(\d+)-(.+)$/;
+/** Below this much free space a failed write of the client is reported as the storage being full. */
+const SPOOL_FULL_BYTES = 1 << 20;
 
 export class LocalBinlogStreams implements BinlogStreams {
   /** Durable size per spool file path, as of the last sync. */
@@ -124,6 +126,14 @@ export class LocalBinlogStreams implements BinlogStreams {
       try {
         log = readFileSync(join(dir, `.r${run}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none yet */ }
+    }
+    // The client says only "Could not write into log file": say when it is because the spool's storage is full.
+    if (!procs.length && /could not write/i.test(log)) {
+      try {
+        const fs = statfsSync(this.root);
+        const free = Number(fs.bavail) * Number(fs.bsize);
+        if (free < SPOOL_FULL_BYTES) log += ` | no space left on the archive's storage (${free} bytes free)`;
+      } catch { /* the folder is gone */ }
     }
     return { running: procs.length > 0, run, log };
   }

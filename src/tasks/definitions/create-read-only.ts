@@ -7,8 +7,7 @@
  *  3. replicate  — CHANGE MASTER to the primary, from the copy's GTID position.
  *  4. wait       — replication threads running; then at least `ha.readOnlyMinCreatingMs` in CREATING.
  */
-import { InstanceStatus } from '../../instances/status.js';
-import { adminTarget, ensureNodeReady, primaryNode, replTarget } from '../../instances/nodes.js';
+import { adminTarget, ensureNodeReady, failNewNodes, primaryNode, replTarget } from '../../instances/nodes.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
 import { markRunningStep } from './common-steps.js';
 import { classifyReplica, isFollowing, isReplicating, readReplicaHealth, ReplicationState } from '../../ha/replication-health.js';
@@ -86,12 +85,6 @@ export const createReadOnlyTask: TaskDefinition = {
     markRunningStep(),
   ],
   async onError(ctx, err) {
-    for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {
-      await ctx.svc.provisioner.destroy(n.id);
-      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', incarnation: null });
-    }
-    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-      status: InstanceStatus.ERROR, status_detail: `create failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
-    });
+    await failNewNodes(ctx.svc, ctx.task.instance_uuid, `create failed: ${err.message}`);
   },
 };

@@ -11,8 +11,7 @@
  *  7. mark-running.
  */
 import { formatGtidPos, gtidCovers, parseGtidPos } from '../../engine/gtid.js';
-import { adminTarget, ensureNodeReady } from '../../instances/nodes.js';
-import { InstanceStatus } from '../../instances/status.js';
+import { adminTarget, ensureNodeReady, failNewNodes } from '../../instances/nodes.js';
 import { backupReader } from '../../recovery/backup-source.js';
 import { replayTo } from '../../recovery/point-in-time.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
@@ -133,12 +132,6 @@ export const restoreToTemporaryTask: TaskDefinition<RestoreToTemporaryParams> = 
     markRunningStep(),
   ],
   async onError(ctx, err) {
-    for (const n of await ctx.svc.store.listNodes(ctx.task.instance_uuid)) {
-      await ctx.svc.provisioner.destroy(n.id);
-      await ctx.svc.store.updateNode(n.id, { desired: 'stopped', incarnation: null });
-    }
-    await ctx.svc.store.updateInstance(ctx.task.instance_uuid, {
-      status: InstanceStatus.ERROR, status_detail: `restore to ${new Date(ctx.params.selectTime).toISOString()} failed: ${err.message}`.slice(0, 1000), updated_at: ctx.svc.clock.now(),
-    });
+    await failNewNodes(ctx.svc, ctx.task.instance_uuid, `restore to ${new Date(ctx.params.selectTime).toISOString()} failed: ${err.message}`);
   },
 };

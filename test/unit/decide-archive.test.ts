@@ -1,0 +1,73 @@
+/** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decideRetry, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import type { BinlogFileInfo } from '../../src/engine/engine.js';
+
+const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
+
+test('decideStream', () => {
+  const cases: Array<[string, StreamObservation, ReturnType<typeof decideStream>]> = [
+    ['no stream yet', obs({ hasStream: false }), { kind: 'init' }],
+    ['streaming from the primary', obs(), { kind: 'keep' }],
+    ['the client ended', obs({ running: false }), { kind: 'resume' }],
+    ['a switchover with nothing errant', obs({ primaryNode: 'n-b', promotedAt: '0-1-10' }), { kind: 'follow', errant: [], resumeAt: '0-1-10' }],
+    ['the new primary was promoted ahead of the archive', obs({ primaryNode: 'n-b', promotedAt: '0-1-12' }), { kind: 'follow', errant: [], resumeAt: '0-1-10' }],
+    ['a failover: the archive holds transactions the new primary never had', obs({ primaryNode: 'n-b', promotedAt: '0-1-8' }), { kind: 'follow', errant: ['0-1-10'], resumeAt: '0-1-8' }],
+    ['a new primary without a promotion point (primary since creation)', obs({ primaryNode: 'n-b' }), { kind: 'follow', errant: [], resumeAt: '0-1-10' }],
+    ['a follow wins over a dead client', obs({ primaryNode: 'n-b', running: false, promotedAt: '0-1-10' }), { kind: 'follow', errant: [], resumeAt: '0-1-10' }],
+  ];
+  for (const [name, o, want] of cases) assert.deepEqual(decideStream(o), want, name);
+});
+
+const files = (...f: Array<[string, string]>): BinlogFileInfo[] => f.map(([file, startGtid]) => ({ file, startGtid, sizeBytes: 100 }));
+
+test('resumeFile', () => {
+  const three = files(['b.000003', '0-1-5'], ['b.000004', '0-1-9'], ['b.000005', '0-1-20']);
+  const cases: Array<[string, BinlogFileInfo[], string, ReturnType<typeof resumeFile>]> = [
+    ['no files', [], '0-1-5', undefined],
+    ['in the newest file', three, '0-1-25', { file: 'b.000005' }],
+    ['exactly at a file start', three, '0-1-9', { file: 'b.000004' }],
+    ['in the middle file', three, '0-1-12', { file: 'b.000004' }],
+    ['in the oldest file', three, '0-1-6', { file: 'b.000003' }],
+    ['purged before it was archived: a gap', three, '0-1-3', { file: 'b.000003', gap: { from: '0-1-3', to: '0-1-5' } }],
+    ['an empty archive on a source whose history starts later: a gap', three, '', { file: 'b.000003', gap: { from: '', to: '0-1-5' } }],
+    ['an empty archive on a fresh source', files(['b.000001', '']), '', { file: 'b.000001' }],
+  ];
+  for (const [name, f, at, want] of cases) assert.deepEqual(resumeFile(f, at), want, name);
+});
+
+test('purgeTarget', () => {
+  const three = files(['b.000003', '0-1-5'], ['b.000004', '0-1-9'], ['b.000005', '0-1-20']);
+  const cases: Array<[string, BinlogFileInfo[], string, string | undefined]> = [
+    ['nothing archived past the first file', three, '0-1-7', undefined],
+    ['the first file is archived', three, '0-1-9', 'b.000004'],
+    ['all but the active file', three, '0-1-30', 'b.000005'],
+    ['one file only', files(['b.000001', '']), '0-1-30', undefined],
+    ['no files', [], '0-1-30', undefined],
+  ];
+  for (const [name, f, archived, want] of cases) assert.equal(purgeTarget(f, archived), want, name);
+});
+
+test('decideRetry: a client that keeps ending is restarted later and later, logged once per reason', () => {
+  const T = 1_000_000;
+  const first = decideRetry(undefined, T, 'ERROR: Could not write into log file');
+  assert.equal(first.retry, true);
+  assert.equal(first.log, true);
+  assert.equal(first.next.fails, 1);
+  assert.equal(first.next.retryAt, T + 200);
+  assert.match(first.next.why, /^the archive client ended: ERROR: Could not write/);
+  const early = decideRetry(first.next, T + 100, 'ERROR: Could not write into log file');
+  assert.deepEqual(early, { retry: false, next: first.next, log: false }, 'not before the delay');
+  const second = decideRetry(first.next, T + 200, 'ERROR: Could not write into log file');
+  assert.equal(second.retry, true);
+  assert.equal(second.log, false, 'the same reason is not logged again at once');
+  assert.equal(second.next.retryAt, T + 200 + 400);
+  let t: Trouble = second.next;
+  for (let i = 0; i < 10; i++) t = decideRetry(t, t.retryAt, 'same').next;
+  const capped = decideRetry(t, t.retryAt, 'same').next;
+  assert.equal(capped.retryAt - t.retryAt, RETRY_MAX_MS, 'the delay stops growing');
+  assert.equal(decideRetry(first.next, T + 200, 'another reason').log, true, 'a new reason is logged');
+  assert.equal(decideRetry(second.next, T + TROUBLE_LOG_EVERY_MS, 'ERROR: Could not write into log file').log, true, 'the same reason again after a while');
+  assert.equal(decideRetry(undefined, T, '').next.why, 'the archive client ended: (no message)');
+});
