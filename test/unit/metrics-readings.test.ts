@@ -41,7 +41,7 @@ test('readProcUsage of this very process, and of no process', () => {
 
 test('parseStatusCounters: SHOW GLOBAL STATUS rows, any case, numbers as strings', () => {
   assert.match(STATUS_COUNTERS_SQL, /^SELECT VARIABLE_NAME AS Variable_name, VARIABLE_VALUE AS Value FROM information_schema.GLOBAL_STATUS WHERE/);
-  assert.match(STATUS_COUNTERS_SQL, /UNION ALL SELECT 'Internal_sessions', COUNT\(\*\) FROM information_schema.PROCESSLIST WHERE USER IN \('openrds_admin', 'openrds_repl'\)$/);
+  assert.match(STATUS_COUNTERS_SQL, /UNION ALL SELECT 'Internal_sessions', COUNT\(\*\) FROM information_schema.PROCESSLIST WHERE USER IN \('openrds_admin', 'openrds_repl', 'unauthenticated user'\)$/);
   const rows = [
     { Variable_name: 'Bytes_received', Value: '247683' },
     { Variable_name: 'Bytes_sent', Value: '380991' },

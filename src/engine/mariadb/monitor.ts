@@ -13,12 +13,13 @@ import { openConnection } from './client.js';
  * The counters, plus `Internal_sessions`: the connections of openrds' own accounts (the admin
  * account: this collector's connection, probes, tasks; the replication account: a standby's or
  * read-only node's binlog dump, the binlog archiver's stream). They are in Threads_connected but
- * are not user sessions.
+ * are not user sessions. A connection still in its handshake ('unauthenticated user': openrds' probes
+ * open and close connections all the time) is not a session yet and is left out too.
  */
 export const STATUS_COUNTERS_SQL =
   "SELECT VARIABLE_NAME AS Variable_name, VARIABLE_VALUE AS Value FROM information_schema.GLOBAL_STATUS" +
   " WHERE VARIABLE_NAME IN ('Uptime', 'Threads_connected', 'Slow_queries', 'Bytes_received', 'Bytes_sent')" +
-  ` UNION ALL SELECT 'Internal_sessions', COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN ('${ADMIN_USER}', '${REPL_USER}')`;
+  ` UNION ALL SELECT 'Internal_sessions', COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN ('${ADMIN_USER}', '${REPL_USER}', 'unauthenticated user')`;
 
 const FIELDS: Record<string, keyof StatusCounters> = {
   uptime: 'uptime',
