@@ -127,12 +127,13 @@ export class LocalBinlogStreams implements BinlogStreams {
         log = readFileSync(join(dir, `.r${run}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none yet */ }
     }
-    // The client says only "Could not write into log file": say when it is because the spool's storage is full.
-    if (!procs.length && /could not write/i.test(log)) {
+    // The client says only "Could not write into log file", and a run that could not even write its
+    // option file (start() failed with ENOSPC) left no log at all: say when the spool's storage is full.
+    if (!procs.length && (log === '' || /could not write/i.test(log))) {
       try {
         const fs = statfsSync(this.root);
         const free = Number(fs.bavail) * Number(fs.bsize);
-        if (free < SPOOL_FULL_BYTES) log += ` | no space left on the archive's storage (${free} bytes free)`;
+        if (free < SPOOL_FULL_BYTES) log += `${log ? ' | ' : ''}no space left on the archive's storage (${free} bytes free)`;
       } catch { /* the folder is gone */ }
     }
     return { running: procs.length > 0, run, log };
