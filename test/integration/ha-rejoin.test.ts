@@ -190,7 +190,11 @@ for (const killAt of ['restart-old-primary', 'rejoin-old-primary'] as const) {
     await errantThenKill(primary, standby, rowId, 'unacknowledged');
     const re = new RegExp(`"taskId":"([^"]+)","taskType":"Failover"[^\\n]*"step":"${killAt}"[^\\n]*"msg":"step start"`);
     let m: RegExpExecArray | null = null;
-    await until(`Failover step ${killAt} starts`, () => !!(m = re.exec(s.logs().slice(from))), 120_000);
+    await until(`Failover step ${killAt} starts`, () => !!(m = re.exec(s.logs().slice(from))), 120_000).catch((e: Error) => {
+      // Say what the HA monitor did instead (a withheld failover, a restart in place): seen once in CI under load.
+      const ha = s.logs().slice(from).split('\n').filter((l) => /"part":"ha"|withheld|"taskType":"(Failover|RecoverNode|RepairStandby)"/.test(l)).slice(-15);
+      throw new Error(`${e.message}\n${ha.join('\n')}`);
+    });
     await s.kill9();
     await s.restart();
 
