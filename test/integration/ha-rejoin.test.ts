@@ -28,6 +28,7 @@ let inst: any;
 const PW = 'Rejoin-Pass-1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TRUNCATED = /Successfully truncated binlog file/g;
+const CHECK_INTERVAL_MS = 250; // ha.checkIntervalMs, the default
 
 before(async () => {
   s = await startServer({ config: { ha: { maxFailoversPerWindow: 50 } } });
@@ -40,13 +41,34 @@ async function describe(): Promise<any> {
   return r.body.Data?.[0];
 }
 
-/** RUNNING, semi-sync ON, both nodes alive, and (when given) `cond` holds. */
+/**
+ * Whether the HA monitor has seen the pair as it is now: its standby observation (/metrics) names
+ * the current standby as REPLICATING. A failover's own rejoin makes the pair whole before the
+ * monitor looks again, and a primary killed before that look has no recent healthy observation:
+ * the monitor then restarts it in place instead of failing over (decideHa), which is right, but
+ * not what these cases force.
+ */
+async function monitorSawPair(): Promise<boolean> {
+  const nodes = homeNodes(s.home);
+  const primary = await writableNode(nodes, 'root', PW).catch(() => undefined);
+  const standby = primary && nodes.find((n) => n.id !== primary.id);
+  if (!standby) return false;
+  const text = await fetch(`${s.url}/metrics`).then((r) => r.text()).catch(() => '');
+  return text.split('\n').some((l) => l.startsWith('openrds_replica_state{') && l.includes(`instance_uuid="${inst.InstanceUuid}"`)
+    && l.includes(`node="${standby.id}"`) && l.includes('state="REPLICATING"') && l.endsWith(' 1'));
+}
+
+/** RUNNING, semi-sync ON, both nodes alive, seen so by the HA monitor, and (when given) `cond` holds. */
 async function healthy(cond: (d: any) => boolean = () => true, timeoutMs = 180_000): Promise<any> {
   const t0 = Date.now();
   for (;;) {
     const d = await describe().catch(() => undefined);
     const pids = dbPids(s.home);
-    if (d?.Status === 'RUNNING' && d.HaSemiSync === 'ON' && pids.size === 2 && [...pids.values()].every(pidAlive) && cond(d)) return d;
+    if (d?.Status === 'RUNNING' && d.HaSemiSync === 'ON' && pids.size === 2 && [...pids.values()].every(pidAlive) && cond(d) && await monitorSawPair()) {
+      // The observation and the monitor's memory of a healthy pair are made in the same round: one more round for margin.
+      await sleep(2 * CHECK_INTERVAL_MS);
+      return d;
+    }
     if (Date.now() - t0 > timeoutMs) {
       const warn = s.logs().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-15).join('\n');
       throw new Error(`not healthy: ${d?.Status} ${d?.StatusDetail} semi-sync ${d?.HaSemiSync} rejoins ${d?.HaRejoinCount}/${d?.HaRejoinFullCopyCount}\n${warn}`);
