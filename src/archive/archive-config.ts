@@ -6,6 +6,12 @@ export interface ArchiveConfig {
   intervalMs: number;
   /** An open segment is closed (compressed, checksummed, stored) after this long. */
   closeEveryMs: number;
+  /**
+   * A source whose binlog position the archive covered, and that sent nothing since, is asked its
+   * position again after this long (RightBorderTime of an idle instance moves this often); a source
+   * that is writing is asked every round.
+   */
+  sourceCheckIdleMs: number;
   /** Server binlogs already archived are purged at most this often. */
   purgeEveryMs: number;
   /** The restore window: points up to this many days back can be restored; older segments are pruned. Fractions allowed. */
@@ -18,6 +24,7 @@ export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
   enabled: true,
   intervalMs: 200,
   closeEveryMs: 180_000,
+  sourceCheckIdleMs: 5_000,
   purgeEveryMs: 10_000,
   retentionDays: 7,
   spoolDir: '',
@@ -27,13 +34,14 @@ export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
 export function validateArchiveConfig(c: ArchiveConfig): string[] {
   const errs: string[] = [];
   if (typeof c.enabled !== 'boolean') errs.push('archive.enabled must be true or false');
-  const int = (name: 'intervalMs' | 'closeEveryMs' | 'purgeEveryMs', min: number, max: number) => {
+  const int = (name: 'intervalMs' | 'closeEveryMs' | 'purgeEveryMs' | 'sourceCheckIdleMs', min: number, max: number) => {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) errs.push(`archive.${name} must be an integer ${min}–${max}`);
   };
   int('intervalMs', 20, 60_000);
   int('closeEveryMs', 100, 3_600_000);
   int('purgeEveryMs', 100, 3_600_000);
+  int('sourceCheckIdleMs', 20, 600_000);
   // Days, fractions allowed (a test's window of seconds); at least about 9 s.
   if (typeof c.retentionDays !== 'number' || !Number.isFinite(c.retentionDays) || c.retentionDays < 0.0001 || c.retentionDays > 3650) {
     errs.push('archive.retentionDays must be a number of days from 0.0001 to 3650');

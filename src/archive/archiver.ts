@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, caughtUp, decideRetry, decideStream, purgeTarget, resumeFile, type Trouble } from './decide-archive.js';
+import { advance, askSourceNext, caughtUp, decideRetry, decideStream, purgeTarget, resumeFile, shouldAskSource, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -51,6 +51,14 @@ interface InstanceMemory {
   files: Map<string, FileState>;
   lastWriteAt: number;
   lastPurgeAt: number;
+  /** When the source's position was last asked (epoch ms; 0: never in this run). */
+  sourceAskedAt: number;
+  /**
+   * Ask the source again next round: the archive grew (it may have caught up), or the last answer
+   * was ahead of it. False once an answer was covered and nothing came since: an idle source is
+   * then asked every `sourceCheckIdleMs` only (RightBorderTime of an idle instance moves that often).
+   */
+  askSource: boolean;
   /** Timeline of each run: the timeline with the highest first run at or below it. */
   timelines: Array<{ timeline: number; firstRun: number }>;
 }
@@ -116,7 +124,8 @@ export class Archiver extends PeriodicLoop {
       await this.svc.store.recovery.updateStream(s.instance_uuid, s.run, { status: 'off', status_detail: 'the instance was deleted', updated_at: this.svc.clock.now() });
       this.mem.delete(s.instance_uuid);
     }
-    await Promise.all(insts.map((i) => this.archiveOne(i, nodesByInstance.get(i.uuid) ?? []).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
+    const rows = new Map(streams.map((s) => [s.instance_uuid, s]));
+    await Promise.all(insts.map((i) => this.archiveOne(i, nodesByInstance.get(i.uuid) ?? [], rows.get(i.uuid)).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
   }
 
   /** Ends every stream (shutdown keeps them: they outlive serve; this is for tests and `archive.enabled` off). */
@@ -124,11 +133,12 @@ export class Archiver extends PeriodicLoop {
     for (const s of await this.svc.store.recovery.listStreams()) await this.streams.stop(s.instance_uuid);
   }
 
-  private async archiveOne(inst: Instance, nodes: Node[]): Promise<void> {
+  /** `listed`: the instance's stream row as the round's view read it (current: the view is read again after any store write). */
+  private async archiveOne(inst: Instance, nodes: Node[], listed: ArchiveStream | undefined): Promise<void> {
     const { store, engine } = this.svc;
     const primary = Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
     if (!primary) return;
-    let row = await store.recovery.getStream(inst.uuid);
+    let row = listed;
     const state = await this.streams.inspect(inst.uuid);
     const plan = decideStream({
       hasStream: !!row, sourceNode: row?.source_node, primaryNode: primary.id, running: state.running && state.run === row?.run,
@@ -156,9 +166,13 @@ export class Archiver extends PeriodicLoop {
     // Read the source's position before making the spool durable: if the durable archive covers it,
     // the archive was complete at this moment.
     const askedAt = this.svc.clock.now();
-    const sourcePos = await engine.gtidState(adminTarget(this.svc, inst, primary)).then((g) => g.binlogPos, () => undefined);
+    const before = this.mem.get(inst.uuid);
+    const ask = shouldAskSource(before, row!.run, askedAt, this.svc.config.archive.sourceCheckIdleMs);
+    if (before && ask) before.sourceAskedAt = askedAt;
+    const sourcePos = ask ? await engine.binlogPosition(adminTarget(this.svc, inst, primary)).catch(() => undefined) : undefined;
     await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined);
     const m = this.mem.get(inst.uuid);
+    if (m && !before && ask) m.sourceAskedAt = askedAt;
     if (m && askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
       m.lastPurgeAt = askedAt;
       await this.housekeeping(inst, nodes, (await store.recovery.getStream(inst.uuid))!);
@@ -231,7 +245,7 @@ export class Archiver extends PeriodicLoop {
     let m = this.mem.get(row.instance_uuid);
     if (!m || m.run !== row.run || m.timeline !== row.timeline) {
       const timelines = (await this.svc.store.recovery.listTimelines(row.instance_uuid)).map((t) => ({ timeline: t.timeline, firstRun: t.first_run }));
-      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, timelines };
+      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, sourceAskedAt: 0, askSource: true, timelines };
       this.mem.set(row.instance_uuid, m);
     }
     return m;
@@ -247,6 +261,7 @@ export class Archiver extends PeriodicLoop {
     const spool = await this.streams.sync(inst.uuid);
     const now = this.svc.clock.now();
     const closeAsked = row.close_requested_at !== null;
+    let grew = false;
     const byRun = new Map<number, SpoolFile[]>();
     for (const f of spool) byRun.set(f.run, [...(byRun.get(f.run) ?? []), f]);
     for (const f of spool) {
@@ -259,6 +274,7 @@ export class Archiver extends PeriodicLoop {
         m.files.set(key, fs);
       }
       if (f.bytes > fs.walk.offset) {
+        grew = true;
         const buf = await readAll(this.streams.read(inst.uuid, f, { start: fs.walk.offset, end: f.bytes }));
         const r = walk(fs.walk, buf, fs.walk.offset);
         fs.walk = r.state;
@@ -293,10 +309,12 @@ export class Archiver extends PeriodicLoop {
       if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive client ended')) patch.status_detail = '';
     }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
-    if (source && caughtUp(archived, source.pos)) {
+    const covered = source !== undefined && caughtUp(archived, source.pos);
+    if (covered) {
       const secs = Math.floor(source.at / 1000) * 1000;
       if (secs !== row.caught_up_at) patch.caught_up_at = secs;
     }
+    m.askSource = askSourceNext(m.askSource, grew, source === undefined ? undefined : covered);
     if (closeAsked) patch.close_requested_at = null;
     const streaming = (await this.streams.inspect(inst.uuid)).running ? 'streaming' : 'stopped';
     if (streaming !== row.status) patch.status = streaming;

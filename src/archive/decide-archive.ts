@@ -125,3 +125,21 @@ export function decideRetry(prev: Trouble | undefined, now: number, clientLog: s
   const log = why !== prev?.why || now - prev.loggedAt >= TROUBLE_LOG_EVERY_MS;
   return { retry: true, log, next: { fails, why, retryAt: now + Math.min(RETRY_MAX_MS, 100 * 2 ** fails), loggedAt: log ? now : prev!.loggedAt } };
 }
+
+/**
+ * Whether this round asks the source its binlog position (for RightBorderTime): always for a run
+ * not seen yet, while `askSource` holds (askSourceNext), and otherwise once `idleMs` passed since
+ * the last question. Pure.
+ */
+export function shouldAskSource(m: { run: number; askSource: boolean; sourceAskedAt: number } | undefined, run: number, now: number, idleMs: number): boolean {
+  return !m || m.run !== run || m.askSource || now - m.sourceAskedAt >= idleMs;
+}
+
+/**
+ * Whether the next round asks again: the archive grew this round (it may have caught up), or the
+ * answer (`covered`: whether the archive covered it; undefined when the source was not asked or did
+ * not answer) was ahead of it. An idle, covered source is then left alone until `idleMs`. Pure.
+ */
+export function askSourceNext(prev: boolean, grew: boolean, covered: boolean | undefined): boolean {
+  return grew || (covered === undefined ? prev : !covered);
+}

@@ -164,6 +164,11 @@ export interface EngineClient {
 
   /** GTID positions: binlog (written here), slave (applied from a source), current. */
   gtidState(t: Target): Promise<{ binlogPos: string; slavePos: string; currentPos: string }>;
+  /**
+   * The binlog position alone (gtidState's binlogPos), on the target's probe connection that stays
+   * open between calls (the binlog archiver asks it of every source); rejects after timeoutMs.
+   */
+  binlogPosition(t: Target, timeoutMs?: number): Promise<string>;
   /** Replica threads and positions, or undefined when the node replicates from nobody. */
   replicaStatus(t: Target, timeoutMs?: number): Promise<ReplicaStatus | undefined>;
   /** Semi-synchronous state as seen by a primary. */

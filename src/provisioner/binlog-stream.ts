@@ -39,7 +39,7 @@ export interface StreamState {
   running: boolean;
   /** The run that is (or was last) running; undefined when none was seen. */
   run?: number;
-  /** The last lines the client logged (why it ended). */
+  /** The last lines the client logged, when it is not running (why it ended); empty while it runs. */
   log: string;
 }
 

@@ -153,6 +153,10 @@ export class FakeEngine implements Engine {
     this.server(t, 'gtidState');
     return { binlogPos: '0-1-1', slavePos: '', currentPos: '0-1-1' };
   }
+  async binlogPosition(t: Target, _timeoutMs?: number): Promise<string> {
+    this.server(t, 'binlogPosition');
+    return '0-1-1';
+  }
   async replicaStatus(t: Target, _timeoutMs?: number): Promise<ReplicaStatus | undefined> { this.server(t, 'replicaStatus'); return undefined; }
   async semiSyncStatus(t: Target, _timeoutMs?: number): Promise<{ masterOn: boolean; clients: number; noTx: number; yesTx: number }> {
     this.server(t, 'semiSyncStatus');

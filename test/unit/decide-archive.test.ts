@@ -1,7 +1,7 @@
 /** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decideRetry, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import { askSourceNext, decideRetry, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
 import type { BinlogFileInfo } from '../../src/engine/engine.js';
 
 const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
@@ -70,4 +70,24 @@ test('decideRetry: a client that keeps ending is restarted later and later, logg
   assert.equal(decideRetry(first.next, T + 200, 'another reason').log, true, 'a new reason is logged');
   assert.equal(decideRetry(second.next, T + TROUBLE_LOG_EVERY_MS, 'ERROR: Could not write into log file').log, true, 'the same reason again after a while');
   assert.equal(decideRetry(undefined, T, '').next.why, 'the archive client ended: (no message)');
+});
+
+test('shouldAskSource / askSourceNext: an idle, covered source is asked every idleMs only', () => {
+  const m = (o: Partial<{ run: number; askSource: boolean; sourceAskedAt: number }> = {}) => ({ run: 3, askSource: false, sourceAskedAt: 10_000, ...o });
+  const ask: Array<[string, Parameters<typeof shouldAskSource>[0], number, boolean]> = [
+    ['nothing known yet', undefined, 10_001, true],
+    ['a new run', m({ run: 2 }), 10_001, true],
+    ['asked to ask again', m({ askSource: true }), 10_001, true],
+    ['idle and covered, just asked', m(), 10_200, false],
+    ['idle and covered, idleMs later', m(), 15_000, true],
+  ];
+  for (const [why, mem, now, want] of ask) assert.equal(shouldAskSource(mem, 3, now, 5000), want, why);
+  const next: Array<[string, boolean, boolean, boolean | undefined, boolean]> = [
+    ['new events: maybe caught up now', false, true, true, true],
+    ['answer covered, nothing new', true, false, true, false],
+    ['answer ahead of the archive', false, false, false, true],
+    ['not asked: unchanged (false)', false, false, undefined, false],
+    ['not asked: unchanged (true)', true, false, undefined, true],
+  ];
+  for (const [why, prev, grew, covered, want] of next) assert.equal(askSourceNext(prev, grew, covered), want, why);
 });

@@ -87,6 +87,11 @@ export class MariaDbEngine extends MariaDbProfile implements Engine {
     }, 1000);
   }
 
+  async binlogPosition(t: Target, timeoutMs = 1000): Promise<string> {
+    const rows = await this.probes.query(t, 'SELECT @@GLOBAL.gtid_binlog_pos AS b', timeoutMs);
+    return String((rows as Array<{ b: string }>)[0]!.b);
+  }
+
   async replicaStatus(t: Target, timeoutMs = 2000): Promise<ReplicaStatus | undefined> {
     const rows = await this.probes.query(t, 'SHOW SLAVE STATUS', timeoutMs);
     const r = (rows as Array<Record<string, unknown>>)[0];

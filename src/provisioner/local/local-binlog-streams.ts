@@ -122,7 +122,7 @@ export class LocalBinlogStreams implements BinlogStreams {
       run = runs.length ? Math.max(...runs) : undefined;
     }
     let log = '';
-    if (run !== undefined) {
+    if (run !== undefined && !procs.length) { // read only when it matters: the archiver inspects every stream every round
       try {
         log = readFileSync(join(dir, `.r${run}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none yet */ }
