@@ -166,14 +166,12 @@ export class Archiver extends PeriodicLoop {
     // Read the source's position before making the spool durable: if the durable archive covers it,
     // the archive was complete at this moment.
     const askedAt = this.svc.clock.now();
-    const before = this.mem.get(inst.uuid);
-    const ask = shouldAskSource(before, row!.run, askedAt, this.svc.config.archive.sourceCheckIdleMs);
-    if (before && ask) before.sourceAskedAt = askedAt;
+    const m = await this.memory(row!); // the same object drain() uses (a new run starts with askSource on)
+    const ask = shouldAskSource(m, askedAt, this.svc.config.archive.sourceCheckIdleMs);
+    if (ask) m.sourceAskedAt = askedAt;
     const sourcePos = ask ? await engine.binlogPosition(adminTarget(this.svc, inst, primary)).catch(() => undefined) : undefined;
     await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined);
-    const m = this.mem.get(inst.uuid);
-    if (m && !before && ask) m.sourceAskedAt = askedAt;
-    if (m && askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
+    if (askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
       m.lastPurgeAt = askedAt;
       await this.housekeeping(inst, nodes, (await store.recovery.getStream(inst.uuid))!);
     }

@@ -127,12 +127,12 @@ export function decideRetry(prev: Trouble | undefined, now: number, clientLog: s
 }
 
 /**
- * Whether this round asks the source its binlog position (for RightBorderTime): always for a run
- * not seen yet, while `askSource` holds (askSourceNext), and otherwise once `idleMs` passed since
- * the last question. Pure.
+ * Whether this round asks the source its binlog position (for RightBorderTime): while `askSource`
+ * holds (askSourceNext; a new run starts with it on), and otherwise once `idleMs` passed since the
+ * last question. Pure.
  */
-export function shouldAskSource(m: { run: number; askSource: boolean; sourceAskedAt: number } | undefined, run: number, now: number, idleMs: number): boolean {
-  return !m || m.run !== run || m.askSource || now - m.sourceAskedAt >= idleMs;
+export function shouldAskSource(m: { askSource: boolean; sourceAskedAt: number }, now: number, idleMs: number): boolean {
+  return m.askSource || now - m.sourceAskedAt >= idleMs;
 }
 
 /**

@@ -73,15 +73,14 @@ test('decideRetry: a client that keeps ending is restarted later and later, logg
 });
 
 test('shouldAskSource / askSourceNext: an idle, covered source is asked every idleMs only', () => {
-  const m = (o: Partial<{ run: number; askSource: boolean; sourceAskedAt: number }> = {}) => ({ run: 3, askSource: false, sourceAskedAt: 10_000, ...o });
+  const m = (o: Partial<{ askSource: boolean; sourceAskedAt: number }> = {}) => ({ askSource: false, sourceAskedAt: 10_000, ...o });
   const ask: Array<[string, Parameters<typeof shouldAskSource>[0], number, boolean]> = [
-    ['nothing known yet', undefined, 10_001, true],
-    ['a new run', m({ run: 2 }), 10_001, true],
+    ['a new run (askSource on, never asked)', m({ askSource: true, sourceAskedAt: 0 }), 10_001, true],
     ['asked to ask again', m({ askSource: true }), 10_001, true],
     ['idle and covered, just asked', m(), 10_200, false],
     ['idle and covered, idleMs later', m(), 15_000, true],
   ];
-  for (const [why, mem, now, want] of ask) assert.equal(shouldAskSource(mem, 3, now, 5000), want, why);
+  for (const [why, mem, now, want] of ask) assert.equal(shouldAskSource(mem, now, 5000), want, why);
   const next: Array<[string, boolean, boolean, boolean | undefined, boolean]> = [
     ['new events: maybe caught up now', false, true, true, true],
     ['answer covered, nothing new', true, false, true, false],
