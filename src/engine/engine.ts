@@ -31,6 +31,12 @@ export interface NodeSpec {
    */
   rejoinAsStandby?: boolean;
   /**
+   * The server starts with read_only ON whatever its role: the disk guard holds the instance
+   * (docs/storage.md), so a primary that restarts on a nearly full disk takes no write before the
+   * guard's next round. The guard turns it OFF online when it lifts the hold.
+   */
+  readOnly?: boolean;
+  /**
    * Engine parameters the user set with ModifyDBParameter (name → value, already validated by
    * the engine's ParameterCatalog). Rendered into the config so they survive restarts. Default {}.
    */

@@ -28,6 +28,8 @@ export function nodeSpec(inst: Instance, node: Node, overrides: Readonly<Record<
     topology,
     semiSyncTimeoutMs,
     rejoinAsStandby: rejoinTruncation && topology === 'ha' && node.role === 'standby' ? true : undefined,
+    // The disk guard's hold outlives a restart: the server comes up read-only (the guard lifts it online).
+    readOnly: Number(inst.disk_read_only) === 1 ? true : undefined,
     nodeId: node.id,
     serverId: node.server_id,
     ip: node.ip,

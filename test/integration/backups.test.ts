@@ -96,7 +96,7 @@ async function restore(kind: 'physical' | 'logical', file: string): Promise<Rest
   rmSync(dir, { recursive: true }); // the docs commands make it
   const r = new Restored(dir);
   restored.push(r);
-  runDocBlock(docBlock({ marker: `restore:${kind}` }), { BACKUP: file, DIR: dir, PORT: String(await freePort()) });
+  runDocBlock(docBlock({ marker: `restore:${kind}` }), { BACKUP: file, DIR: dir, PORT: String(await freePort()) }, 300_000, dir);
   return r;
 }
 

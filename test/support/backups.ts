@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { TestClient } from './cds-client.js';
-import { docBlock as docBlockOf, runDocBlock as runBlock } from './doc-blocks.js';
+import { docBlock as docBlockOf } from './doc-blocks.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,7 +39,7 @@ export function docBlock(opts: { marker?: string; contains?: string }): string {
 }
 
 /** Runs a docs block with bash -euo pipefail and these variables (test/support/doc-blocks.ts). */
-export const runDocBlock = (script: string, env: Record<string, string>): string => runBlock(script, env);
+export { runDocBlock } from './doc-blocks.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -52,11 +52,26 @@ export function fill(text: string, values: Record<string, string>): string {
   });
 }
 
-/** Runs a docs block with bash -euo pipefail, from the repository root, with these variables. */
-export function runDocBlock(script: string, env: Record<string, string>, timeoutMs = 300_000): string {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`docs commands failed (${r.status ?? r.signal}):\n${script}\n${r.stdout}\n${r.stderr}`);
+/**
+ * Runs a docs block with bash -euo pipefail, from the repository root, with these variables.
+ * A block that sends a command's output to files (`>"$DIR/install.log" 2>&1`) fails silently on
+ * the terminal; `logsDir` names where such files are, and their tails go into the error.
+ */
+export function runDocBlock(script: string, env: Record<string, string>, timeoutMs = 300_000, logsDir?: string): string {
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-xc', script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`docs commands failed (${r.status ?? r.signal}):\n${script}\nstdout:\n${r.stdout}\nstderr (with the trace of each command):\n${r.stderr.slice(-8000)}${logsDir ? logTails(logsDir) : ''}`);
   return r.stdout;
+}
+
+/** The last lines of every *.log file in `dir` (not recursive), for a failure message. */
+function logTails(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  } catch (err) {
+    return `\n(no logs: ${(err as Error).message})`;
+  }
+  return names.map((f) => `\n--- ${join(dir, f)} (tail) ---\n${readFileSync(join(dir, f), 'utf8').split('\n').slice(-40).join('\n')}`).join('');
 }
 
 /**

@@ -111,16 +111,19 @@ for (const c of PLAN_CASES) {
   });
 }
 
-const ROLE_CASES: Array<{ role: NodeSpec['role']; readOnly: boolean }> = [
+const ROLE_CASES: Array<{ role: NodeSpec['role']; held?: boolean; readOnly: boolean }> = [
   { role: 'primary', readOnly: false },
   { role: 'standby', readOnly: true },
   { role: 'replica', readOnly: true },
+  // The disk guard holds the instance (NodeSpec.readOnly): even the primary starts read-only.
+  { role: 'primary', held: true, readOnly: true },
+  { role: 'standby', held: true, readOnly: true },
 ];
 
 for (const c of ROLE_CASES) {
-  test(`renderMyCnf role ${c.role}: read_only ${c.readOnly ? 'ON' : 'absent'}`, () => {
+  test(`renderMyCnf role ${c.role}${c.held ? ', disk guard holds' : ''}: read_only ${c.readOnly ? 'ON' : 'absent'}`, () => {
     const primary = renderMyCnf(spec({ role: 'primary' }), paths('/x'));
-    const cnf = renderMyCnf(spec({ role: c.role }), paths('/x'));
+    const cnf = renderMyCnf(spec({ role: c.role, readOnly: c.held }), paths('/x'));
     assert.equal(settings(cnf).get('read_only'), c.readOnly ? 'ON' : undefined);
     // The role changes nothing else.
     assert.equal(cnf, c.readOnly ? primary + 'read_only = ON\n' : primary);

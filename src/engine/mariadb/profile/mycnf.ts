@@ -109,7 +109,7 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     ['max_allowed_packet', '64M'],
     ['long_query_time', 1],
   ];
-  if (spec.role !== 'primary') lines.push(['read_only', 'ON']);
+  if (spec.role !== 'primary' || spec.readOnly) lines.push(['read_only', 'ON']);
   if (spec.topology === 'ha') {
     // Lossless semi-sync: a commit is acknowledged only after the standby has it (AFTER_SYNC).
     lines.push('# HA: semi-synchronous replication to the standby');
