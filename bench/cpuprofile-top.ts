@@ -1,12 +1,22 @@
 /**
  * Summarises a V8 .cpuprofile (node --cpu-prof): self time by function, and total (inclusive)
- * time by function, top N each. Usage: node --import tsx bench/cpuprofile-top.ts FILE [N]
+ * time by function, top N each. Usage: node --import tsx bench/cpuprofile-top.ts FILE [N] [FROM_S-TO_S]
+ * FROM_S-TO_S keeps only the samples taken that many seconds after the profile started (for
+ * example the idle phase of bench:density, whose log gives its wall-clock times).
  */
 import { readFileSync } from 'node:fs';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 const prof = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const topN = Number(process.argv[3] ?? 30);
+const win = process.argv[4]?.split('-').map((x) => Number(x) * 1e6);
+if (win) {
+  // Sample i is taken at the sum of timeDeltas[0..i]; keep those inside the window.
+  let t = 0;
+  const keep = prof.timeDeltas.map((d) => ((t += d), t >= win[0]! && t < win[1]!));
+  prof.samples = prof.samples.filter((_, i) => keep[i]);
+  prof.timeDeltas = prof.timeDeltas.filter((_, i) => keep[i]);
+}
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -69,6 +69,21 @@ function mariadbds(home: string): Map<number, number> {
   return out;
 }
 
+/** CPU time of a process's threads, summed by thread name (main "node", libuv's pool, V8's GC workers…). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // libuv's pool threads keep the name "node": the main thread is told apart by its tid.
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+$/, '');
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
 /** Whole-machine CPU: busy and total jiffies from /proc/stat (for "how loaded was the host"). */
 function machineCpu(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -173,6 +188,7 @@ async function main() {
     const dbs0 = mariadbds(s.home);
     const dbCpu = (pids: Iterable<number>) => [...pids].reduce((a, p) => { try { return a + cpuMs(p); } catch { return a; } }, 0);
     const serveCpu0 = cpuMs(s.proc.pid!);
+    const threads0 = threadCpuMs(s.proc.pid!);
     const dbCpu0 = dbCpu(dbs0.keys());
     const m0 = machineCpu();
     const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -180,6 +196,8 @@ async function main() {
     await sleep(IDLE_S * 1000);
     const wallMs = performance.now() - t0;
     const serveCpuMs = cpuMs(s.proc.pid!) - serveCpu0;
+    const threads1 = threadCpuMs(s.proc.pid!);
+    const serveThreadsPct = Object.fromEntries([...threads1].map(([k, v]) => [k, round(((v - (threads0.get(k) ?? 0)) / (performance.now() - t0)) * 100, 2)]).filter(([, v]) => Number(v) > 0));
     const dbCpuMs = dbCpu(dbs0.keys()) - dbCpu0;
     const m1 = machineCpu();
     const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -187,6 +205,7 @@ async function main() {
     const serveRssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     const machineBusyPct = ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100;
     log(`idle ${round(wallMs / 1000)} s: serve ${round((serveCpuMs / wallMs) * 100, 2)} % of a core; mariadbds ${round((dbCpuMs / wallMs) * 100, 1)} % in total; machine ${round(machineBusyPct, 1)} % busy of 2 cores (load ${load0} → ${load1})`);
+    log(`serve by thread (% of a core): ${JSON.stringify(serveThreadsPct)}`);
     log(`VmRSS per mariadbd: median ${round(median(rss), 1)} MB, max ${round(max(rss), 1)} MB (${rss.length} processes); serve ${round(serveRssMb)} MB`);
 
     // API under bench:api's load: signed DescribeDBInstances by uuid, 10 connections.
@@ -205,7 +224,7 @@ async function main() {
       createMs: { first10Median: round(first10), last10Median: round(last10), ratio: round(last10 / first10, 2), min: round(min(ms)), max: round(max(ms)), all: ms.map((x) => round(x)) },
       rssMb: { median: round(median(rss), 1), max: round(max(rss), 1), min: round(min(rss), 1), processes: rss.length, serve: round(serveRssMb) },
       idle: {
-        windowS: round(wallMs / 1000, 1), serveCpuMs: round(serveCpuMs), servePctOfCore: round((serveCpuMs / wallMs) * 100, 2),
+        windowS: round(wallMs / 1000, 1), serveCpuMs: round(serveCpuMs), servePctOfCore: round((serveCpuMs / wallMs) * 100, 2), serveByThread: serveThreadsPct,
         mariadbdPctOfCoreTotal: round((dbCpuMs / wallMs) * 100, 1), machineBusyPctOf2Cores: round(machineBusyPct, 1), loadavg: `${load0} → ${load1}`,
       },
       api: { rps: round(api.rps), p50: api.latency.p50, p99: api.latency.p99, non2xx: api.non2xx, badBodies: api.badBodies, errors: api.errors, serverCpuUsPerReq: api.serverCpuUsPerReq },
