@@ -91,14 +91,17 @@ export class Archiver extends PeriodicLoop {
   }
 
   /**
-   * The store's side of a round, read again only after a store write (UnchangedCache): at 200 ms a
-   * round, 1,000 idle instances cost ~20 ms of queries a round otherwise (bench/RESULTS.md 2h).
+   * The store's side of a round, read again only after a write to the tables it comes from
+   * (UnchangedCache): at 200 ms a round, 1,000 idle instances cost ~20 ms of queries a round
+   * otherwise (bench/RESULTS.md 2h). The stream rows are a cache of their own: the archiver
+   * writes them itself every few seconds per instance, and that must not re-read the instances.
    */
-  private readonly lists = new UnchangedCache<{ live: Instance[]; nodesByInstance: Map<string, Node[]>; streams: ArchiveStream[] }>();
+  private readonly lists = new UnchangedCache<{ live: Instance[]; nodesByInstance: Map<string, Node[]> }>(['instances', 'nodes']);
+  private readonly streamRows = new UnchangedCache<ArchiveStream[]>(['archive_streams']);
 
-  private view() {
+  private async view() {
     const { store } = this.svc;
-    return this.lists.get(store.backend.changeToken, async () => {
+    const lists = await this.lists.get(store.backend, async () => {
       const live = await store.listLiveInstances();
       const nodesByInstance = new Map<string, Node[]>();
       // Ordered as listNodes() orders them, so primaryNode() picks the same node.
@@ -108,8 +111,9 @@ export class Archiver extends PeriodicLoop {
         list.push(n);
         nodesByInstance.set(n.instance_uuid, list);
       }
-      return { live, nodesByInstance, streams: await store.recovery.listStreams() };
+      return { live, nodesByInstance };
     });
+    return { ...lists, streams: await this.streamRows.get(store.backend, () => store.recovery.listStreams()) };
   }
 
   async runOnce(): Promise<void> {

@@ -48,7 +48,7 @@ export class HaMonitor extends PeriodicLoop {
   fence: Fence = NO_FENCE;
   /** This node's member id (cluster/membership.ts): the writer named in the stored observations. */
   memberId = 'local';
-  private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>();
+  private readonly lists = new UnchangedCache<{ insts: Instance[]; busy: Set<string> }>(['instances', 'tasks']);
   /** `replication`: where standby observations go (DescribeDBInstances, /metrics); none in tests that do not look. */
   constructor(private readonly svc: Services, log: Logger, private readonly replication?: ReplicationReporter) {
     super('HA monitor', log);
@@ -86,7 +86,7 @@ export class HaMonitor extends PeriodicLoop {
       this.restored = true;
     }
     // Read again only after a store write (UnchangedCache); the nodes' own state is asked every round.
-    const { insts, busy } = await this.lists.get(store.backend.changeToken, async () => {
+    const { insts, busy } = await this.lists.get(store.backend, async () => {
       const insts = await store.listLiveInstancesOf('ha-primary', InstanceStatus.RUNNING);
       return { insts, busy: insts.length ? await store.busyInstances() : new Set<string>() };
     });

@@ -42,11 +42,11 @@ export class DiskGuard extends PeriodicLoop {
   /** Per node: when its disk must be measured again (diskProbeGapMs); absent = at the next round. */
   private readonly probeAt = new Map<string, number>();
   /** The instance and node lists, kept while the store's change token says nothing was written. */
-  private readonly lists = new UnchangedCache<{ insts: InstanceSummary[]; byInstance: Map<string, Node[]> }>();
+  private readonly lists = new UnchangedCache<{ insts: InstanceSummary[]; byInstance: Map<string, Node[]> }>(['instances', 'nodes']);
 
   async runOnce(): Promise<void> {
     const { store, provisioner, config } = this.svc;
-    const { insts: all, byInstance } = await this.lists.get(store.backend.changeToken, async () => {
+    const { insts: all, byInstance } = await this.lists.get(store.backend, async () => {
       const insts = (await store.listInstanceSummaries()).filter((i) => !SKIP.has(i.status));
       const byInstance = new Map<string, Node[]>();
       for (const n of insts.length ? await store.listAllNodes() : []) {

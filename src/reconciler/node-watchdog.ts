@@ -40,11 +40,11 @@ export class NodeWatchdog extends PeriodicLoop {
    * What the store says, read again only after a write (UnchangedCache): an idle host's rounds then
    * cost the process checks alone, not five queries a second.
    */
-  private readonly lists = new UnchangedCache<StoreView>();
+  private readonly lists = new UnchangedCache<StoreView>(['instances', 'nodes', 'tasks', 'accounts']);
 
   private view(): Promise<StoreView> {
     const { store } = this.svc;
-    return this.lists.get(store.backend.changeToken, async () => {
+    return this.lists.get(store.backend, async () => {
       // HA pairs belong to the HA monitor (src/ha/), which may fail over instead of restarting.
       const running = (await store.listInstanceSummaries())
         .filter((i) => i.status === InstanceStatus.RUNNING && !(Number(i.architecture) === 1 && !i.parent_uuid));

@@ -38,15 +38,14 @@ export class TaskConflictError extends Error {
 
 export class IpExhaustedError extends Error {}
 
+/** What the instance-row cache (cachedByUuid) reads. */
+const ROW_CACHE_TABLES: readonly TableName[] = ['instances'];
+
 /** How often createInstances tries again after losing an address race (a unique violation). */
 const CREATE_ATTEMPTS = 40;
 
-/**
- * Tables no read cache reads (the row cache below, UnchangedCache in the loops): the cluster's
- * heartbeats and leases, written several times a second. A write to one of them need not move
- * the change token; a cache that starts reading one must take it out of this list.
- */
-export const UNCACHED_TABLES: ReadonlySet<string> = new Set(['members', 'loop_leases']);
+/** A table of the main database, as a read cache names what it reads (StoreBackend.changeToken). */
+export type TableName = keyof Database;
 
 export interface StoreBackend {
   readonly name: 'sqlite' | 'postgres';
@@ -54,11 +53,13 @@ export interface StoreBackend {
   /** Row lock hint for claiming: PostgreSQL uses FOR UPDATE SKIP LOCKED, SQLite serialises writers anyway. */
   readonly skipLocked: boolean;
   /**
-   * A value that changes whenever the database may have changed, by this process or another, and
-   * is cheap to read (SQLite: a write counter and PRAGMA data_version). Without it, nothing is cached.
-   * Writes to UNCACHED_TABLES, and writes that changed no row, may leave it as it is.
+   * A value that changes whenever `tables` (the tables a cached value was read from; omitted: any
+   * table) may have changed, by this process or another, and is cheap to read (SQLite: write
+   * counters per table and PRAGMA data_version). Without it, nothing is cached. A write that
+   * changed no row, or changed only other tables, may leave it as it is; a write the backend
+   * cannot attribute to one table, or another process's write, moves it for every table.
    */
-  changeToken?(): string;
+  changeToken?(tables?: readonly TableName[]): string;
   /** The database's clock in epoch ms, as SQL: leases are set and compared on it (docs/cluster.md). */
   clock(): RawBuilder<number>;
   /** The error says the database cannot be reached (down, restarting, timed out): the API answers ServiceUnavailable. */
@@ -107,7 +108,7 @@ export class Store {
   private readonly instanceByUuid: (tenant: string, uuid: string) => Promise<Instance[]>;
   /**
    * Instance rows read by uuid (the API's hot path: Terraform polls DescribeDBInstances by uuid), kept
-   * while the backend's change token stays the same: any write anywhere empties it.
+   * while the backend's change token for the instances table stays the same: a write to it empties it.
    */
   private readonly rowCache = new Map<string, Instance[]>();
   private rowCacheToken = '';
@@ -145,7 +146,7 @@ export class Store {
   }
 
   private async cachedByUuid(query: (tenant: string, uuid: string) => Promise<Instance[]>, tenant: string, uuid: string): Promise<Instance[]> {
-    const token = this.backend.changeToken!();
+    const token = this.backend.changeToken!(ROW_CACHE_TABLES);
     if (token !== this.rowCacheToken) {
       this.rowCache.clear();
       this.rowCacheToken = token;
@@ -155,7 +156,7 @@ export class Store {
     if (!rows) {
       rows = await query(tenant, uuid);
       // Kept only if nothing was written while the query ran (the token is read again).
-      if (this.backend.changeToken!() === token && this.rowCache.size < 10_000) this.rowCache.set(key, rows);
+      if (this.backend.changeToken!(ROW_CACHE_TABLES) === token && this.rowCache.size < 10_000) this.rowCache.set(key, rows);
     }
     return rows.map((r) => ({ ...r })); // callers may change their copy
   }

@@ -39,23 +39,27 @@ test('diskProbeGapMs: never longer than the time the disk needs to reach the thr
 test('UnchangedCache: loads once while the token stays, again after it moves, always without a token', async () => {
   let token = 'a';
   let loads = 0;
-  const cache = new UnchangedCache<number>();
+  const asked: Array<readonly string[] | undefined> = [];
+  const backend = { changeToken: (tables?: readonly string[]) => { asked.push(tables); return token; } };
+  const cache = new UnchangedCache<number>(['instances', 'nodes']);
   const load = async () => ++loads;
-  assert.equal(await cache.get(() => token, load), 1);
-  assert.equal(await cache.get(() => token, load), 1);
+  assert.equal(await cache.get(backend, load), 1);
+  assert.equal(await cache.get(backend, load), 1);
   token = 'b';
-  assert.equal(await cache.get(() => token, load), 2);
-  assert.equal(await cache.get(() => token, load), 2);
-  assert.equal(await cache.get(undefined, load), 3);
-  assert.equal(await cache.get(undefined, load), 4);
+  assert.equal(await cache.get(backend, load), 2);
+  assert.equal(await cache.get(backend, load), 2);
+  assert.ok(asked.every((t) => t?.join() === 'instances,nodes'), 'the token is asked for the cache\'s tables');
+  assert.equal(await cache.get({}, load), 3);
+  assert.equal(await cache.get({}, load), 4);
 });
 
 test('UnchangedCache: a value loaded while something was written is not kept', async () => {
   let token = 'a';
   let loads = 0;
-  const cache = new UnchangedCache<number>();
+  const cache = new UnchangedCache<number>(['instances']);
+  const backend = { changeToken: () => token };
   const racing = async () => { token = `w${++loads}`; return loads; };
-  assert.equal(await cache.get(() => token, racing), 1);
-  assert.equal(await cache.get(() => token, async () => ++loads), 2, 'loaded again: the first value was not kept');
-  assert.equal(await cache.get(() => token, async () => ++loads), 2);
+  assert.equal(await cache.get(backend, racing), 1);
+  assert.equal(await cache.get(backend, async () => ++loads), 2, 'loaded again: the first value was not kept');
+  assert.equal(await cache.get(backend, async () => ++loads), 2);
 });

@@ -59,8 +59,8 @@ for (const backend of STORE_BACKENDS) {
     });
 
     // SQLite only (PostgreSQL has no token): what may leave it alone (writes that cannot change a cached row).
-    if (backend.name === 'sqlite') test('a write that changed no row, or only heartbeats and leases, keeps the token; a real change moves it', async () => {
-      const token = () => store.backend.changeToken!();
+    if (backend.name === 'sqlite') test('a write that changed no row, or only other tables, keeps a table\'s token; a real change moves it', async () => {
+      const token = () => store.backend.changeToken!(['instances', 'tenants']);
       const t0 = token();
       await store.db.updateTable('instances').set({ status: 'X' }).where('uuid', '=', 'no-such-instance').execute();
       await store.db.deleteFrom('tasks').where('id', '=', 'no-such-task').execute();
@@ -68,6 +68,11 @@ for (const backend of STORE_BACKENDS) {
       await store.db.insertInto('members').values({ id: 'm1', host_id: 'h', pid: 1, listen: '', started_at: 1, heartbeat_at: 1 }).execute();
       await store.db.updateTable('members').set({ heartbeat_at: 2 }).where('id', '=', 'm1').execute();
       assert.equal(token(), t0, 'a heartbeat');
+      const all = store.backend.changeToken!();
+      await store.db.insertInto('archive_streams').values({ instance_uuid: 'token-test', timeline: 1, run: 1, source_node: 'n', server_id: 1, start_file: 'f', start_gtid: '', archived_gtid: '', archived_event_at: null, caught_up_at: null, status: 'starting', status_detail: '', close_requested_at: null, updated_at: 1 } as any).execute();
+      await store.db.updateTable('archive_streams').set({ caught_up_at: 2 }).where('instance_uuid', '=', 'token-test').execute();
+      assert.equal(token(), t0, 'the archiver\'s stream rows');
+      assert.notEqual(store.backend.changeToken!(), all, 'the token of every table moved');
       await store.db.updateTable('instances').set({ status_detail: 'x' }).where('uuid', '=', U).execute();
       const t1 = token();
       assert.notEqual(t1, t0, 'an instance row changed');
