@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, askSourceNext, caughtUp, decideRetry, decideStream, purgeTarget, resumeFile, shouldAskSource, type Trouble } from './decide-archive.js';
+import { advance, askSourceNext, caughtUp, decideRetry, decideStream, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -51,6 +51,9 @@ interface InstanceMemory {
   files: Map<string, FileState>;
   lastWriteAt: number;
   lastPurgeAt: number;
+  /** When the nodes' server binlogs were last listed for purging, and the archived position then. */
+  nodesPurgedAt: number;
+  nodesPurgedFor: string;
   /** When the source's position was last asked (epoch ms; 0: never in this run). */
   sourceAskedAt: number;
   /**
@@ -144,6 +147,8 @@ export class Archiver extends PeriodicLoop {
     if (!primary) return;
     let row = listed;
     const state = await this.streams.inspect(inst.uuid);
+    // Whether the stream runs, as this round saw it; asked again only after a (re)start below.
+    let running: boolean | undefined = state.running && state.run === row?.run;
     const plan = decideStream({
       hasStream: !!row, sourceNode: row?.source_node, primaryNode: primary.id, running: state.running && state.run === row?.run,
       archivedGtid: row?.archived_gtid ?? '', promotedAt: parseHaState(inst.ha_state).promotedAt,
@@ -151,6 +156,7 @@ export class Archiver extends PeriodicLoop {
     if (plan.kind === 'init') {
       row = await this.init(inst, primary);
       if (!row) return;
+      running = undefined;
     } else if (plan.kind === 'resume' || plan.kind === 'follow') {
       if (!(inst.status === InstanceStatus.RUNNING)) return; // a failover or restart in flight: wait for it to settle
       if (plan.kind === 'resume' && !this.mayRetry(inst, state.log)) return;
@@ -166,6 +172,7 @@ export class Archiver extends PeriodicLoop {
       }
       row = await this.restart(inst, row, primary, plan.kind === 'follow' ? plan.resumeAt : row.archived_gtid);
       if (!row) return;
+      running = undefined;
     }
     // Read the source's position before making the spool durable: if the durable archive covers it,
     // the archive was complete at this moment.
@@ -174,10 +181,16 @@ export class Archiver extends PeriodicLoop {
     const ask = shouldAskSource(m, askedAt, this.svc.config.archive.sourceCheckIdleMs);
     if (ask) m.sourceAskedAt = askedAt;
     const sourcePos = ask ? await engine.binlogPosition(adminTarget(this.svc, inst, primary)).catch(() => undefined) : undefined;
-    await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined);
+    await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined, running);
     if (askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
       m.lastPurgeAt = askedAt;
-      await this.housekeeping(inst, nodes, (await store.recovery.getStream(inst.uuid))!);
+      const cur = (await store.recovery.getStream(inst.uuid))!;
+      const purgeNodes = nodesPurgeDue(m, askedAt, cur.archived_gtid, this.svc.config.archive.purgeEveryMs);
+      if (purgeNodes) {
+        m.nodesPurgedAt = askedAt;
+        m.nodesPurgedFor = cur.archived_gtid;
+      }
+      await this.housekeeping(inst, purgeNodes ? nodes : [], cur);
     }
   }
 
@@ -247,7 +260,7 @@ export class Archiver extends PeriodicLoop {
     let m = this.mem.get(row.instance_uuid);
     if (!m || m.run !== row.run || m.timeline !== row.timeline) {
       const timelines = (await this.svc.store.recovery.listTimelines(row.instance_uuid)).map((t) => ({ timeline: t.timeline, firstRun: t.first_run }));
-      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, sourceAskedAt: 0, askSource: true, timelines };
+      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, nodesPurgedAt: 0, nodesPurgedFor: '', sourceAskedAt: 0, askSource: true, timelines };
       this.mem.set(row.instance_uuid, m);
     }
     return m;
@@ -257,7 +270,7 @@ export class Archiver extends PeriodicLoop {
    * Sync the spool, walk what is new, close segments that are due, record the durable position.
    * `all`: close everything (the run ended). `source`: the source's position asked before the sync.
    */
-  private async drain(inst: Instance, row: ArchiveStream, all: boolean, source?: { pos: string; at: number }): Promise<void> {
+  private async drain(inst: Instance, row: ArchiveStream, all: boolean, source?: { pos: string; at: number }, running?: boolean): Promise<void> {
     const cfg = this.svc.config.archive;
     const m = await this.memory(row);
     const spool = await this.streams.sync(inst.uuid);
@@ -318,7 +331,7 @@ export class Archiver extends PeriodicLoop {
     }
     m.askSource = askSourceNext(m.askSource, grew, source === undefined ? undefined : covered);
     if (closeAsked) patch.close_requested_at = null;
-    const streaming = (await this.streams.inspect(inst.uuid)).running ? 'streaming' : 'stopped';
+    const streaming = (running ?? (await this.streams.inspect(inst.uuid)).running) ? 'streaming' : 'stopped';
     if (streaming !== row.status) patch.status = streaming;
     const structural = closeAsked || 'status' in patch || 'status_detail' in patch;
     if (Object.keys(patch).length && (structural || now - m.lastWriteAt >= 1000)) {
@@ -359,7 +372,10 @@ export class Archiver extends PeriodicLoop {
     fs.pending = { count: 0 };
   }
 
-  /** Purges archived server binlogs on every node; takes a full backup when the timeline has none. */
+  /**
+   * Purges archived server binlogs on `nodes` (each listed over its own connection: only when
+   * nodesPurgeDue), then archive retention, and a full backup when the timeline has none.
+   */
   private async housekeeping(inst: Instance, nodes: Node[], row: ArchiveStream): Promise<void> {
     for (const n of nodes) {
       try {

@@ -143,3 +143,16 @@ export function shouldAskSource(m: { askSource: boolean; sourceAskedAt: number }
 export function askSourceNext(prev: boolean, grew: boolean, covered: boolean | undefined): boolean {
   return grew || (covered === undefined ? prev : !covered);
 }
+
+/** An archive that did not move is checked for server binlogs to purge this many times less often. */
+export const IDLE_PURGE_FACTOR = 6;
+
+/**
+ * Whether a housekeeping round (every purgeEveryMs) also lists the nodes' server binlogs to purge
+ * them: when the archive moved since the last listing (what it covers grew, so a file may now be
+ * purgeable), else only every IDLE_PURGE_FACTOR × purgeEveryMs (a file rotated without events).
+ * Listing costs a connection and a query per file on every node; an idle instance needs none. Pure.
+ */
+export function nodesPurgeDue(m: { nodesPurgedAt: number; nodesPurgedFor: string }, now: number, archivedGtid: string, purgeEveryMs: number): boolean {
+  return archivedGtid !== m.nodesPurgedFor || now - m.nodesPurgedAt >= IDLE_PURGE_FACTOR * purgeEveryMs;
+}

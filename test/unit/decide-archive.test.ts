@@ -1,7 +1,7 @@
 /** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { askSourceNext, decideRetry, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import { askSourceNext, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
 import type { BinlogFileInfo } from '../../src/engine/engine.js';
 
 const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
@@ -89,4 +89,16 @@ test('shouldAskSource / askSourceNext: an idle, covered source is asked every id
     ['not asked: unchanged (true)', true, false, undefined, true],
   ];
   for (const [why, prev, grew, covered, want] of next) assert.equal(askSourceNext(prev, grew, covered), want, why);
+});
+
+test('nodesPurgeDue: the nodes are listed for purging when the archive moved, else every IDLE_PURGE_FACTOR rounds', () => {
+  const every = 10_000;
+  const cases: Array<[string, { nodesPurgedAt: number; nodesPurgedFor: string }, number, string, boolean]> = [
+    ['never listed', { nodesPurgedAt: 0, nodesPurgedFor: '' }, 1_000, '0-1-5', true],
+    ['the archive moved', { nodesPurgedAt: 100_000, nodesPurgedFor: '0-1-5' }, 110_000, '0-1-6', true],
+    ['idle, one round later', { nodesPurgedAt: 100_000, nodesPurgedFor: '0-1-5' }, 110_000, '0-1-5', false],
+    ['idle, just under the idle period', { nodesPurgedAt: 100_000, nodesPurgedFor: '0-1-5' }, 100_000 + IDLE_PURGE_FACTOR * every - 1, '0-1-5', false],
+    ['idle, the idle period passed', { nodesPurgedAt: 100_000, nodesPurgedFor: '0-1-5' }, 100_000 + IDLE_PURGE_FACTOR * every, '0-1-5', true],
+  ];
+  for (const [name, m, now, archived, want] of cases) assert.equal(nodesPurgeDue(m, now, archived, every), want, name);
 });

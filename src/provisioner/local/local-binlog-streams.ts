@@ -8,19 +8,26 @@
  * run never overwrites an earlier one. The process is found again by its command line (the
  * stream's folder), so a restarted `serve` adopts it. `sync` fsyncs every file that grew (and the
  * folder when files appeared): the durable sizes are what the archive may count as archived.
+ * A spool folder is watched (inotify, through fs.watch): `sync` of a spool nothing touched since
+ * the last one answers from memory, without a system call, so idle streams cost nothing per round.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { findBinary } from './mariadb-binaries.js';
 import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
-import { findProcesses, incarnationOf, processArgv, signal, stillRunning, waitExit } from './proc.js';
+import { findProcesses, incarnationOf, KeptStat, processArgv, signal, waitExit } from './proc.js';
 
 /** How old the shared scan of /proc that inspect() reads may be (start() and stop() always scan afresh). */
 const SCAN_MAX_AGE_MS = 1000;
 
 const FILE = /^r(\d+)-(.+)$/;
+
+interface SpoolWatch { watcher: FSWatcher; dirty: boolean; listedAt: number; files?: SpoolFile[] }
+/** A watched spool is listed afresh at least this often anyway (an event lost to a full inotify queue). */
+const RESCAN_MS = 5000;
+
 /** Below this much free space a failed write of the client is reported as the storage being full. */
 const SPOOL_FULL_BYTES = 1 << 20;
 
@@ -45,6 +52,7 @@ export class LocalBinlogStreams implements BinlogStreams {
    * a scan of all of /proc per stream made serve spend ~90 % of a core at 150 instances (bench/RESULTS.md 3b).
    */
   private readonly known = new Map<string, { pid: number; startTicks: number; run: number }>();
+  private readonly stat = new KeptStat();
   /** One scan of /proc for all streams of this root, shared by the inspect() calls of a round. */
   private scan?: { at: number; procs: Array<{ pid: number; argv: string[] }> };
 
@@ -102,7 +110,7 @@ export class LocalBinlogStreams implements BinlogStreams {
   /** A scan may be up to SCAN_MAX_AGE_MS old: a stream another serve just started shows within that; start() checks afresh. */
   private liveProcess(id: string): Array<{ pid: number; run: number }> {
     const k = this.known.get(id);
-    if (k && stillRunning(k.pid, k.startTicks)) return [{ pid: k.pid, run: k.run }];
+    if (k && this.stat.alive(k.pid, k.startTicks)) return [{ pid: k.pid, run: k.run }];
     this.known.delete(id);
     // The shared scan may be up to a second old: each process found is checked again (argv read afresh).
     const dir = this.dir(id);
@@ -139,9 +147,50 @@ export class LocalBinlogStreams implements BinlogStreams {
     return { running: procs.length > 0, run, log };
   }
 
+  /** Spool folders being watched: `dirty` once anything in it changed since its last listing. */
+  private readonly watched = new Map<string, SpoolWatch>();
+
+  private watchOf(id: string, dir: string): SpoolWatch | undefined {
+    let w = this.watched.get(id);
+    if (!w) {
+      try {
+        const watcher = watch(dir, { persistent: false });
+        const entry: SpoolWatch = { watcher, dirty: true, listedAt: 0 };
+        watcher.on('change', () => { entry.dirty = true; });
+        watcher.on('error', () => this.unwatch(id)); // the folder went: list it afresh next time
+        this.watched.set(id, entry);
+        w = entry;
+      } catch {
+        return undefined; // no watch (limit reached): every sync lists the folder
+      }
+    }
+    return w;
+  }
+
+  private unwatch(id: string): void {
+    this.watched.get(id)?.watcher.close();
+    this.watched.delete(id);
+  }
+
   async sync(id: string): Promise<SpoolFile[]> {
     const dir = this.dir(id);
-    if (!existsSync(dir)) return [];
+    if (!existsSync(dir)) {
+      this.unwatch(id);
+      return [];
+    }
+    // Watch before listing: a write during the listing marks the folder for the next sync.
+    const w = this.watchOf(id, dir);
+    if (w && !w.dirty && w.files && Date.now() - w.listedAt < RESCAN_MS) return w.files.map((f) => ({ ...f }));
+    if (w) w.dirty = false;
+    const listed = this.list(dir);
+    if (w) {
+      w.files = listed;
+      w.listedAt = Date.now();
+    }
+    return listed.map((f) => ({ ...f }));
+  }
+
+  private list(dir: string): SpoolFile[] {
     const out: SpoolFile[] = [];
     let appeared = false;
     for (const f of readdirSync(dir)) {
@@ -182,9 +231,12 @@ export class LocalBinlogStreams implements BinlogStreams {
     const path = join(this.dir(id), `r${f.run}-${f.name}`);
     rmSync(path, { force: true });
     this.synced.delete(path);
+    const w = this.watched.get(id);
+    if (w) w.dirty = true; // not only when the event arrives
   }
 
   async destroy(id: string): Promise<void> {
+    this.unwatch(id);
     await this.stop(id);
     rmSync(this.dir(id), { recursive: true, force: true });
     for (const k of [...this.synced.keys()]) if (k.startsWith(this.dir(id) + '/')) this.synced.delete(k);

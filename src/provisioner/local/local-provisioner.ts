@@ -25,7 +25,7 @@ import { DEFAULT_STORAGE, type StorageConfig } from '../../config/config.js';
 import { LoopVolumes, type VolumeMode } from './volumes.js';
 import { LocalBackupJobs } from './backup-job.js';
 import { LocalBinlogReplay } from './binlog-replay.js';
-import { findProcesses, incarnationOf, isAlive, processArgv, runTool, signal, stillRunning, waitExit } from './proc.js';
+import { findProcesses, incarnationOf, isAlive, processArgv, runTool, KeptStat, signal, waitExit } from './proc.js';
 import { diskUsage, readProcUsage } from './usage.js';
 import { parseListeners, type ProcListener } from './listeners.js';
 import { DatadirTemplates, type TemplateLog } from './templates.js';
@@ -157,10 +157,11 @@ export class LocalProvisioner implements Provisioner {
    * only when the run ended or was never seen.
    */
   private readonly seen = new Map<string, { pid: number; startTicks: number }>();
+  private readonly stat = new KeptStat();
 
   async inspect(nodeId: string): Promise<NodeRuntime> {
     const s = this.seen.get(nodeId);
-    if (s && stillRunning(s.pid, s.startTicks)) return { alive: true, incarnation: `${s.pid}.${s.startTicks}` };
+    if (s && this.stat.alive(s.pid, s.startTicks)) return { alive: true, incarnation: `${s.pid}.${s.startTicks}` };
     this.seen.delete(nodeId);
     const pid = this.serverPid(nodeId);
     const rt = pid === undefined ? { alive: false } : runtimeOf(pid);

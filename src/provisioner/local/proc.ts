@@ -1,6 +1,6 @@
 /** Small helpers over /proc and signals for processes that may not be our children. */
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -95,6 +95,54 @@ export function stillRunning(pid: number, startTicks: number): boolean {
     return !!st && st.startTicks === startTicks && st.state !== 'Z' && st.state !== 'X';
   } catch {
     return false;
+  }
+}
+
+/**
+ * stillRunning() for processes checked again and again (every node each second, every archive
+ * stream each round), through a /proc/PID/stat descriptor kept open: one read (~5 µs measured
+ * here) instead of an open, a read and a close (~24 µs). A descriptor refers to the process it
+ * was opened for: once that process is gone (reaped) a read fails with ESRCH, even if its pid was
+ * reused, so identity is checked once, when the descriptor is opened.
+ */
+export class KeptStat {
+  private readonly fds = new Map<string, number>();
+  private readonly buf = Buffer.alloc(1024);
+
+  constructor(private readonly max = 4096) {}
+
+  alive(pid: number, startTicks: number): boolean {
+    const key = `${pid}.${startTicks}`;
+    let fd = this.fds.get(key);
+    if (fd === undefined) {
+      try {
+        fd = openSync(`/proc/${pid}/stat`, 'r');
+      } catch {
+        return false;
+      }
+      if (this.fds.size >= this.max) this.clear(); // processes no one asks about any more
+      this.fds.set(key, fd);
+    }
+    const st = this.read(fd);
+    // Checked on every read, not only the first: cheap, and a reused pid's process never passes.
+    if (st && st.startTicks === startTicks && st.state !== 'Z' && st.state !== 'X') return true;
+    this.fds.delete(key);
+    closeSync(fd);
+    return false;
+  }
+
+  private read(fd: number): ReturnType<typeof parseStat> {
+    try {
+      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      return parseStat(this.buf.toString('latin1', 0, n));
+    } catch {
+      return undefined; // ESRCH: the process is gone
+    }
+  }
+
+  clear(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
   }
 }
 
