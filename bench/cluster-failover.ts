@@ -22,6 +22,9 @@ import { BIN, createParams, HA_1C2G } from '../test/support/harness.js';
 import { dbPids, missingRows, Writers } from '../test/support/ha.js';
 import { scratchPostgres } from '../test/support/postgres.js';
 import { machine, median, round, sleep, sourceRevision } from './support.js';
+import { pollUntil } from '../test/support/until.js';
+
+const until = <T>(f: () => Promise<T | undefined | false>, what: string, ms = 180_000, every = 50) => pollUntil(f, what, ms, every);
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,18 +38,6 @@ const FIRST_ROUND = 'HA monitor: first round on this node done';
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const stats = (xs: number[]) => ({ n: xs.length, median: round(median(xs)), p90: round(pct(xs, 0.9)), max: round(Math.max(...xs)), all: xs.map((x) => round(x)) });
 
-async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 180_000, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(every);
-  }
-}
 
 /** Pino time of the first line `msg` that `n` logged after `since` (epoch ms). */
 function loggedAfter(n: ClusterNode, msg: string, since: number): number | undefined {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { createRunning, startServer, type ServerHandle } from '../support/harness.js';
+import { until } from '../support/until.js';
 
 let s: ServerHandle;
 const PW = 'Retain-Pass-123';
@@ -40,15 +41,6 @@ async function window(uuid: string): Promise<any> {
 }
 async function backups(uuid: string): Promise<any[]> {
   return (await s.client.ok('DescribeBackups', { InstanceUuid: uuid }, { method: 'GET' })).data as any[];
-}
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
-  }
 }
 
 let inst: any;

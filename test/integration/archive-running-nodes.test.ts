@@ -12,6 +12,7 @@ import { createRunning, startServer, type ServerHandle } from '../support/harnes
 import { killByArgv } from '../support/backups.js';
 import { homeNodes } from '../support/ha.js';
 import { execFileSync } from 'node:child_process';
+import { until as untilFor } from '../support/until.js';
 
 let s: ServerHandle;
 const PW = 'Running-Pass-123';
@@ -22,15 +23,7 @@ before(async () => {
 });
 after(async () => { await s?.cleanup(); });
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
-  }
-}
+const until = (what: string, f: () => Promise<true | undefined>, timeoutMs = 90_000) => untilFor(what, f, timeoutMs);
 const metrics = async () => (await fetch(`${s.url}/metrics`)).text();
 
 function setArchive(archive: Record<string, unknown>): void {

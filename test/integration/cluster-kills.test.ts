@@ -13,6 +13,7 @@ import { checkClusterWhole, startCluster, type Cluster, type ClusterNode } from 
 import { createParams, HA_1C2G } from '../support/harness.js';
 import { dbPids } from '../support/ha.js';
 import { scratchPostgres } from '../support/postgres.js';
+import { pollUntil } from '../support/until.js';
 
 const PW = 'Kill-Pass1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,18 +25,7 @@ before(async () => {
 });
 after(async () => { await c?.cleanup(); });
 
-async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 300_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(250);
-  }
-}
+const until = <T>(f: () => Promise<T | undefined | false>, what: string, ms = 300_000) => pollUntil(f, what, ms, 250);
 
 async function restartAfterKill(n: ClusterNode): Promise<void> {
   await n.kill9();

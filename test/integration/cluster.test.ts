@@ -20,6 +20,7 @@ import { checkClusterWhole, startCluster, type Cluster, type ClusterNode } from 
 import { createParams, BIN, HA_1C2G } from '../support/harness.js';
 import { dbPids, missingRows, Writers } from '../support/ha.js';
 import { scratchPostgres, type ScratchPostgres } from '../support/postgres.js';
+import { pollUntil } from '../support/until.js';
 
 const PW = 'Clu-Pass1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,18 +37,7 @@ before(async () => {
 });
 after(async () => { await c?.cleanup(); });
 
-async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 180_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(200);
-  }
-}
+const until = <T>(f: () => Promise<T | undefined | false>, what: string, ms = 180_000) => pollUntil(f, what, ms, 200);
 
 /** A live node other than `not`. */
 const another = (...not: ClusterNode[]) => c.nodes.find((n) => n.alive() && !not.includes(n))!;

@@ -96,6 +96,8 @@ export class LocalBinlogStreams implements BinlogStreams {
   }
 
   async stop(id: string): Promise<void> {
+    const k = this.known.get(id);
+    if (k) this.stat.forget(k.pid, k.startTicks);
     this.known.delete(id);
     this.scan = undefined;
     for (const p of this.processes(id)) {

@@ -204,6 +204,9 @@ export class LocalProvisioner implements Provisioner {
 
   async destroy(nodeId: string): Promise<void> {
     await this.fence(nodeId);
+    const s = this.seen.get(nodeId);
+    if (s) this.stat.forget(s.pid, s.startTicks);
+    this.seen.delete(nodeId);
     const p = this.paths(nodeId);
     await this.vols.release(p.dir);
     rmSync(p.dir, { recursive: true, force: true });

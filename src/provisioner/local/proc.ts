@@ -140,6 +140,15 @@ export class KeptStat {
     }
   }
 
+  /** Closes the descriptor of a process no one will ask about again (its node or stream is gone). */
+  forget(pid: number, startTicks: number): void {
+    const key = `${pid}.${startTicks}`;
+    const fd = this.fds.get(key);
+    if (fd === undefined) return;
+    this.fds.delete(key);
+    closeSync(fd);
+  }
+
   clear(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
