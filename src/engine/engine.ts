@@ -223,10 +223,11 @@ export interface EngineClient {
   /**
    * Bulk apply on a node nobody uses yet (a point-in-time restore's replay; a crash during it
    * restores the base again anyway): `on` = commits stop waiting for the disk (no fsync of the
-   * binlog or the redo log per commit); `off` = per-commit durability back as configured, and what
+   * binlog or the redo log per commit) and the node takes the memory of its spec for the pages it
+   * applies to; `off` = per-commit durability and memory back as configured for `spec`, and what
    * was applied meanwhile flushed to disk before it resolves.
    */
-  setBulkApply(t: Target, on: boolean): Promise<void>;
+  setBulkApply(t: Target, on: boolean, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType' | 'overrides'>): Promise<void>;
 
   // --- the binlog archive (docs/recovery.md) ---
 

@@ -175,7 +175,7 @@ export class FakeEngine implements Engine {
     return [...s.accounts.entries()].map(([name, a]) => ({ name, passwordHash: '*', type: a.grants.global.includes('ALL PRIVILEGES') ? 'Super' : 'Normal' }));
   }
   async startHistoryAt(t: Target, _gtid: string): Promise<void> { this.change(t, 'startHistoryAt', () => undefined); }
-  async setBulkApply(t: Target, on: boolean): Promise<void> { this.change(t, `setBulkApply ${on}`, () => undefined); }
+  async setBulkApply(t: Target, on: boolean, _spec: unknown): Promise<void> { this.change(t, `setBulkApply ${on}`, () => undefined); }
   async listBinlogs(t: Target): Promise<BinlogFileInfo[]> { this.server(t, 'listBinlogs'); return [{ file: 'mysql-bin.000001', sizeBytes: 256, startGtid: '' }]; }
   async purgeBinlogsTo(t: Target, _file: string): Promise<void> { this.server(t, 'purgeBinlogsTo'); }
 }

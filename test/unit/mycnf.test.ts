@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NodePaths, NodeSpec } from '../../src/engine/engine.js';
-import { initSettings, memoryPlan, renderMyCnf, serverEnvironment, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
+import { bulkApplyMemory, initSettings, memoryPlan, renderMyCnf, serverEnvironment, type MemoryPlan } from '../../src/engine/mariadb/profile/mycnf.js';
 import { installDbArgs } from '../../src/provisioner/local/mariadb-binaries.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
@@ -215,5 +215,20 @@ for (const c of INSTALL_CASES) {
 for (const [cpu, arenas] of [[1, '1'], [2, '2'], [4, '4'], [8, '8'], [0.5, '1'], [2.5, '2'], [128, '64']] as const) {
   test(`serverEnvironment: ${cpu} CPU → MALLOC_ARENA_MAX=${arenas}`, () => {
     assert.deepEqual(serverEnvironment({ cpu }), { MALLOC_ARENA_MAX: arenas });
+  });
+}
+
+const MiB = 1024 * 1024;
+const BULK_CASES: Array<{ name: string; spec: Parameters<typeof bulkApplyMemory>[0]; during: [number, number]; after: [number, number] }> = [
+  { name: 'smallest spec: the 128 MB pool grows to 80 % of 2 GB, the 64 MB redo log to 512 MB', spec: { cpu: 1, ramGb: 2, diskType: 'ssd_disk' }, during: [1536, 512], after: [128, 64] },
+  { name: '8 GB: the pool grows from 60 % to 80 %, the redo log (1 GB) stays', spec: { cpu: 2, ramGb: 8, diskType: 'ssd_disk' }, during: [6528, 1024], after: [4864, 1024] },
+  { name: 'the user\'s pool size is what it returns to', spec: { cpu: 1, ramGb: 2, diskType: 'ssd_disk', overrides: { innodb_buffer_pool_size: String(256 * MiB) } }, during: [1536, 512], after: [256, 64] },
+];
+for (const c of BULK_CASES) {
+  test(`bulkApplyMemory: ${c.name}`, () => {
+    const m = bulkApplyMemory(c.spec);
+    assert.deepEqual([m.during.bufferPoolBytes / MiB, m.during.logFileBytes / MiB], c.during);
+    assert.deepEqual([m.after.bufferPoolBytes / MiB, m.after.logFileBytes / MiB], c.after);
+    assert.equal(m.after.bufferPoolBytes, c.spec.overrides?.innodb_buffer_pool_size ? Number(c.spec.overrides.innodb_buffer_pool_size) : memoryPlan(c.spec).bufferPoolMb * MiB, 'after = what the config renders');
   });
 }

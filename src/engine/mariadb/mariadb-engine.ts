@@ -5,7 +5,8 @@
  * (src/provisioner/local/mariadb-binaries.ts).
  */
 import { EngineEffectError, RESERVED_ACCOUNTS } from '../engine.js';
-import type { AccountGrants, AccountSpec, BinlogFileInfo, Engine, ReplicaStatus, StatusCounters, Target } from '../engine.js';
+import type { AccountGrants, AccountSpec, BinlogFileInfo, Engine, NodeSpec, ReplicaStatus, StatusCounters, Target } from '../engine.js';
+import { bulkApplyMemory } from './profile/mycnf.js';
 import { withConnection, type Conn } from './client.js';
 import { accountProblem, accountTypeOf, databaseGrantProblem, globalPrivilegeProblem, parseShowGrants, passwordHashOf } from './grants.js';
 import { MariaDbProfile } from './mariadb-profile.js';
@@ -196,16 +197,20 @@ export class MariaDbEngine extends MariaDbProfile implements Engine {
     });
   }
 
-  async setBulkApply(t: Target, on: boolean): Promise<void> {
+  async setBulkApply(t: Target, on: boolean, spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType' | 'overrides'>): Promise<void> {
+    const mem = bulkApplyMemory(spec);
     await withConnection(t, async (c) => {
       if (on) {
+        // The pool grows in the background (the statement does not wait); the redo log is resized at once.
         await c.query('SET GLOBAL sync_binlog = 0, GLOBAL innodb_flush_log_at_trx_commit = 2');
+        await c.query('SET GLOBAL innodb_buffer_pool_size = ?, GLOBAL innodb_log_file_size = ?', [mem.during.bufferPoolBytes, mem.during.logFileBytes]);
         return;
       }
       // The values every node runs with (profile/mycnf.ts); then the binlog (rotation syncs it) and
       // InnoDB's redo log (FLUSH ENGINE LOGS writes and syncs it) hold everything applied. LOCAL:
       // a FLUSH is otherwise written to the binlog, as a transaction of its own (a GTID).
       await c.query('SET GLOBAL sync_binlog = 1, GLOBAL innodb_flush_log_at_trx_commit = 1');
+      await c.query('SET GLOBAL innodb_buffer_pool_size = ?, GLOBAL innodb_log_file_size = ?', [mem.after.bufferPoolBytes, mem.after.logFileBytes]);
       await c.query('FLUSH LOCAL BINARY LOGS');
       await c.query('FLUSH LOCAL ENGINE LOGS');
     });

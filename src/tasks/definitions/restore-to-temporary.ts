@@ -11,7 +11,7 @@
  *  7. mark-running.
  */
 import { formatGtidPos, gtidCovers, parseGtidPos } from '../../engine/gtid.js';
-import { adminTarget, ensureNodeReady, failNewNodes } from '../../instances/nodes.js';
+import { adminTarget, ensureNodeReady, failNewNodes, nodeSpec } from '../../instances/nodes.js';
 import { backupReader } from '../../recovery/backup-source.js';
 import { replayTo } from '../../recovery/point-in-time.js';
 import { NonRetryableError, type StepContext, type TaskDefinition } from '../task.js';
@@ -94,7 +94,7 @@ export const restoreToTemporaryTask: TaskDefinition<RestoreToTemporaryParams> = 
     {
       name: 'replay',
       async run(ctx) {
-        const { node, target } = await load(ctx);
+        const { inst, node, target } = await load(ctx);
         const base = String(ctx.state.baseGtid ?? '');
         // Redone after a crash or a failed attempt: the node may hold part of the replay; the base is restored again first.
         if (formatGtidPos(parseGtidPos((await ctx.svc.engine.gtidState(target)).binlogPos)) !== formatGtidPos(parseGtidPos(base))) {
@@ -103,9 +103,10 @@ export const restoreToTemporaryTask: TaskDefinition<RestoreToTemporaryParams> = 
         }
         // Nobody uses the node yet, and an interrupted replay restores the base again: commits need
         // not wait for the disk meanwhile (measured: bench/RESULTS.md "Point-in-time restore").
-        await ctx.svc.engine.setBulkApply(target, true);
+        const spec = nodeSpec(inst, node, await ctx.svc.store.parameters.values(inst.uuid));
+        await ctx.svc.engine.setBulkApply(target, true, spec);
         const r = await replayTo(ctx.svc, ctx.params.sourceUuid, ctx.params.timeline, base, ctx.params.selectTime, node.id, target);
-        await ctx.svc.engine.setBulkApply(target, false);
+        await ctx.svc.engine.setBulkApply(target, false, spec);
         ctx.state.stopGtid = r.stopGtid;
         ctx.log.info({ ...r, selectTime: new Date(ctx.params.selectTime).toISOString() }, 'archived binlog replayed');
       },

@@ -21,6 +21,27 @@ export interface MemoryPlan {
   ioCapacity: number;
 }
 
+/** Memory of a node while it bulk-applies (a point-in-time restore's replay), and after. */
+export interface BulkApplyMemory {
+  during: { bufferPoolBytes: number; logFileBytes: number };
+  after: { bufferPoolBytes: number; logFileBytes: number };
+}
+
+/**
+ * While a node nobody uses yet replays binlogs, the buffer pool takes 80 % of the spec's RAM (the
+ * most ModifyDBParameter allows) and the redo log 512 MiB: a replay over data larger than the
+ * smallest spec's 128 MB pool is otherwise bound by random reads of the volume (measured:
+ * bench/RESULTS.md "Point-in-time restore"). Both are dynamic in 10.11. After, the values the
+ * config renders (the spec's plan, or the user's innodb_buffer_pool_size). Pure.
+ */
+export function bulkApplyMemory(spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType' | 'overrides'>): BulkApplyMemory {
+  const plan = memoryPlan(spec);
+  const user = Number(spec.overrides?.innodb_buffer_pool_size);
+  const after = { bufferPoolBytes: Number.isInteger(user) && user > 0 ? user : plan.bufferPoolMb * MB, logFileBytes: plan.logFileMb * MB };
+  const most = Math.max(128, Math.floor((spec.ramGb * 1024 * 0.8) / 128) * 128) * MB;
+  return { during: { bufferPoolBytes: Math.max(after.bufferPoolBytes, most), logFileBytes: Math.max(after.logFileBytes, 512 * MB) }, after };
+}
+
 /** The documented spec → settings formula (docs/engine-config.md). */
 export function memoryPlan(spec: Pick<NodeSpec, 'cpu' | 'ramGb' | 'diskType'>): MemoryPlan {
   const ramMb = spec.ramGb * 1024;
