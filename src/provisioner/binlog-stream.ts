@@ -10,7 +10,9 @@
  *   earlier run (each run writes under its own prefix).
  * - `sync` makes everything the stream wrote so far durable before it reports it: the sizes it
  *   returns are bytes on stable storage.
- * - A stream ends by itself when its connection is lost; `inspect` says so and why.
+ * - A stream ends by itself when its connection is lost; `inspect` says so and why, within about a
+ *   second (an adapter may answer "running" from a check up to 1 s old; after start() or stop() it
+ *   answers afresh).
  */
 import type { Readable } from 'node:stream';
 import type { Target } from '../engine/engine.js';

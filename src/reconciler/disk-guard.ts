@@ -19,6 +19,9 @@ import type { Services } from '../services.js';
 import type { InstanceSummary, Node } from '../store/store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { decideDiskGuard, diskProbeGapMs, usedPercent, type DiskGuardDecision } from './disk-decide.js';
+
+/** Held-back binlogs of an archive that did not move are counted again after this long. */
+const HELD_BACK_RECOUNT_MS = 60_000;
 import { heldBackBytes } from '../archive/decide-archive.js';
 
 /** Instances whose nodes the guard leaves alone: being made or being removed. */
@@ -99,7 +102,7 @@ export class DiskGuard extends PeriodicLoop {
    * yet (decide-archive.ts heldBackBytes): on the disk like any file, counted in its usage; named
    * here so that a disk filled by a lagging archive says so (log, `openrds_archive_held_binlog_bytes`).
    */
-  readonly heldBack = new Map<string, { instanceUuid: string; instanceName: string; bytes: number }>();
+  readonly heldBack = new Map<string, { instanceUuid: string; instanceName: string; bytes: number; forGtid: string; at: number }>();
 
   private async countHeldBack(insts: InstanceSummary[], byInstance: Map<string, Node[]>): Promise<void> {
     if (!this.svc.config.archive.enabled) return;
@@ -108,8 +111,13 @@ export class DiskGuard extends PeriodicLoop {
       const row = streams.get(inst.uuid);
       if (!row || row.status === 'off') continue;
       for (const n of byInstance.get(inst.uuid) ?? []) {
+        // Listing costs a connection and a query per file: again only when the archive moved (what
+        // it holds back changed) or a minute passed (the server rotated or wrote meanwhile).
+        const last = this.heldBack.get(n.id);
+        const now = Date.now();
+        if (last && last.forGtid === row.archived_gtid && now - last.at < HELD_BACK_RECOUNT_MS) continue;
         const files = await this.svc.engine.listBinlogs(adminTarget(this.svc, inst, n)).catch(() => undefined);
-        if (files) this.heldBack.set(n.id, { instanceUuid: inst.uuid, instanceName: inst.name, bytes: heldBackBytes(files, row.archived_gtid) });
+        if (files) this.heldBack.set(n.id, { instanceUuid: inst.uuid, instanceName: inst.name, bytes: heldBackBytes(files, row.archived_gtid), forGtid: row.archived_gtid, at: now });
       }
     }
   }

@@ -21,6 +21,8 @@ import { findProcesses, incarnationOf, KeptStat, processArgv, signal, waitExit }
 
 /** How old the shared scan of /proc that inspect() reads may be (start() and stop() always scan afresh). */
 const SCAN_MAX_AGE_MS = 1000;
+/** How old inspect()'s "the known process runs" may be (port contract: binlog-stream.ts). */
+const ALIVE_MAX_AGE_MS = 1000;
 
 const FILE = /^r(\d+)-(.+)$/;
 
@@ -51,7 +53,7 @@ export class LocalBinlogStreams implements BinlogStreams {
    * read of /proc/PID/stat answers inspect(). The archiver inspects every stream every 200 ms;
    * a scan of all of /proc per stream made serve spend ~90 % of a core at 150 instances (bench/RESULTS.md 3b).
    */
-  private readonly known = new Map<string, { pid: number; startTicks: number; run: number }>();
+  private readonly known = new Map<string, { pid: number; startTicks: number; run: number; seenAt: number }>();
   private readonly stat = new KeptStat();
   /** One scan of /proc for all streams of this root, shared by the inspect() calls of a round. */
   private scan?: { at: number; procs: Array<{ pid: number; argv: string[] }> };
@@ -109,17 +111,25 @@ export class LocalBinlogStreams implements BinlogStreams {
     }
   }
 
-  /** A scan may be up to SCAN_MAX_AGE_MS old: a stream another serve just started shows within that; start() checks afresh. */
+  /**
+   * A scan may be up to SCAN_MAX_AGE_MS old: a stream another serve just started shows within that; start() checks afresh.
+   * A known process seen alive less than ALIVE_MAX_AGE_MS ago is not read again: the archiver
+   * inspects every stream every round, and an ended stream is seen (and resumed) a second later.
+   */
   private liveProcess(id: string): Array<{ pid: number; run: number }> {
     const k = this.known.get(id);
-    if (k && this.stat.alive(k.pid, k.startTicks)) return [{ pid: k.pid, run: k.run }];
+    if (k && Date.now() - k.seenAt < ALIVE_MAX_AGE_MS) return [{ pid: k.pid, run: k.run }];
+    if (k && this.stat.alive(k.pid, k.startTicks)) {
+      k.seenAt = Date.now();
+      return [{ pid: k.pid, run: k.run }];
+    }
     this.known.delete(id);
     // The shared scan may be up to a second old: each process found is checked again (argv read afresh).
     const dir = this.dir(id);
     const procs = this.processes(id, false).filter((p) => processArgv(p.pid)?.some((a) => a.startsWith(`--result-file=${dir}/r`)));
     const first = procs[0];
     const ticks = first ? Number(incarnationOf(first.pid)?.split('.')[1]) : NaN;
-    if (first && procs.length === 1 && Number.isInteger(ticks)) this.known.set(id, { pid: first.pid, startTicks: ticks, run: first.run });
+    if (first && procs.length === 1 && Number.isInteger(ticks)) this.known.set(id, { pid: first.pid, startTicks: ticks, run: first.run, seenAt: Date.now() });
     return procs;
   }
 
