@@ -124,10 +124,19 @@ export class LoopVolumes {
     return join(nodeDir, 'disk.img');
   }
 
-  /** Mount point → source of every mount now. */
-  mounts(): Map<string, string> {
+  /** The last mountinfo text read and its parse: the same text is not parsed again. */
+  private parsed?: { text: string; mounts: ReadonlyMap<string, string> };
+
+  /**
+   * Mount point → source of every mount now. Read afresh on every call; parsed only when the text
+   * changed (the collector asks once per node: parsing 150 mounts 150 times was O(nodes²)).
+   * Callers must not change the map.
+   */
+  mounts(): ReadonlyMap<string, string> {
     try {
-      return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+      const text = readFileSync('/proc/self/mountinfo', 'utf8');
+      if (this.parsed?.text !== text) this.parsed = { text, mounts: parseMountInfo(text) };
+      return this.parsed.mounts;
     } catch {
       return new Map();
     }
