@@ -5,7 +5,11 @@
 # 127.a.b.0/24, its own nftables table, volumes and cgroups, so they share no kernel state.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-node_opts=(--import tsx --test --test-reporter=spec)
+# Every test file is bounded (OPENRDS_TEST_TIMEOUT_MS, default 20 min: Node 20's --test-timeout
+# applies to a whole file, hooks included): a hang fails that file by name instead of silently
+# using up CI's 90 minutes while the reporter holds back the later files' output, and a file whose
+# tests are done exits even if a handle was left open.
+node_opts=(--import tsx --test --test-reporter=spec --test-force-exit --test-timeout="${OPENRDS_TEST_TIMEOUT_MS:-1200000}")
 # Test homes are /tmp/openrds-test-<run>-…; cleanup below touches only this run's.
 export OPENRDS_TEST_RUN="${OPENRDS_TEST_RUN:-r$$}"
 prefix="/tmp/openrds-test-${OPENRDS_TEST_RUN}-"

@@ -59,8 +59,8 @@ class GtidWriter {
       let id = 0;
       while (!this.stopFlag) {
         id++;
-        await c.query('INSERT INTO app.live (id, v) VALUES (?, ?)', [id, id * 3]);
-        const [r] = await c.query('SELECT @@last_gtid AS g');
+        await c.query({ sql: 'INSERT INTO app.live (id, v) VALUES (?, ?)', timeout: 30_000 }, [id, id * 3]);
+        const [r] = await c.query({ sql: 'SELECT @@last_gtid AS g', timeout: 30_000 });
         this.rows.push({ id, seq: seqOf(String((r as any[])[0].g)) });
       }
       await c.end();

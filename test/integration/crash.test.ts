@@ -33,7 +33,7 @@ test('kill -9 of mariadbd: restarted within 10 s, every acknowledged commit surv
       try {
         conn ??= await mysql.createConnection({ ...cfg, connectTimeout: 1000 });
         const next = ++id;
-        await conn.query('INSERT INTO app.t VALUES (?, ?)', [next, `row-${next}`]);
+        await conn.query({ sql: 'INSERT INTO app.t VALUES (?, ?)', timeout: 10_000 }, [next, `row-${next}`]); // bounded, as in support/ha.ts Writers
         acked.push(next);
       } catch {
         conn?.destroy();

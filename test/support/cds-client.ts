@@ -22,6 +22,8 @@ export interface CallOptions {
   contentType?: string;
   /** Drop a common parameter from the query after signing. */
   drop?: string;
+  /** How long to wait for the whole answer (default 120 s). */
+  timeoutMs?: number;
 }
 
 export interface CallResult { status: number; body: any }
@@ -80,10 +82,19 @@ export class TestClient {
     const path = o.path ?? (action === 'DescribeTask' ? '/ccs/' : '/mysql/');
     const headers: Record<string, string> = {};
     if (o.contentType) headers['content-type'] = o.contentType;
-    const res = await fetch(`${this.url}${path}?${new URLSearchParams(signed)}`, {
-      method, headers, body: method === 'POST' ? (o.rawBody ?? JSON.stringify(params)) : undefined,
-    });
-    const text = await res.text();
+    // Bounded: a server that never answers fails the call (and names it) instead of hanging the suite.
+    const timeoutMs = o.timeoutMs ?? 120_000;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.url}${path}?${new URLSearchParams(signed)}`, {
+        method, headers, body: method === 'POST' ? (o.rawBody ?? JSON.stringify(params)) : undefined, signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError') throw new Error(`${action} to ${this.url}: no answer within ${timeoutMs} ms`);
+      throw e;
+    }
     let body: any;
     try {
       body = JSON.parse(text);

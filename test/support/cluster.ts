@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { overlappingSteps, type TaskStep } from '../../src/store/cluster-repo.js';
 import { TestClient } from './cds-client.js';
 import { dbPids } from './ha.js';
-import { BIN, startServer, waitListening, type ServerHandle } from './harness.js';
+import { BIN, exited, startServer, stopProcess, waitListening, type ServerHandle } from './harness.js';
 
 export interface ClusterNode {
   name: string;
@@ -41,13 +41,13 @@ export interface Cluster {
   cleanup(): Promise<void>;
 }
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
 
 /** `beforeOthers` runs once the first node is up, before the others start (e.g. `templates build`). */
 export async function startCluster(n: number, store: string, opts: { config?: Record<string, unknown>; env?: Record<string, string>; beforeOthers?: (home: string) => unknown } = {}): Promise<Cluster> {
   const first = await startServer({ store, config: opts.config, env: opts.env });
   opts.beforeOthers?.(first.home);
-  const pool = new pg.Pool({ connectionString: store, max: 2 });
+  // Bounded, so that a store that does not answer fails the test instead of hanging the suite.
+  const pool = new pg.Pool({ connectionString: store, max: 2, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
   pool.on('error', () => {});
   const firstNode: ClusterNode = {
     name: 'node-0', url: first.url, client: first.client,
@@ -101,7 +101,7 @@ async function extraNode(name: string, first: ServerHandle, store: string, env: 
     get proc() { return proc; }, get pid() { return proc.pid!; },
     logs: () => earlier + out(),
     async kill9() { proc.kill('SIGKILL'); await exited(proc); },
-    async stop() { proc.kill('SIGTERM'); await exited(proc); },
+    async stop() { await stopProcess(proc, `serve ${name}`); },
     async start() { await launch(); },
     pause() { proc.kill('SIGSTOP'); },
     resume() { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGCONT'); },

@@ -81,7 +81,10 @@ export class Writers {
         try {
           c ??= await mysql.createConnection({ ...cfg, connectTimeout: 1000 });
           const issuedAt = Date.now();
-          const [r] = await c.query(`INSERT INTO ${table} (v) VALUES (1)`);
+          // Bounded: an insert whose connection lost its peer without a FIN or RST (an endpoint
+          // moved, conntrack forgot the flow) would otherwise wait forever and hang stop().
+          // A timed-out insert is not counted as acknowledged.
+          const [r] = await c.query({ sql: `INSERT INTO ${table} (v) VALUES (1)`, timeout: 10_000 });
           this.acked.push((r as mysql.ResultSetHeader).insertId);
           this.lastOkAt = Date.now();
           this.lastOkIssuedAt = issuedAt;

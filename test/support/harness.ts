@@ -85,12 +85,11 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
   };
   const url = await launch();
   const creds = newKey(home, 'tenant-a', store);
-  const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
   const h: ServerHandle = {
     home, store, url, creds, client: new TestClient(url, creds), get proc() { return proc; },
     logs: () => logBuf,
     async kill9() { proc.kill('SIGKILL'); await exited(proc); },
-    async stop() { proc.kill('SIGTERM'); await exited(proc); },
+    async stop() { await stopProcess(proc, 'serve'); },
     async restart() { await launch(); },
     async cleanup() {
       if (proc.exitCode === null && proc.signalCode === null) await h.stop();
@@ -108,6 +107,26 @@ export async function startServer(opts: { config?: Record<string, unknown>; env?
     },
   };
   return h;
+}
+
+export const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+
+/**
+ * SIGTERM, then SIGKILL if `p` has not exited after `graceMs`; throws in that case, naming it: a
+ * serve that ignores SIGTERM is a bug (docs/operations.md: it stops its loops and exits), and a
+ * test that waited for it without a bound would hang the whole suite.
+ */
+export async function stopProcess(p: ChildProcess, what: string, graceMs = 30_000): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGCONT'); // a paused process cannot act on SIGTERM
+  p.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([exited(p).then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), graceMs); })]);
+  clearTimeout(timer);
+  if (!late) return;
+  p.kill('SIGKILL');
+  await exited(p);
+  throw new Error(`${what} (pid ${p.pid}) did not exit within ${graceMs} ms of SIGTERM; killed`);
 }
 
 /**
