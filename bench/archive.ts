@@ -9,16 +9,20 @@
  *     Target p99 ≤ 1 s. `--ha`: an HA instance, and a second client streams from its standby
  *     (the source-choice measurement: the same probes, seen in each stream).
  *
- *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--no-results]
+ *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--interval-ms N] [--no-results]
  *     Write QPS of sysbench oltp_write_only (4 threads) with the archive on and off, interleaved
  *     (on, off, off, on, on, off, …) in one run: serve is restarted on the same home between rounds
  *     with `archive.enabled` flipped (off also ends the detached stream); an "on" round starts once
  *     the archive has caught up with what the "off" round wrote. Target: on ≥ 0.95 × off.
+ *     Each round also reports the CPU (% of one core) of mariadbd, serve and the stream client.
+ *     `--interval-ms`: archive.intervalMs for the "on" rounds (default: the shipped default).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpuMs } from './api-support.js';
 import { sysbenchRun } from './ha-support.js';
 import { flag, numArg } from './ha-support.js';
 import { cleanupAll, machine, median, round, sleep, sourceRevision } from './support.js';
-import { archiveFixture, percentile, Probe, restartServe, SpoolWatcher, streamFromStandby, waitRightBorder, writeArchiveResults } from './archive-support.js';
+import { archiveFixture, type ArchiveFixture, percentile, Probe, restartServe, SpoolWatcher, streamFromStandby, waitRightBorder, writeArchiveResults } from './archive-support.js';
 
 const mode = process.argv[2];
 const tables = numArg('tables', 4);
@@ -80,11 +84,29 @@ was durable before the client had its OK (the primary sends events before it ans
   if (missing > probe.acked.length * 0.01) throw new Error(`${missing} probes never reached the spool`);
 }
 
+/** Pids of processes whose argv contains `needle`. */
+function pidsWith(needle: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(needle)) out.push(Number(d)); } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** CPU ms so far of mariadbd (the fixture's node), serve and the archive's stream client. */
+function cpuOf(f: ArchiveFixture): Record<'mariadbd' | 'serve' | 'stream', number> {
+  const sum = (pids: number[]) => pids.reduce((x, p) => { try { return x + cpuMs(p); } catch { return x; } }, 0);
+  return { mariadbd: sum(pidsWith(`--defaults-file=${f.serve.home}`)), serve: sum([f.serve.proc.pid!]), stream: sum(pidsWith(`--result-file=${f.spool}/r`)) };
+}
+
 async function overhead(): Promise<void> {
   const rounds = numArg('rounds', 3);
   const secs = numArg('round', 30);
+  const intervalMs = numArg('interval-ms', 0);
   const load = machine();
-  const f = await archiveFixture({ tables, tableSize });
+  const f = await archiveFixture({ tables, tableSize, archive: intervalMs ? { intervalMs } : undefined });
+  const cpu: Record<'on' | 'off', Array<Record<string, number>>> = { on: [], off: [] };
   const order: boolean[] = [];
   for (let i = 0; i < rounds; i++) order.push(...(i % 2 === 0 ? [true, false] : [false, true]));
   const qps: Record<'on' | 'off', number[]> = { on: [], off: [] };
@@ -96,24 +118,30 @@ async function overhead(): Promise<void> {
     }
     if (on) await waitRightBorder(f, Date.now()); // what the last "off" round wrote is archived first
     await sleep(3000);
+    const c0 = cpuOf(f);
+    const t0 = Date.now();
     const r = await sysbenchRun(f.sb, 'oltp_write_only', { threads: THREADS, time: secs, tables, tableSize });
+    const c1 = cpuOf(f);
+    const pct = Object.fromEntries(Object.entries(c1).map(([k, v]) => [k, (100 * (v - c0[k as keyof typeof c0])) / (Date.now() - t0)]));
+    cpu[on ? 'on' : 'off'].push(pct);
     qps[on ? 'on' : 'off'].push(r.qps);
-    process.stderr.write(`round ${i + 1}: archive ${on ? 'on' : 'off'} ${round(r.qps)} QPS\n`);
+    process.stderr.write(`round ${i + 1}: archive ${on ? 'on' : 'off'} ${round(r.qps)} QPS; CPU % of a core: ${Object.entries(pct).map(([k, v]) => `${k} ${round(v, 1)}`).join(', ')}\n`);
   }
   const on = median(qps.on);
   const off = median(qps.off);
   const ratio = on / off;
+  const cpuCell = (k: 'on' | 'off', p: string) => round(median(cpu[k].map((x) => x[p]!)), 1);
   const md = `### Archiver overhead (${new Date().toISOString().slice(0, 10)})
 
-\`npm run bench:archive-overhead -- --rounds ${rounds} --round ${secs} --tables ${tables} --table-size ${tableSize}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
+\`npm run bench:archive-overhead -- --rounds ${rounds} --round ${secs} --tables ${tables} --table-size ${tableSize}${intervalMs ? ` --interval-ms ${intervalMs}` : ''}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
 sysbench \`oltp_write_only\`, ${THREADS} threads, ${secs} s per round, ${rounds * 2} rounds interleaved (${order.map((o) => (o ? 'on' : 'off')).join(', ')}); serve restarted
 on the same home with \`archive.enabled\` flipped between rounds (off also ends the detached stream).
 
-| archive | QPS per round | median |
-| --- | --- | --- |
-| off (baseline) | ${qps.off.map((x) => round(x)).join(', ')} | ${round(off)} |
-| on | ${qps.on.map((x) => round(x)).join(', ')} | ${round(on)} |
-| on / off | | **${round(ratio, 3)}** (target ≥ 0.95) |
+| archive | QPS per round | median | CPU % of a core, medians: mariadbd / serve / stream client |
+| --- | --- | --- | --- |
+| off (baseline) | ${qps.off.map((x) => round(x)).join(', ')} | ${round(off)} | ${cpuCell('off', 'mariadbd')} / ${cpuCell('off', 'serve')} / ${cpuCell('off', 'stream')} |
+| on${intervalMs ? ` (intervalMs ${intervalMs})` : ''} | ${qps.on.map((x) => round(x)).join(', ')} | ${round(on)} | ${cpuCell('on', 'mariadbd')} / ${cpuCell('on', 'serve')} / ${cpuCell('on', 'stream')} |
+| on / off | | **${round(ratio, 3)}** (target ≥ 0.95) | |
 `;
   process.stdout.write(md);
   if (!flag('no-results')) writeArchiveResults('overhead', md);

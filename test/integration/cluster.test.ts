@@ -33,7 +33,7 @@ before(async () => {
   pgc = await scratchPostgres();
   // The datadir template is built ahead to keep this file short; cluster-kills.test.ts builds it
   // while the nodes hold their leases (the hashing is asynchronous, docs/cluster.md "Timing").
-  c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8' }) });
+  c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8', timeout: 300_000 }) });
 });
 after(async () => { await c?.cleanup(); });
 
@@ -47,7 +47,7 @@ async function memberOf(n: ClusterNode): Promise<string> {
 }
 
 function members(): any {
-  return JSON.parse(execFileSync(BIN, ['members', '--home', c.home, '--store', c.store, '--json'], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(BIN, ['members', '--home', c.home, '--store', c.store, '--json'], { encoding: 'utf8', timeout: 60_000 }));
 }
 
 const checkStoreWhole = (what: string, paused?: string) => checkClusterWhole(c, what, paused);
@@ -67,7 +67,7 @@ test('three nodes: members and loops, every node answers, a nonce replayed to an
   assert.deepEqual(hostLoops.map((k) => k.split('@')[0]).sort(), ['archiver', 'disk-guard', 'metrics-collector', 'node-watchdog'], 'one owner per host');
   assert.ok(hostLoops.every((k) => owners.get(k)!.length === 1));
   assert.ok(m.members.every((x: any) => x.heartbeatAgeMs < 5000));
-  const text = execFileSync(BIN, ['members', '--home', c.home, '--store', c.store], { encoding: 'utf8' });
+  const text = execFileSync(BIN, ['members', '--home', c.home, '--store', c.store], { encoding: 'utf8', timeout: 60_000 });
   assert.match(text, /alive.*heartbeat [\d.]+ s ago[\s\S]*loops: .*ha-monitor \(token \d+\)/);
 
   const [a, b, d] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];

@@ -47,7 +47,7 @@ export function postgresBinDir(): string {
 function pgTool(bin: string, tool: string, args: string[]): void {
   const cmd = join(bin, tool);
   const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-  execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 }); // bounded: a hang fails, never stalls the suite
 }
 
 async function freePort(): Promise<number> {
