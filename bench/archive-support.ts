@@ -26,10 +26,11 @@ export interface ArchiveFixture {
   spool: string;
 }
 
-export async function archiveFixture(opts: { tables: number; tableSize: number; archive?: Record<string, unknown>; ha?: boolean }): Promise<ArchiveFixture> {
+/** `profileDir`: the first serve runs under node --cpu-prof (its profile is written when it is stopped). */
+export async function archiveFixture(opts: { tables: number; tableSize: number; archive?: Record<string, unknown>; ha?: boolean; profileDir?: string }): Promise<ArchiveFixture> {
   const config = { archive: { enabled: true, ...opts.archive } };
   // HA: an endpoint table of its own, dropped at exit (ha-support.ts).
-  const serve = opts.ha ? await startHaServe(config) : await startServe({ cidr: (await freeLoopbackNet(24)).cidr, config });
+  const serve = opts.ha ? await startHaServe(config) : await startServe({ cidr: (await freeLoopbackNet(24)).cidr, config, nodeArgs: opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [] });
   const client = new TestClient(serve.url, serve.creds);
   const r = await client.ok('CreateDBInstance', {
     RegionId: 'CN_Beijing_A', VdcId: VDC, BasePipeId: PIPE, InstanceName: 'bench-archive', PaasGoodsId: opts.ha ? HA_1C2G : BASIC_1C2G,

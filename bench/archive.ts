@@ -9,13 +9,14 @@
  *     Target p99 ≤ 1 s. `--ha`: an HA instance, and a second client streams from its standby
  *     (the source-choice measurement: the same probes, seen in each stream).
  *
- *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--interval-ms N] [--no-results]
+ *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--interval-ms N] [--profile DIR] [--no-results]
  *     Write QPS of sysbench oltp_write_only (4 threads) with the archive on and off, interleaved
  *     (on, off, off, on, on, off, …) in one run: serve is restarted on the same home between rounds
  *     with `archive.enabled` flipped (off also ends the detached stream); an "on" round starts once
  *     the archive has caught up with what the "off" round wrote. Target: on ≥ 0.95 × off.
  *     Each round also reports the CPU (% of one core) of mariadbd, serve and the stream client.
  *     `--interval-ms`: archive.intervalMs for the "on" rounds (default: the shipped default).
+ *     `--profile DIR`: the first serve (it runs round 1, archive on) under node --cpu-prof.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpuMs } from './api-support.js';
@@ -105,7 +106,8 @@ async function overhead(): Promise<void> {
   const secs = numArg('round', 30);
   const intervalMs = numArg('interval-ms', 0);
   const load = machine();
-  const f = await archiveFixture({ tables, tableSize, archive: intervalMs ? { intervalMs } : undefined });
+  const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+  const f = await archiveFixture({ tables, tableSize, archive: intervalMs ? { intervalMs } : undefined, profileDir });
   const cpu: Record<'on' | 'off', Array<Record<string, number>>> = { on: [], off: [] };
   const order: boolean[] = [];
   for (let i = 0; i < rounds; i++) order.push(...(i % 2 === 0 ? [true, false] : [false, true]));

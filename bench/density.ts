@@ -119,6 +119,18 @@ async function login(ip: string, port: number): Promise<boolean> {
   }
 }
 
+/** Thread counters of one node, to tell what its resident memory holds (cached threads keep theirs). */
+async function threadCounters(ip: string, port: number): Promise<Record<string, number> | undefined> {
+  try {
+    const conn = await mysql.createConnection({ host: ip, port, user: 'root', password: PASSWORD, connectTimeout: 10_000 });
+    const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_cached', 'Threads_created', 'Threads_connected', 'Max_used_connections', 'Connections')");
+    await conn.end();
+    return Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, Number(r.Value)]));
+  } catch {
+    return undefined;
+  }
+}
+
 async function deleteAll(c: TestClient, uuids: string[]): Promise<void> {
   for (const u of uuids) await c.call('DeleteDBInstance', { InstanceUuid: u });
   const deadline = Date.now() + 15 * 60_000;
@@ -207,6 +219,12 @@ async function main() {
     log(`idle ${round(wallMs / 1000)} s: serve ${round((serveCpuMs / wallMs) * 100, 2)} % of a core; mariadbds ${round((dbCpuMs / wallMs) * 100, 1)} % in total; machine ${round(machineBusyPct, 1)} % busy of 2 cores (load ${load0} → ${load1})`);
     log(`serve by thread (% of a core): ${JSON.stringify(serveThreadsPct)}`);
     log(`VmRSS per mariadbd: median ${round(median(rss), 1)} MB, max ${round(max(rss), 1)} MB (${rss.length} processes); serve ${round(serveRssMb)} MB`);
+    // Read after the RSS sample (this login adds a session of its own), one node at a time.
+    const counters: Array<Record<string, number>> = [];
+    for (const x of created) { const t = await threadCounters(x.ip, x.port); if (t) counters.push(t); }
+    const threads = Object.fromEntries(['Threads_cached', 'Threads_created', 'Threads_connected', 'Max_used_connections', 'Connections']
+      .map((k) => [k, { median: median(counters.map((t) => t[k] ?? 0)), max: max(counters.map((t) => t[k] ?? 0)) }]));
+    log(`threads per node (median / max of ${counters.length}): ${Object.entries(threads).map(([k, v]) => `${k} ${v.median} / ${v.max}`).join(', ')}`);
 
     // API under bench:api's load: signed DescribeDBInstances by uuid, 10 connections.
     const uuids = created.map((x) => x.uuid);
@@ -223,6 +241,7 @@ async function main() {
       instances: N, createAllS: round(createAllS, 1), loginOk,
       createMs: { first10Median: round(first10), last10Median: round(last10), ratio: round(last10 / first10, 2), min: round(min(ms)), max: round(max(ms)), all: ms.map((x) => round(x)) },
       rssMb: { median: round(median(rss), 1), max: round(max(rss), 1), min: round(min(rss), 1), processes: rss.length, serve: round(serveRssMb) },
+      threadsPerNode: threads,
       idle: {
         windowS: round(wallMs / 1000, 1), serveCpuMs: round(serveCpuMs), servePctOfCore: round((serveCpuMs / wallMs) * 100, 2), serveByThread: serveThreadsPct,
         mariadbdPctOfCoreTotal: round((dbCpuMs / wallMs) * 100, 1), machineBusyPctOf2Cores: round(machineBusyPct, 1), loadavg: `${load0} → ${load1}`,
