@@ -113,7 +113,7 @@ export const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode 
 
 /**
  * SIGTERM, then SIGKILL if `p` has not exited after `graceMs`; throws in that case, naming it: a
- * serve that ignores SIGTERM is a bug (docs/operations.md: it stops its loops and exits), and a
+ * serve that ignores SIGTERM is a bug (docs/operator-guide.md: it stops its loops and exits), and a
  * test that waited for it without a bound would hang the whole suite.
  */
 export async function stopProcess(p: ChildProcess, what: string, graceMs = 30_000): Promise<void> {
