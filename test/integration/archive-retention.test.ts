@@ -76,9 +76,14 @@ test('the anchor backup and the segments after it stay while the window moves on
     assert.ok((g.last_event_at ?? Math.floor(g.created_at / 1000) * 1000) + 1000 > anchorAsked, `segment ${g.key} holds only transactions the anchor has: it should have been pruned`);
   }
   assert.deepEqual(segmentFiles(inst.InstanceUuid).sort(), segs.map((g) => g.key.split('/').pop()!).sort(), 'every stored segment has its file, and no file is left without its segment');
-  const w = await window(inst.InstanceUuid);
+  // One CI run (of five) read an empty window here once; its cause is not known yet. The window is
+  // waited for (10 s), and an empty first answer is printed with the archive's log lines.
+  const archiveLog = () => s.logs().split('\n').filter((l) => l.includes('archive')).slice(-30).join('\n');
+  const first = await window(inst.InstanceUuid);
+  if (!first.LeftBorderTime) console.error(`archive-retention: empty window ${JSON.stringify(first)}\n${archiveLog()}`);
+  const w = first.LeftBorderTime ? first : await until('a restore window', async () => { const x = await window(inst.InstanceUuid); return x.LeftBorderTime ? x : undefined; }, 10_000);
   const left = apiMs(w.LeftBorderTime);
-  assert.ok(left > manualAsked, `the window (${w.LeftBorderTime}) no longer reaches back to the backups`);
+  assert.ok(left > manualAsked, `the window (${w.LeftBorderTime}) no longer reaches back to the backups: ${JSON.stringify(w)}\n${archiveLog()}`);
   assert.ok(Math.abs(left - (Date.now() - WINDOW_MS)) < 5000, `the left border follows now − retention: ${w.LeftBorderTime}`);
   assert.ok((await backups(inst.InstanceUuid)).some((b) => b.BackupId === anchor.BackupId), 'the anchor backup is kept');
 
