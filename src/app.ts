@@ -15,7 +15,9 @@ import { takeLock } from './serve-lock.js';
 import { Membership } from './cluster/membership.js';
 import { parseStoreUrl, redactUrl } from './store/open-store.js';
 import { LocalProvisioner } from './provisioner/local/local-provisioner.js';
-import { LocalBinlogStreams } from './provisioner/local/local-binlog-streams.js';
+import { ClientBinlogStreams } from './provisioner/local/binlog-client-streams.js';
+import { FileBinlogStreams } from './provisioner/local/binlog-file-streams.js';
+import { BINLOG_BASENAME } from './engine/mariadb/profile/mycnf.js';
 import { Archiver } from './archive/archiver.js';
 import { DiskGuard } from './reconciler/disk-guard.js';
 import { NodeWatchdog } from './reconciler/node-watchdog.js';
@@ -133,9 +135,13 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
     log.info({ accessKeyId: k.AccessKeyId, tenant: 'default' }, 'default access key created');
   }
   const backupScheduler = new BackupScheduler(svc, log.child({ part: 'backups' }));
-  // The binlog archive (docs/recovery.md): its streams run detached and outlive serve; the loop
-  // supervises them. The spool is on the archive's storage, beside the backups, unless configured.
-  const archiver = new Archiver(svc, new LocalBinlogStreams(cfg.archive.spoolDir || join(backupsDir, '.binlog-spool'), cfg.engine.binDir), log.child({ part: 'archive' }));
+  // The binlog archive (docs/recovery.md): its streams outlive serve (a restarted serve adopts them);
+  // the loop supervises them. The spool is on the archive's storage, beside the backups, unless configured.
+  const spoolDir = cfg.archive.spoolDir || join(backupsDir, '.binlog-spool');
+  const streams = cfg.archive.stream === 'replication'
+    ? new ClientBinlogStreams(spoolDir, cfg.engine.binDir)
+    : new FileBinlogStreams(spoolDir, { dir: (nodeId) => provisioner.paths(nodeId).datadir, indexName: `${BINLOG_BASENAME}.index` });
+  const archiver = new Archiver(svc, streams, log.child({ part: 'archive' }));
   // Each loop runs only while this node holds its lease: one owner per host for the loops that act
   // on this host's database processes, one owner in all for the others.
   const membership = new Membership(store, {

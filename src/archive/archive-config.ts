@@ -18,7 +18,16 @@ export interface ArchiveConfig {
   retentionDays: number;
   /** Where the streams' raw files are written until closed; empty = `<backups.dir>/.binlog-spool` (the archive's storage). */
   spoolDir: string;
+  /**
+   * How the binlog reaches the spool: `files` copies the primary's binlog files (the datadir is on
+   * this host; no client process, no dump thread on the server), `replication` runs a replication
+   * client (mariadb-binlog) per instance that outlives serve.
+   */
+  stream: ArchiveStreamKind;
 }
+
+export const ARCHIVE_STREAM_KINDS = ['files', 'replication'] as const;
+export type ArchiveStreamKind = (typeof ARCHIVE_STREAM_KINDS)[number];
 
 export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
   enabled: true,
@@ -28,6 +37,7 @@ export const DEFAULT_ARCHIVE_CONFIG: ArchiveConfig = {
   purgeEveryMs: 10_000,
   retentionDays: 7,
   spoolDir: '',
+  stream: 'files',
 };
 
 /** Problems of an archive section, empty when it is usable. Pure. */
@@ -47,5 +57,6 @@ export function validateArchiveConfig(c: ArchiveConfig): string[] {
     errs.push('archive.retentionDays must be a number of days from 0.0001 to 3650');
   }
   if (typeof c.spoolDir !== 'string') errs.push('archive.spoolDir must be a string');
+  if (!(ARCHIVE_STREAM_KINDS as readonly unknown[]).includes(c.stream)) errs.push(`archive.stream must be one of ${ARCHIVE_STREAM_KINDS.join(', ')}`);
   return errs;
 }

@@ -42,6 +42,8 @@ interface FileState {
   endPos: string;
   /** The node the run that wrote the file read from ('' when not known any more). */
   source: string;
+  /** Its durable size at the previous round (-1 before). */
+  seenBytes: number;
 }
 
 interface InstanceMemory {
@@ -247,13 +249,13 @@ export class Archiver extends PeriodicLoop {
   private mayRetry(inst: Instance, clientLog: string): boolean {
     const d = decideRetry(this.trouble.get(inst.uuid), this.svc.clock.now(), clientLog);
     if (!d.retry) return false;
-    if (d.log) this.log.error({ instance: inst.uuid, reason: clientLog, fails: d.next.fails }, 'archive: the stream client ended; a new run resumes at the last archived event');
+    if (d.log) this.log.error({ instance: inst.uuid, reason: clientLog, fails: d.next.fails }, 'archive: the stream ended; a new run resumes at the last archived event');
     this.trouble.set(inst.uuid, d.next);
     return true;
   }
 
   private async launch(inst: Instance, row: ArchiveStream, primary: Node): Promise<void> {
-    await this.streams.start({ id: inst.uuid, run: row.run, source: replTarget(this.svc, inst, primary), serverId: Number(row.server_id), startFile: row.start_file });
+    await this.streams.start({ id: inst.uuid, run: row.run, sourceNode: primary.id, source: replTarget(this.svc, inst, primary), serverId: Number(row.server_id), startFile: row.start_file });
   }
 
   private async memory(row: ArchiveStream): Promise<InstanceMemory> {
@@ -285,9 +287,11 @@ export class Archiver extends PeriodicLoop {
       if (!fs) {
         const stored = (await this.svc.store.recovery.listSegments(inst.uuid, timelineOfRun(m.timelines, f.run)))
           .filter((s) => s.run === f.run && s.binlog_file === f.name).reduce((x, s) => Math.max(x, Number(s.end_offset)), 0);
-        fs = { walk: newWalk(), closedOffset: stored, lastCloseAt: now, pending: { count: 0 }, endPos: formatGtidPos(m.pos), source: f.run === row.run ? row.source_node : '' };
+        fs = { walk: newWalk(), closedOffset: stored, lastCloseAt: now, pending: { count: 0 }, endPos: formatGtidPos(m.pos), source: f.run === row.run ? row.source_node : '', seenBytes: -1 };
         m.files.set(key, fs);
       }
+      const still = f.bytes === fs.seenBytes;
+      fs.seenBytes = f.bytes;
       if (f.bytes > fs.walk.offset) {
         grew = true;
         const buf = await readAll(this.streams.read(inst.uuid, f, { start: fs.walk.offset, end: f.bytes }));
@@ -311,7 +315,10 @@ export class Archiver extends PeriodicLoop {
       // A rotated file is done once stored whole; a file of an ended run once its whole transactions are
       // (a torn last event of a killed client is not a transaction: the next run has it again).
       const ended = f.run < row.run || all;
-      if (fs.closedOffset >= fs.walk.safeEnd && ((fs.walk.ended && fs.walk.safeEnd >= f.bytes) || ended)) {
+      // A file a newer one followed without a Rotate or Stop event (the server crashed while writing
+      // it) never grows again: its torn tail is not a transaction.
+      const torn = newer && !fs.walk.ended && still;
+      if (fs.closedOffset >= fs.walk.safeEnd && ((fs.walk.ended && fs.walk.safeEnd >= f.bytes) || ended || torn)) {
         await this.streams.remove(inst.uuid, f);
         m.files.delete(key);
       }
@@ -321,7 +328,7 @@ export class Archiver extends PeriodicLoop {
     const patch: Record<string, unknown> = {};
     if (archived !== row.archived_gtid) {
       patch.archived_gtid = archived;
-      if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive client ended')) patch.status_detail = '';
+      if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive stream ended')) patch.status_detail = '';
     }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
     const covered = source !== undefined && caughtUp(archived, source.pos);

@@ -120,7 +120,7 @@ export const TROUBLE_LOG_EVERY_MS = 30_000;
  */
 export function decideRetry(prev: Trouble | undefined, now: number, clientLog: string): { retry: boolean; next: Trouble; log: boolean } {
   if (prev && now < prev.retryAt) return { retry: false, next: prev, log: false };
-  const why = `the archive client ended: ${clientLog || '(no message)'}`.slice(0, 500);
+  const why = `the archive stream ended: ${clientLog || '(no message)'}`.slice(0, 500);
   const fails = (prev?.fails ?? 0) + 1;
   const log = why !== prev?.why || now - prev.loggedAt >= TROUBLE_LOG_EVERY_MS;
   return { retry: true, log, next: { fails, why, retryAt: now + Math.min(RETRY_MAX_MS, 100 * 2 ** fails), loggedAt: log ? now : prev!.loggedAt } };

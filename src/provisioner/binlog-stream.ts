@@ -1,16 +1,18 @@
 /**
- * The BinlogStreams port: a node's binlog streamed, as a replication client, into a spool where the
- * stream runs, while it is written (docs/recovery.md "Archive"). The local adapter runs
- * `mariadb-binlog --read-from-remote-server --raw --stop-never` detached (it outlives `serve`,
- * so archiving goes on while the control plane restarts); a Kubernetes adapter would run it as a
- * Pod with a volume. The supervising loop (src/archive/archiver.ts) owns what is started.
+ * The BinlogStreams port: a node's binlog copied, while it is written, into a spool on the archive's
+ * storage (docs/recovery.md "Archive"). Two local adapters (`archive.stream`): `files` copies the
+ * node's binlog files, which are on this host (binlog-file-streams.ts, the default); `replication`
+ * runs `mariadb-binlog --read-from-remote-server --raw --stop-never` detached, a replication client
+ * that outlives `serve` (binlog-client-streams.ts). A Kubernetes adapter would run either beside the
+ * database Pod, with a volume. The supervising loop (src/archive/archiver.ts) owns what is started.
  *
  * Contracts:
  * - A stream is named by `id`; at most one runs per id. A run never overwrites a file of an
  *   earlier run (each run writes under its own prefix).
  * - `sync` makes everything the stream wrote so far durable before it reports it: the sizes it
  *   returns are bytes on stable storage.
- * - A stream ends by itself when its connection is lost; `inspect` says so and why, within about a
+ * - A stream ends by itself when it can no longer follow its source (a lost connection, a binlog
+ *   file replaced or truncated under it, a full spool); `inspect` says so and why, within about a
  *   second (an adapter may answer "running" from a check up to 1 s old; after start() or stop() it
  *   answers afresh).
  */
@@ -21,6 +23,8 @@ export interface BinlogStreamSpec {
   id: string;
   /** Run number: each start of the stream writes under a fresh prefix. */
   run: number;
+  /** The source node. */
+  sourceNode: string;
   /** The replication account on the source node. */
   source: Target;
   /** A replica server id unique among the source's replicas. */

@@ -56,7 +56,7 @@ test('decideRetry: a client that keeps ending is restarted later and later, logg
   assert.equal(first.log, true);
   assert.equal(first.next.fails, 1);
   assert.equal(first.next.retryAt, T + 200);
-  assert.match(first.next.why, /^the archive client ended: ERROR: Could not write/);
+  assert.match(first.next.why, /^the archive stream ended: ERROR: Could not write/);
   const early = decideRetry(first.next, T + 100, 'ERROR: Could not write into log file');
   assert.deepEqual(early, { retry: false, next: first.next, log: false }, 'not before the delay');
   const second = decideRetry(first.next, T + 200, 'ERROR: Could not write into log file');
@@ -69,7 +69,7 @@ test('decideRetry: a client that keeps ending is restarted later and later, logg
   assert.equal(capped.retryAt - t.retryAt, RETRY_MAX_MS, 'the delay stops growing');
   assert.equal(decideRetry(first.next, T + 200, 'another reason').log, true, 'a new reason is logged');
   assert.equal(decideRetry(second.next, T + TROUBLE_LOG_EVERY_MS, 'ERROR: Could not write into log file').log, true, 'the same reason again after a while');
-  assert.equal(decideRetry(undefined, T, '').next.why, 'the archive client ended: (no message)');
+  assert.equal(decideRetry(undefined, T, '').next.why, 'the archive stream ended: (no message)');
 });
 
 test('shouldAskSource / askSourceNext: an idle, covered source is asked every idleMs only', () => {

@@ -27,6 +27,9 @@ export interface BulkApplyMemory {
   after: { bufferPoolBytes: number; logFileBytes: number };
 }
 
+/** The binlog's base name: files `<datadir>/mysql-bin.NNNNNN`, listed in `<datadir>/mysql-bin.index`. */
+export const BINLOG_BASENAME = 'mysql-bin';
+
 /**
  * While a node nobody uses yet replays binlogs, the buffer pool takes 80 % of the spec's RAM (the
  * most ModifyDBParameter allows) and the redo log 512 MiB: a replay over data larger than the
@@ -105,7 +108,7 @@ export function renderMyCnf(spec: NodeSpec, paths: NodePaths): string {
     '# durability: an acknowledged commit survives a crash of the process or the host',
     ['innodb_flush_log_at_trx_commit', 1],
     ['sync_binlog', 1],
-    ['log_bin', 'mysql-bin'],
+    ['log_bin', BINLOG_BASENAME],
     ['binlog_format', 'ROW'],
     ['log_slave_updates', 'ON'],
     ['gtid_strict_mode', 'ON'],

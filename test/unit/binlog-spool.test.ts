@@ -1,5 +1,5 @@
 /**
- * LocalBinlogStreams.sync on a real folder: what a stream client writes is listed with its durable
+ * ClientBinlogStreams.sync (binlog-spool.ts) on a real folder: what a stream client writes is listed with its durable
  * size; a spool nothing touched is answered from memory (the folder is watched), and a change is
  * seen once its inotify event arrived.
  */
@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalBinlogStreams } from '../../src/provisioner/local/local-binlog-streams.js';
+import { ClientBinlogStreams } from '../../src/provisioner/local/binlog-client-streams.js';
 
 const root = mkdtempSync(join(tmpdir(), 'spool-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('sync lists the spool, sees appends, new files and removals, and answers an untouched spool from memory', async () => {
-  const s = new LocalBinlogStreams(root);
+  const s = new ClientBinlogStreams(root);
   assert.deepEqual(await s.sync('i1'), [], 'no spool yet');
   const dir = join(root, 'i1');
   mkdirSync(dir);

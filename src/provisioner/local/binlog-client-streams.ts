@@ -1,20 +1,20 @@
 /**
- * Local adapter of the BinlogStreams port:
+ * Local adapter of the BinlogStreams port, as a replication client (`archive.stream: "replication"`):
  *
  *   mariadb-binlog --defaults-file=<spool>/<id>/.r<run>.cnf --read-from-remote-server --raw --stop-never
  *       --stop-never-slave-server-id=<id> --result-file=<spool>/<id>/r<run>- <startFile>
  *
  * detached, its stderr in `<spool>/<id>/.r<run>.log`. Files land as `r<run>-<binlog file>`: a resumed
  * run never overwrites an earlier one. The process is found again by its command line (the
- * stream's folder), so a restarted `serve` adopts it. `sync` fsyncs every file that grew (and the
- * folder when files appeared): the durable sizes are what the archive may count as archived.
- * A spool folder is watched (inotify, through fs.watch): `sync` of a spool nothing touched since
- * the last one answers from memory, without a system call, so idle streams cost nothing per round.
+ * stream's folder), so a restarted `serve` adopts it. The spool (listing, durability) is binlog-spool.ts.
+ * It costs the source a binlog dump thread and the host a client process per stream; the file
+ * copier (binlog-file-streams.ts) needs neither (bench/RESULTS.md "Archiver overhead").
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { BinlogSpool } from './binlog-spool.js';
 import { findBinary } from './mariadb-binaries.js';
 import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
 import { findProcesses, incarnationOf, KeptStat, processArgv, signal, waitExit } from './proc.js';
@@ -24,28 +24,24 @@ const SCAN_MAX_AGE_MS = 1000;
 /** How old inspect()'s "the known process runs" may be (port contract: binlog-stream.ts). */
 const ALIVE_MAX_AGE_MS = 1000;
 
-const FILE = /^r(\d+)-(.+)$/;
-
-interface SpoolWatch { watcher: FSWatcher; dirty: boolean; listedAt: number; files?: SpoolFile[] }
-/** A watched spool is listed afresh at least this often anyway (an event lost to a full inotify queue). */
-const RESCAN_MS = 5000;
-
 /** Below this much free space a failed write of the client is reported as the storage being full. */
 const SPOOL_FULL_BYTES = 1 << 20;
 
-export class LocalBinlogStreams implements BinlogStreams {
-  /** Durable size per spool file path, as of the last sync. */
-  private readonly synced = new Map<string, number>();
+export class ClientBinlogStreams implements BinlogStreams {
+  private readonly spool: BinlogSpool;
+  private readonly root: string;
 
   constructor(
     /** Where spools live: on the archive's storage (by default beside the backups), so "durable" means there. */
-    private readonly root: string,
+    root: string,
     private readonly binDir = '',
-  ) {}
+  ) {
+    this.spool = new BinlogSpool(root);
+    this.root = root;
+  }
 
   private dir(id: string): string {
-    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`invalid stream id ${id}`);
-    return join(this.root, id);
+    return this.spool.dir(id);
   }
 
   /**
@@ -159,98 +155,21 @@ export class LocalBinlogStreams implements BinlogStreams {
     return { running: procs.length > 0, run, log };
   }
 
-  /** Spool folders being watched: `dirty` once anything in it changed since its last listing. */
-  private readonly watched = new Map<string, SpoolWatch>();
-
-  private watchOf(id: string, dir: string): SpoolWatch | undefined {
-    let w = this.watched.get(id);
-    if (!w) {
-      try {
-        const watcher = watch(dir, { persistent: false });
-        const entry: SpoolWatch = { watcher, dirty: true, listedAt: 0 };
-        watcher.on('change', () => { entry.dirty = true; });
-        watcher.on('error', () => this.unwatch(id)); // the folder went: list it afresh next time
-        this.watched.set(id, entry);
-        w = entry;
-      } catch {
-        return undefined; // no watch (limit reached): every sync lists the folder
-      }
-    }
-    return w;
-  }
-
-  private unwatch(id: string): void {
-    this.watched.get(id)?.watcher.close();
-    this.watched.delete(id);
-  }
-
   async sync(id: string): Promise<SpoolFile[]> {
-    const dir = this.dir(id);
-    if (!existsSync(dir)) {
-      this.unwatch(id);
-      return [];
-    }
-    // Watch before listing: a write during the listing marks the folder for the next sync.
-    const w = this.watchOf(id, dir);
-    if (w && !w.dirty && w.files && Date.now() - w.listedAt < RESCAN_MS) return w.files.map((f) => ({ ...f }));
-    if (w) w.dirty = false;
-    const listed = this.list(dir);
-    if (w) {
-      w.files = listed;
-      w.listedAt = Date.now();
-    }
-    return listed.map((f) => ({ ...f }));
-  }
-
-  private list(dir: string): SpoolFile[] {
-    const out: SpoolFile[] = [];
-    let appeared = false;
-    for (const f of readdirSync(dir)) {
-      const m = FILE.exec(f);
-      if (!m) continue;
-      const path = join(dir, f);
-      const size = statSync(path).size;
-      const before = this.synced.get(path);
-      if (before !== size) {
-        const fd = openSync(path, 'r');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        if (before === undefined) appeared = true;
-        this.synced.set(path, size);
-      }
-      out.push({ run: Number(m[1]), name: m[2]!, bytes: size });
-    }
-    if (appeared) {
-      const fd = openSync(dir, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    return out.sort((a, b) => a.run - b.run || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.spool.sync(id);
   }
 
   read(id: string, f: Pick<SpoolFile, 'run' | 'name'>, range: { start: number; end: number }): Readable {
-    if (range.end <= range.start) return createReadStream('/dev/null');
-    return createReadStream(join(this.dir(id), `r${f.run}-${f.name}`), { start: range.start, end: range.end - 1 });
+    return this.spool.read(id, f, range);
   }
 
   async remove(id: string, f: Pick<SpoolFile, 'run' | 'name'>): Promise<void> {
-    const path = join(this.dir(id), `r${f.run}-${f.name}`);
-    rmSync(path, { force: true });
-    this.synced.delete(path);
-    const w = this.watched.get(id);
-    if (w) w.dirty = true; // not only when the event arrives
+    this.spool.remove(id, f);
   }
 
   async destroy(id: string): Promise<void> {
-    this.unwatch(id);
+    this.spool.unwatch(id);
     await this.stop(id);
-    rmSync(this.dir(id), { recursive: true, force: true });
-    for (const k of [...this.synced.keys()]) if (k.startsWith(this.dir(id) + '/')) this.synced.delete(k);
+    this.spool.destroy(id);
   }
 }
