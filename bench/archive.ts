@@ -1,7 +1,7 @@
 /**
  * The binlog archive under write load (issue 13, docs/recovery.md "The binlog archive"):
  *
- *   npm run bench:archive-lag -- [--duration 300] [--tables 4] [--table-size 20000] [--no-results]
+ *   npm run bench:archive-lag -- [--duration 300] [--tables 4] [--table-size 20000] [--stream files|replication] [--no-results]
  *     Archive lag: sysbench oltp_write_only, 4 threads, for --duration s; beside it a probe row is
  *     committed every 100 ms on its own connection (its GTID read back), and a watcher fsyncs the
  *     archive's spool files every 10 ms and walks them: lag = the moment the fsync covering the
@@ -9,11 +9,12 @@
  *     Target p99 ≤ 1 s. `--ha`: an HA instance, and a second client streams from its standby
  *     (the source-choice measurement: the same probes, seen in each stream).
  *
- *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--interval-ms N] [--profile DIR] [--no-results]
- *     Write QPS of sysbench oltp_write_only (4 threads) with the archive on and off, interleaved
- *     (on, off, off, on, on, off, …) in one run: serve is restarted on the same home between rounds
- *     with `archive.enabled` flipped (off also ends the detached stream); an "on" round starts once
- *     the archive has caught up with what the "off" round wrote. Target: on ≥ 0.95 × off.
+ *   npm run bench:archive-overhead -- [--rounds 3] [--round 30] [--tables 4] [--table-size 20000] [--modes off,files,replication] [--interval-ms N] [--profile DIR] [--no-results]
+ *     Write QPS of sysbench oltp_write_only (4 threads) with the archive off and on in each
+ *     `archive.stream` mode, interleaved (each set of rounds runs every mode once, the order rotated
+ *     from set to set) in one run: serve is restarted on the same home between rounds with
+ *     `archive.enabled` / `archive.stream` changed (off also ends a detached client); an "on" round
+ *     starts once the archive has caught up with what the earlier rounds wrote. Target: on ≥ 0.95 × off.
  *     Each round also reports the CPU (% of one core) of mariadbd, serve and the stream client.
  *     `--interval-ms`: archive.intervalMs for the "on" rounds (default: the shipped default).
  *     `--profile DIR`: the first serve (it runs round 1, archive on) under node --cpu-prof.
@@ -33,8 +34,9 @@ const THREADS = 4;
 async function lag(): Promise<void> {
   const duration = numArg('duration', 300);
   const ha = flag('ha');
+  const stream = process.argv.includes('--stream') ? process.argv[process.argv.indexOf('--stream') + 1]! : 'files';
   const load = machine();
-  const f = await archiveFixture({ tables, tableSize, ha });
+  const f = await archiveFixture({ tables, tableSize, ha, archive: { stream } });
   const watcher = new SpoolWatcher(f.spool);
   watcher.start();
   const standbyWatcher = ha ? new SpoolWatcher(streamFromStandby(f)) : undefined;
@@ -66,8 +68,8 @@ async function lag(): Promise<void> {
   const standbyRows = sb2 ? `| from the standby (same probes, a second client on the HA standby) | p50 ${round(percentile(sb2.lags, 50), 1)} ms, p99 ${round(percentile(sb2.lags, 99), 1)} ms, max ${round(Math.max(...sb2.lags), 1)} ms (${sb2.missing} never seen) | the primary's figures above |\n` : '';
   const md = `### Archive lag${ha ? ', HA: primary vs standby as the source' : ''} (${new Date().toISOString().slice(0, 10)})
 
-\`npm run bench:archive-lag -- --duration ${duration} --tables ${tables} --table-size ${tableSize}${ha ? ' --ha' : ''}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
-sysbench \`oltp_write_only\`, ${THREADS} threads, ${duration} s against one ${ha ? 'HA (semi-sync)' : 'basic'} instance (archive on, defaults: \`intervalMs\` 200): ${round(sb.qps)} QPS, ${round(sb.tps)} TPS, p95 ${sb.p95} ms.
+\`npm run bench:archive-lag -- --duration ${duration} --tables ${tables} --table-size ${tableSize}${ha ? ' --ha' : ''} --stream ${stream}\`; source ${sourceRevision()}; ${load}.
+sysbench \`oltp_write_only\`, ${THREADS} threads, ${duration} s against one ${ha ? 'HA (semi-sync)' : 'basic'} instance (archive on, \`stream\` ${stream}, \`intervalMs\` 200): ${round(sb.qps)} QPS, ${round(sb.tps)} TPS, p95 ${sb.p95} ms.
 A probe row committed every 100 ms on its own connection (${probe.acked.length} probes; ${missing} never seen in the spool); lag = the spool's fsync that covered the probe's commit event returned − the client got the OK.
 
 | figure | measured | target / anchor |
@@ -76,8 +78,10 @@ A probe row committed every 100 ms on its own connection (${probe.acked.length} 
 | lag p99 | ${round(p99, 1)} ms | ≤ 1000 ms (RDS ships every 5 min; Percona's collector 60 s) |
 | lag max | ${round(mx, 1)} ms | — |
 ${standbyRows}
-The lag is to the bytes being durable in the spool (what "archived" means, docs/recovery.md); the archiver itself
-records the position at its next round, ≤ \`archive.intervalMs\` (200 ms) later. A negative lag means the event
+The lag is to the bytes being durable in the spool (what "archived" means, docs/recovery.md). With \`archive.stream\`
+"files" (the default) serve copies the binlog into the spool at its rounds, every \`archive.intervalMs\` (200 ms), so the
+lag holds up to one interval; with "replication" the client writes each event as it arrives, and the archiver records the
+position at its next round, ≤ 200 ms later. A negative lag means the event
 was durable before the client had its OK (the primary sends events before it answers).${ha ? '' : ' Source choice: `--ha` (below).'}
 `;
   process.stdout.write(md);
@@ -101,49 +105,54 @@ function cpuOf(f: ArchiveFixture): Record<'mariadbd' | 'serve' | 'stream', numbe
   return { mariadbd: sum(pidsWith(`--defaults-file=${f.serve.home}`)), serve: sum([f.serve.proc.pid!]), stream: sum(pidsWith(`--result-file=${f.spool}/r`)) };
 }
 
+type Mode = 'off' | 'files' | 'replication';
+
 async function overhead(): Promise<void> {
   const rounds = numArg('rounds', 3);
   const secs = numArg('round', 30);
   const intervalMs = numArg('interval-ms', 0);
+  const modes = (process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1]! : 'off,files,replication').split(',') as Mode[];
+  if (!modes.includes('off') || modes.some((m) => !['off', 'files', 'replication'].includes(m))) throw new Error('--modes: off and any of files, replication');
   const load = machine();
   const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
-  const f = await archiveFixture({ tables, tableSize, archive: intervalMs ? { intervalMs } : undefined, profileDir });
-  const cpu: Record<'on' | 'off', Array<Record<string, number>>> = { on: [], off: [] };
-  const order: boolean[] = [];
-  for (let i = 0; i < rounds; i++) order.push(...(i % 2 === 0 ? [true, false] : [false, true]));
-  const qps: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  let current = true;
-  for (const [i, on] of order.entries()) {
-    if (on !== current) {
-      await restartServe(f, { enabled: on });
-      current = on;
+  const first = modes.find((m) => m !== 'off')!;
+  const f = await archiveFixture({ tables, tableSize, archive: { ...(intervalMs ? { intervalMs } : {}), stream: first }, profileDir });
+  const cpu = new Map<Mode, Array<Record<string, number>>>(modes.map((m) => [m, []]));
+  const qps = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+  // Each set of rounds runs every mode once, the order rotated from set to set.
+  const order: Mode[] = [];
+  const start = [first, ...modes.filter((m) => m !== first)];
+  for (let i = 0; i < rounds; i++) order.push(...start.map((_, k) => start[(k + i) % start.length]!));
+  let current: Mode = first;
+  for (const [i, m] of order.entries()) {
+    if (m !== current) {
+      await restartServe(f, m === 'off' ? { enabled: false } : { enabled: true, stream: m });
+      current = m;
     }
-    if (on) await waitRightBorder(f, Date.now()); // what the last "off" round wrote is archived first
+    if (m !== 'off') await waitRightBorder(f, Date.now()); // what the last rounds wrote is archived first
     await sleep(3000);
     const c0 = cpuOf(f);
     const t0 = Date.now();
     const r = await sysbenchRun(f.sb, 'oltp_write_only', { threads: THREADS, time: secs, tables, tableSize });
     const c1 = cpuOf(f);
     const pct = Object.fromEntries(Object.entries(c1).map(([k, v]) => [k, (100 * (v - c0[k as keyof typeof c0])) / (Date.now() - t0)]));
-    cpu[on ? 'on' : 'off'].push(pct);
-    qps[on ? 'on' : 'off'].push(r.qps);
-    process.stderr.write(`round ${i + 1}: archive ${on ? 'on' : 'off'} ${round(r.qps)} QPS; CPU % of a core: ${Object.entries(pct).map(([k, v]) => `${k} ${round(v, 1)}`).join(', ')}\n`);
+    cpu.get(m)!.push(pct);
+    qps.get(m)!.push(r.qps);
+    process.stderr.write(`round ${i + 1}: archive ${m} ${round(r.qps)} QPS; CPU % of a core: ${Object.entries(pct).map(([k, v]) => `${k} ${round(v, 1)}`).join(', ')}\n`);
   }
-  const on = median(qps.on);
-  const off = median(qps.off);
-  const ratio = on / off;
-  const cpuCell = (k: 'on' | 'off', p: string) => round(median(cpu[k].map((x) => x[p]!)), 1);
+  const off = median(qps.get('off')!);
+  const cpuCell = (m: Mode, p: string) => round(median(cpu.get(m)!.map((x) => x[p]!)), 1);
+  const label: Record<Mode, string> = { off: 'off (baseline)', files: '`files` (copies the binlog files; the default)', replication: '`replication` (mariadb-binlog client)' };
+  const rows = modes.map((m) => `| ${label[m]}${m !== 'off' && intervalMs ? ` (intervalMs ${intervalMs})` : ''} | ${qps.get(m)!.map((x) => round(x)).join(', ')} | ${round(median(qps.get(m)!))} | ${m === 'off' ? '' : `**${round(median(qps.get(m)!) / off, 3)}**`} | ${cpuCell(m, 'mariadbd')} / ${cpuCell(m, 'serve')} / ${cpuCell(m, 'stream')} |`);
   const md = `### Archiver overhead (${new Date().toISOString().slice(0, 10)})
 
-\`npm run bench:archive-overhead -- --rounds ${rounds} --round ${secs} --tables ${tables} --table-size ${tableSize}${intervalMs ? ` --interval-ms ${intervalMs}` : ''}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
-sysbench \`oltp_write_only\`, ${THREADS} threads, ${secs} s per round, ${rounds * 2} rounds interleaved (${order.map((o) => (o ? 'on' : 'off')).join(', ')}); serve restarted
-on the same home with \`archive.enabled\` flipped between rounds (off also ends the detached stream).
+\`npm run bench:archive-overhead -- --rounds ${rounds} --round ${secs} --tables ${tables} --table-size ${tableSize} --modes ${modes.join(',')}${intervalMs ? ` --interval-ms ${intervalMs}` : ''}\`; source ${sourceRevision()}; ${load}.
+sysbench \`oltp_write_only\`, ${THREADS} threads, ${secs} s per round, ${order.length} rounds interleaved (${order.join(', ')}); serve restarted
+on the same home between rounds with \`archive.enabled\` / \`archive.stream\` changed (off also ends a detached client).
 
-| archive | QPS per round | median | CPU % of a core, medians: mariadbd / serve / stream client |
-| --- | --- | --- | --- |
-| off (baseline) | ${qps.off.map((x) => round(x)).join(', ')} | ${round(off)} | ${cpuCell('off', 'mariadbd')} / ${cpuCell('off', 'serve')} / ${cpuCell('off', 'stream')} |
-| on${intervalMs ? ` (intervalMs ${intervalMs})` : ''} | ${qps.on.map((x) => round(x)).join(', ')} | ${round(on)} | ${cpuCell('on', 'mariadbd')} / ${cpuCell('on', 'serve')} / ${cpuCell('on', 'stream')} |
-| on / off | | **${round(ratio, 3)}** (target ≥ 0.95) | |
+| archive | QPS per round | median | ÷ off (target ≥ 0.95) | CPU % of a core, medians: mariadbd / serve / stream client |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
 `;
   process.stdout.write(md);
   if (!flag('no-results')) writeArchiveResults('overhead', md);
