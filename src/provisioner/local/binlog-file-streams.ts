@@ -33,6 +33,14 @@ const CHUNK = 4 << 20;
 /** Below this much free space a failed write is reported as the storage being full. */
 const SPOOL_FULL_BYTES = 1 << 20;
 
+function spoolSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 interface FileId { ino: number; dev: number }
 interface RunFileState { run: number; node: string; startFile: string; files: Record<string, FileId> }
 
@@ -85,7 +93,9 @@ export class FileBinlogStreams implements BinlogStreams {
 
   private tailFrom(id: string, s: RunFileState): Tail {
     const copied = new Map<string, number>();
+    // The newest file the run began (its state names every one), else the newest in its spool.
     let current = s.startFile;
+    for (const name of Object.keys(s.files)) if (name > current) current = name;
     for (const f of this.spool.sync(id)) {
       if (f.run !== s.run) continue;
       copied.set(f.name, f.bytes);
@@ -224,7 +234,16 @@ export class FileBinlogStreams implements BinlogStreams {
         return undefined;
       }
     }
-    const done = t.copied.get(name) ?? 0;
+    let done = t.copied.get(name) ?? 0;
+    if (st.size > done) {
+      // The spool is the truth, memory only spares the look: another serve (a loop's lease moved
+      // and back) may have copied or ended this run meanwhile.
+      if (existsSync(this.meta(id, t.run, 'end'))) {
+        t.ended = readFileSync(this.meta(id, t.run, 'end'), 'utf8') || 'ended by another serve';
+        return undefined;
+      }
+      done = spoolSize(this.spool.path(id, { run: t.run, name }));
+    }
     if (st.size < done) {
       this.end(id, t, `the source's binlog file ${name} shrank from ${done} to ${st.size} bytes (crash recovery truncated it)`);
       return undefined;
