@@ -47,37 +47,45 @@ export async function replayTo(svc: Services, instanceUuid: string, timeline: nu
   for (const r of runs) {
     if (stopped) break;
     const cut = r.cut !== undefined ? parseGtidPos(r.cut) : undefined;
-    const start = formatGtidPos(pos);
-    const use: ArchiveSegment[] = [];
-    let applied = 0;
+    // One replay per source binlog file: a continuation segment carries its file's header but not
+    // its Gtid_list, and mariadb-binlog takes the first Gtid_list it meets (the next file's) as the
+    // logs' initial state, refusing a start position before it.
+    const batches: Array<{ file: string; start: string; segments: ArchiveSegment[]; transactions: number }> = [];
     outer: for (const s of r.segments as ArchiveSegment[]) {
       const buf = await readAll(segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 }));
       const txs = walk(newWalk(), buf).transactions;
-      let took = false;
+      const before = formatGtidPos(pos);
+      let took = 0;
+      const take = () => {
+        if (!took) return;
+        let b = batches[batches.length - 1];
+        if (!b || b.file !== s.binlog_file) batches.push(b = { file: s.binlog_file, start: before, segments: [], transactions: 0 });
+        b.segments.push(s);
+        b.transactions += took;
+      };
       for (const tx of txs) {
         const v = judge(pos, cut, selectTime, tx);
         if (v === 'skip') continue;
-        if (v === 'end-run') break outer;
+        if (v === 'end-run') { take(); break outer; }
         if (v === 'stop') {
           stopped = true;
-          if (took) use.push(s);
+          take();
           break outer;
         }
         const cur = pos.get(tx.gtid.domain);
         if (!cur || tx.gtid.seq > cur.seq) pos.set(tx.gtid.domain, { server: tx.gtid.server, seq: tx.gtid.seq });
-        took = true;
-        applied++;
+        took++;
       }
-      if (took) use.push(s);
+      take();
     }
-    if (!applied) continue;
-    const stop = formatGtidPos(pos);
-    const res = await svc.provisioner.replayBinlog({
-      nodeId, target, startGtid: start, stopGtid: stop,
-      binlogs: use.map((s) => () => segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 })),
-    });
-    transactions += applied;
-    bytes += res.bytes;
+    for (const [i, b] of batches.entries()) {
+      const res = await svc.provisioner.replayBinlog({
+        nodeId, target, startGtid: b.start, stopGtid: batches[i + 1]?.start ?? formatGtidPos(pos),
+        binlogs: b.segments.map((s) => () => segs.open(s.key, { sizeBytes: Number(s.size_bytes), sha256: s.sha256 })),
+      });
+      transactions += b.transactions;
+      bytes += res.bytes;
+    }
   }
   return { stopGtid: formatGtidPos(pos), transactions, bytes, ms: Date.now() - t0 };
 }
