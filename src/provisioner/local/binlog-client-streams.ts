@@ -11,7 +11,7 @@
  * copier (binlog-file-streams.ts) needs neither (bench/RESULTS.md "Archiver overhead").
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BinlogSpool } from './binlog-spool.js';
@@ -23,9 +23,6 @@ import { findProcesses, incarnationOf, KeptStat, processArgv, signal, waitExit }
 const SCAN_MAX_AGE_MS = 1000;
 /** How old inspect()'s "the known process runs" may be (port contract: binlog-stream.ts). */
 const ALIVE_MAX_AGE_MS = 1000;
-
-/** Below this much free space a failed write of the client is reported as the storage being full. */
-const SPOOL_FULL_BYTES = 1 << 20;
 
 export class ClientBinlogStreams implements BinlogStreams {
   private readonly spool: BinlogSpool;
@@ -143,15 +140,8 @@ export class ClientBinlogStreams implements BinlogStreams {
         log = readFileSync(join(dir, `.r${run}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none yet */ }
     }
-    // The client says only "Could not write into log file", and a run that could not even write its
-    // option file (start() failed with ENOSPC) left no log at all: say when the spool's storage is full.
-    if (!procs.length && (log === '' || /could not write/i.test(log))) {
-      try {
-        const fs = statfsSync(this.root);
-        const free = Number(fs.bavail) * Number(fs.bsize);
-        if (free < SPOOL_FULL_BYTES) log += `${log ? ' | ' : ''}no space left on the archive's storage (${free} bytes free)`;
-      } catch { /* the folder is gone */ }
-    }
+    // The client says only "Could not write into log file": say when the spool's storage is full.
+    if (!procs.length) log = this.spool.withFullNote(log);
     return { running: procs.length > 0, run, log };
   }
 

@@ -16,7 +16,7 @@
  * same name (a restore or rebuild of the node), or the spool cannot be written (storage full).
  * The archiver then starts a new run from what it archived (docs/recovery.md "Archive").
  */
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
@@ -30,8 +30,6 @@ export interface BinlogLocation { dir(nodeId: string): string; indexName: string
 const INDEX_RECHECK_MS = 1000;
 /** Bytes copied per read. */
 const CHUNK = 4 << 20;
-/** Below this much free space a failed write is reported as the storage being full. */
-const SPOOL_FULL_BYTES = 1 << 20;
 
 function spoolSize(path: string): number {
   try {
@@ -151,13 +149,7 @@ export class FileBinlogStreams implements BinlogStreams {
         log = readFileSync(this.meta(id, run, 'log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none */ }
     }
-    if (run !== undefined && (log === '' || /could not write/i.test(log))) {
-      try {
-        const fs = statfsSync(this.spool.root);
-        const free = Number(fs.bavail) * Number(fs.bsize);
-        if (free < SPOOL_FULL_BYTES) log += ` | no space left on the archive's storage (${free} bytes free)`;
-      } catch { /* the folder is gone */ }
-    }
+    if (run !== undefined) log = this.spool.withFullNote(log);
     return { running: false, run, log };
   }
 

@@ -6,7 +6,7 @@
  * `sync` of a spool nothing touched since the last one answers from memory, without a system call,
  * so idle streams cost nothing per round.
  */
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readdirSync, rmSync, statfsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { SpoolFile } from '../binlog-stream.js';
@@ -16,6 +16,9 @@ const FILE = /^r(\d+)-(.+)$/;
 interface SpoolWatch { watcher: FSWatcher; dirty: boolean; listedAt: number; files?: SpoolFile[] }
 /** A watched spool is listed afresh at least this often anyway (an event lost to a full inotify queue). */
 const RESCAN_MS = 5000;
+
+/** Below this much free space a stream's failed write is reported as the storage being full. */
+const SPOOL_FULL_BYTES = 1 << 20;
 
 export const spoolFileName = (f: Pick<SpoolFile, 'run' | 'name'>) => `r${f.run}-${f.name}`;
 
@@ -40,6 +43,20 @@ export class BinlogSpool {
   dir(id: string): string {
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`invalid stream id ${id}`);
     return join(this.root, id);
+  }
+
+  /**
+   * `log` (why a stream ended), with a note when the spool's storage is full: a writer says only
+   * that it could not write, and one that could not even write its first file says nothing.
+   */
+  withFullNote(log: string): string {
+    if (log !== '' && !/could not write/i.test(log)) return log;
+    try {
+      const fs = statfsSync(this.root);
+      const free = Number(fs.bavail) * Number(fs.bsize);
+      if (free < SPOOL_FULL_BYTES) return `${log ? `${log} | ` : ''}no space left on the archive's storage (${free} bytes free)`;
+    } catch { /* the folder is gone */ }
+    return log;
   }
 
   path(id: string, f: Pick<SpoolFile, 'run' | 'name'>): string {
