@@ -32,6 +32,9 @@ import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
 
 /** What the loop keeps in memory per spool file (rebuilt by walking the file again after a restart). */
+/** What retention and the first-backup check read (archive_streams aside: the archiver writes it every few seconds). */
+const HOUSEKEEPING_TABLES = ['backups', 'instances', 'archive_segments', 'archive_timelines', 'archive_gaps'] as const;
+
 interface FileState {
   walk: WalkState;
   /** Bytes already stored as segments. */
@@ -398,7 +401,17 @@ export class Archiver extends PeriodicLoop {
       }
     }
     if (inst.status !== InstanceStatus.RUNNING) return;
-    await pruneArchive(this.svc, this.segments, inst, this.log).catch((err) => this.log.warn({ err, instance: inst.uuid }, 'archive retention failed; retried'));
+    // Retention and the first-backup check read ~10 rows' worth of queries per instance: skipped while
+    // the tables they read are unchanged since they last found nothing to do (SQLite's change token;
+    // PostgreSQL has none), and the window's left edge moved less than a thousandth of it.
+    const cfg = this.svc.config.archive;
+    const backend = this.svc.store.backend;
+    const now = this.svc.clock.now();
+    const token = backend.changeToken?.(HOUSEKEEPING_TABLES);
+    const settled = this.settled.get(inst.uuid);
+    if (token !== undefined && settled?.token === token && now - settled.at < Math.max(cfg.purgeEveryMs, (cfg.retentionDays * 86_400_000) / 1000)) return;
+    this.settled.delete(inst.uuid);
+    const pruned = await pruneArchive(this.svc, this.segments, inst, this.log).catch((err) => { this.log.warn({ err, instance: inst.uuid }, 'archive retention failed; retried'); return -1; });
     const timelines = await this.svc.store.recovery.listTimelines(inst.uuid);
     const since = timelines.find((t) => t.timeline === row.timeline)?.started_at ?? 0;
     const gaps = (await this.svc.store.recovery.listGaps(inst.uuid)).filter((g) => g.kind === 'gap' && g.timeline === row.timeline);
@@ -406,7 +419,11 @@ export class Archiver extends PeriodicLoop {
     const backups = await this.svc.store.backups.list(inst.tenant_id, inst.uuid);
     const usable = backups.some((b) => b.type === BackupType.physical && (b.status === BackupStatus.finished || b.status === BackupStatus.running) && Number(b.created_at) >= after);
     if (!usable) await this.takeBackup(inst, 'the first full backup of the binlog archive\'s restore window');
+    else if (pruned === 0 && token !== undefined && backend.changeToken!(HOUSEKEEPING_TABLES) === token) this.settled.set(inst.uuid, { token, at: now });
   }
+
+  /** Per instance: the change token of HOUSEKEEPING_TABLES when retention and the first-backup check last found nothing to do. */
+  private readonly settled = new Map<string, { token: string; at: number }>();
 
   /** Nodes (by incarnation) whose running server already has time-based binlog expiry off. */
   private readonly expiryOffAt = new Set<string>();
