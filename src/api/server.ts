@@ -38,6 +38,10 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
     // Per-request lines would cost throughput; the handler logs refusals, mutations and errors itself.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // No route reads `req.query`: the API reads the raw query string itself (pairs in order,
+    // duplicates kept, as signing needs), so fastify's own parse of it on every request (~2 % of
+    // a DescribeDBInstances, bench/RESULTS.md 2i) is skipped.
+    routerOptions: { querystringParser: () => ({}) },
     // HEAD of a GET route would run the action and drop the answer (issue 11): routes say their methods.
     exposeHeadRoutes: false,
     // Requests Node's parser refuses (headers over 16 KiB, NUL in a header…) never reach fastify.
