@@ -14,7 +14,7 @@
  * - A recorded nonce whose expiry has passed (expiry <= now) counts as unused, pruned or not.
  */
 export interface NonceStore {
-  /** Creates or upgrades the nonce tables, and loads what the implementation keeps in memory. */
+  /** Creates or upgrades the nonce tables (run by every process that opens the store, CLI commands too: keep it cheap). */
   migrate(): Promise<void>;
   /** Records that `keyId` used `nonce` until `expiresAt`; false when it is recorded and live at `now` (a replay). */
   useNonce(keyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean>;

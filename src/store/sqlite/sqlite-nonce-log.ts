@@ -18,7 +18,8 @@
  *
  * Durability: the same as before (docs/api.md): the commit is in the WAL (written to the OS,
  * `synchronous = NORMAL`) before anyone is answered, so `kill -9` of serve forgets no nonce of an
- * answered request; a restart reads the log back (migrate). A host crash may lose the commits
+ * answered request; after a restart the first batch reads the log back (outside the lock, then
+ * the rest under it, as step 1). A host crash may lose the commits
  * after the last checkpoint (wal-checkpointer.ts, about a second).
  *
  * Ids only grow: pruning never deletes the newest row, so SQLite's next rowid (max + 1) never
@@ -54,6 +55,7 @@ export class SqliteNonceLog implements NonceStore {
   private queue: Waiter[] = [];
   private scheduled = false;
   private lastPrune = 0;
+  private loaded = false;
 
   /** `conn` is the nonce file's connection; `db` the kysely over it (migrations only). */
   constructor(private readonly conn: BetterSqlite3.Database, readonly db: Kysely<any>) {}
@@ -85,7 +87,6 @@ export class SqliteNonceLog implements NonceStore {
       return { won, added };
     });
     this.st = { ...st, batch: (plan) => batch.immediate(plan) };
-    this.window.add(st.newer.iterate(this.window.lastId));
   }
 
   useNonce(keyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
@@ -105,6 +106,11 @@ export class SqliteNonceLog implements NonceStore {
     let won: boolean[];
     try {
       if (!this.st) throw new Error('nonce log used before migrate()');
+      // The log is read in at the first use, not at open: CLI commands open the store too and never use a nonce.
+      if (!this.loaded) {
+        this.window.add(this.st.newer.iterate(this.window.lastId));
+        this.loaded = true;
+      }
       const r = this.st.batch(planNonceBatch(batch));
       this.window.add(r.added);
       won = r.won;
