@@ -127,8 +127,11 @@ export function buildServer(svc: Services, actions: ReadonlyMap<string, ActionDe
     delete req.raw.headers['content-type'];
     done();
   };
+  // No per-request pino child for fastify's reqId on the API paths: the handler logs with its own
+  // RequestId (the one the envelope answers), and the child cost ~2 µs of every request (bench/RESULTS.md 2i).
+  const sameLogger = (logger: FastifyBaseLogger) => logger;
   for (const url of API_PATHS) {
-    app.route({ method: [...API_METHODS], url, handler: handle, onRequest: ignoreContentType, exposeHeadRoute: false });
+    app.route({ method: [...API_METHODS], url, handler: handle, onRequest: ignoreContentType, exposeHeadRoute: false, childLoggerFactory: sameLogger });
   }
   // Liveness, unauthenticated: 200 {"ok":true} while the process serves HTTP (docs/api.md).
   app.route({ method: ['GET', 'HEAD'], url: '/healthz', handler: async () => ({ ok: true }) });
