@@ -48,7 +48,10 @@ export interface SignInput {
 
 /** CDS timestamp: UTC, second precision, `YYYY-MM-DDTHH:MM:SSZ`. */
 export function formatTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  // Years 0000–9999 (every timestamp the API accepts) have the fixed 24-character form: cut the
+  // milliseconds without a regex (the server formats every request's Timestamp to check it).
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The parameters a signed request carries, Signature left out (spec §1.3). */
