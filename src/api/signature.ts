@@ -2,7 +2,7 @@
  * CDS request signing (spec §1.4–§1.5). Pure functions: used by the server to verify and
  * by the CLI/SDK/tests to sign.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { formatTimestamp, signedQueryString, signingParams, stringToSign, type SignatureMethod, type SignInput } from './signature-canonical.js';
 
 export type { SignatureMethod, SignInput } from './signature-canonical.js';
@@ -18,7 +18,23 @@ export function computeSignature(
   signatureMethod: SignatureMethod,
 ): string {
   const algo = signatureMethod === 'HmacSHA256' ? 'sha256' : 'sha1';
-  return createHmac(algo, Buffer.from(secret, 'utf8')).update(stringToSign(method, params), 'utf8').digest('base64');
+  return createHmac(algo, keyObjectOf(secret)).update(stringToSign(method, params), 'utf8').digest('base64');
+}
+
+/**
+ * The HMAC key of a secret, made once: a KeyObject skips the per-request key import (~0.6 µs of
+ * an API request). Bounded; emptied when full (a server sees a handful of keys).
+ */
+const KEY_OBJECTS_MAX = 1000;
+const keyObjects = new Map<string, KeyObject>();
+function keyObjectOf(secret: string): KeyObject {
+  let k = keyObjects.get(secret);
+  if (!k) {
+    if (keyObjects.size >= KEY_OBJECTS_MAX) keyObjects.clear();
+    k = createSecretKey(Buffer.from(secret, 'utf8'));
+    keyObjects.set(secret, k);
+  }
+  return k;
 }
 
 export function signaturesEqual(a: string, b: string): boolean {

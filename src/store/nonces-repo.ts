@@ -1,13 +1,8 @@
 /**
- * Used request nonces (schema.ts NonceTable), for the API's replay check (src/api/auth.ts).
- *
- * Contracts:
- * - `useNonce` is atomic: of two callers with the same key id and nonce inside its lifetime,
- *   exactly one gets true, also across processes sharing the database (one INSERT … ON CONFLICT,
- *   decided by the primary key, never a read followed by a write).
- * - When it answers true the record is committed: a crash of this process right after cannot
- *   forget it. (What a host crash keeps is the backend's durability: docs/operator-guide.md.)
- * - A recorded nonce whose `expires_at` has passed counts as unused, whether or not it was pruned yet.
+ * Used request nonces in one shared table (schema.ts NonceTable), for the API's replay check
+ * (src/api/auth.ts): the NonceStore of PostgreSQL, where several serve nodes share the table
+ * (SQLite has its own: sqlite/sqlite-nonce-log.ts). Contracts: nonce-store.ts. Atomic across
+ * processes by one INSERT … ON CONFLICT, decided by the primary key, never a read followed by a write.
  *
  * Group commit: the calls of one event-loop turn share one statement and one commit (nonce-batch.ts
  * decides who won), and the next batch waits for the one in flight, so under load each commit
@@ -17,6 +12,7 @@ import { Kysely, Migrator } from 'kysely';
 import { NONCE_MIGRATION_TABLES, nonceMigrationProvider } from './migrations/index.js';
 import { decideNonceBatch, planNonceBatch, type NonceRequest } from './nonce-batch.js';
 import { preparedResult } from './prepared.js';
+import type { NonceStore } from './nonce-store.js';
 import type { NonceDatabase } from './schema.js';
 
 /** Pruning runs at most this often, so each run deletes about one interval's worth of rows. */
@@ -27,7 +23,7 @@ export const MAX_NONCE_BATCH = 64;
 type Waiter = NonceRequest & { done(won: boolean): void; fail(e: unknown): void };
 type BatchInsert = (...args: Array<string | number>) => Promise<{ rows: Array<{ key_id: string; nonce: string }> }>;
 
-export class NoncesRepo {
+export class NoncesRepo implements NonceStore {
   private readonly inserts = new Map<number, BatchInsert>();
   private readonly prune: (now: number) => Promise<unknown>;
   private lastPrune = 0;

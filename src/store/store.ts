@@ -16,6 +16,7 @@ import { MetricsRepo } from './metrics-repo.js';
 import { ParametersRepo } from './parameters-repo.js';
 import { BackupsRepo } from './backups-repo.js';
 import { NoncesRepo } from './nonces-repo.js';
+import type { NonceStore } from './nonce-store.js';
 import { RecoveryRepo } from './recovery-repo.js';
 import { ClusterRepo } from './cluster-repo.js';
 import type { AccessKeyTable, AccountTable, Database, InstanceTable, NodeTable, NonceDatabase, TaskTable } from './schema.js';
@@ -99,8 +100,8 @@ export class Store {
   readonly parameters: ParametersRepo;
   /** Backups and automatic backup policies (src/backups/). */
   readonly backups: BackupsRepo;
-  /** Used request nonces (the API's replay check); in `nonceDb`, apart from the change token. */
-  readonly nonces: NoncesRepo;
+  /** Used request nonces (the API's replay check); in `nonceDb`, apart from the change token (nonce-store.ts). */
+  readonly nonces: NonceStore;
   /** Restores: account rows read back from restored data, temporary instances, the binlog archive (docs/recovery.md). */
   readonly recovery: RecoveryRepo;
   /** Members, loop leases, loop state and the step log (docs/cluster.md). */
@@ -116,16 +117,17 @@ export class Store {
   /**
    * `nonceDb` holds the nonce table. The backend gives it its own database when writes to `db` would
    * move the change token (SQLite: a separate file), so recording a nonce on every request keeps the
-   * row cache; without one, the nonces live in `db`.
+   * row cache; without one, the nonces live in `db`. `nonces`: how the backend records them there
+   * (SQLite: its append-only log); without it, the shared table (NoncesRepo), as on PostgreSQL.
    */
-  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend, private readonly nonceDb?: Kysely<NonceDatabase>) {
+  constructor(readonly db: Kysely<Database>, readonly backend: StoreBackend, private readonly nonceDb?: Kysely<NonceDatabase>, nonces?: NonceStore) {
     const byUuid = prepared<Instance, [string, string]>(db, 2, (tenant, uuid) =>
       db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('tenant_id', '=', tenant).where('deleted_at', 'is', null));
     this.instanceByUuid = backend.changeToken ? (tenant, uuid) => this.cachedByUuid(byUuid, tenant, uuid) : byUuid;
     this.metrics = new MetricsRepo(db, (e) => backend.isUniqueViolation(e));
     this.parameters = new ParametersRepo(db);
     this.backups = new BackupsRepo(db, (e) => backend.isUniqueViolation(e));
-    this.nonces = new NoncesRepo(nonceDb ?? (db as unknown as Kysely<NonceDatabase>));
+    this.nonces = nonces ?? new NoncesRepo(nonceDb ?? (db as unknown as Kysely<NonceDatabase>));
     this.recovery = new RecoveryRepo(db);
     this.cluster = new ClusterRepo(db, () => backend.clock());
   }
@@ -178,7 +180,7 @@ export class Store {
 
   /**
    * Atomically records a request nonce of an access key until `expiresAt`; false when it is already
-   * recorded and not expired at `now` (a replay). Committed when it answers (NoncesRepo).
+   * recorded and not expired at `now` (a replay). Committed when it answers (nonce-store.ts).
    */
   useNonce(keyId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
     return this.nonces.useNonce(keyId, nonce, expiresAt, now);

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteNonceLog } from '../../src/store/sqlite/sqlite-nonce-log.js';
 import type { Store } from '../../src/store/store.js';
 
 let dir: string;
@@ -77,7 +78,7 @@ test('a recorded nonce survives a crash: another process sees it committed at on
   assert.equal(await store.useNonce('K1', 'crash-1', 9e15, 3e15), true);
   // A fresh connection (as after kill -9, the WAL not checkpointed) must see the row.
   const other = new BetterSqlite3(noncesFile(), { readonly: true });
-  const row = other.prepare('SELECT expires_at FROM nonces WHERE key_id = ? AND nonce = ?').get('K1', 'crash-1') as { expires_at: number } | undefined;
+  const row = other.prepare('SELECT expires_at FROM nonce_log WHERE key_id = ? AND nonce = ?').get('K1', 'crash-1') as { expires_at: number } | undefined;
   other.close();
   assert.equal(row?.expires_at, 9e15);
 });
@@ -92,18 +93,71 @@ test('two stores on the same files (two processes): exactly one wins a nonce', a
   }
 });
 
-test('expired nonces are pruned on the way, at most once a second', async () => {
-  const t = 5e15;
-  for (let i = 0; i < 50; i++) await store.useNonce('K1', `prune-${i}`, t + 10, t);
-  const before = await store.nonces.count();
-  // Before expiry nothing of them goes; one second later (after expiry) they are gone.
-  await store.useNonce('K1', 'prune-probe-1', t + 5000, t + 5);
-  assert.ok((await store.nonces.count()) >= before);
-  await store.useNonce('K1', 'prune-probe-2', t + 5000, t + 2000);
-  const left = await store.db.selectFrom('instances').select('uuid').execute(); // main db untouched by pruning
-  assert.equal(left.length, 0);
-  const rows = await store.nonces.db.selectFrom('nonces').select('nonce').where('nonce', 'like', 'prune-%').execute();
-  assert.deepEqual(rows.map((r) => r.nonce).sort(), ['prune-probe-1', 'prune-probe-2']);
+test('expired nonces are pruned on the way, at most once a second, by id range', async () => {
+  // Files of its own: the log prunes ids in order, so the long-lived rows of the other tests would hold it back.
+  const own = mkdtempSync(join(tmpdir(), 'openrds-store-nonces-prune-'));
+  const s = await openSqliteStore(join(own, 'openrds.db'), join(own, 'nonces.db'));
+  try {
+    const t = 5e15;
+    for (let i = 0; i < 50; i++) await s.useNonce('K1', `prune-${i}`, t + 10, t);
+    const before = await s.nonces.count();
+    // Before expiry nothing of them goes; one second later (after expiry) they are gone.
+    await s.useNonce('K1', 'prune-probe-1', t + 5000, t + 5);
+    assert.ok((await s.nonces.count()) >= before);
+    await s.useNonce('K1', 'prune-probe-2', t + 5000, t + 2000);
+    const left = await s.db.selectFrom('instances').select('uuid').execute(); // main db untouched by pruning
+    assert.equal(left.length, 0);
+    const other = new BetterSqlite3(join(own, 'nonces.db'), { readonly: true });
+    const rows = other.prepare('SELECT nonce FROM nonce_log ORDER BY nonce').pluck().all();
+    other.close();
+    assert.deepEqual(rows, ['prune-probe-1', 'prune-probe-2']);
+    // A pruned nonce is expired anyway: used again, it wins.
+    assert.equal(await s.useNonce('K1', 'prune-3', t + 9000, t + 2001), true);
+  } finally {
+    await s.close();
+    rmSync(own, { recursive: true, force: true });
+  }
+});
+
+test('the newest row is never pruned, so ids only grow (a second process reads on from its last id)', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'openrds-store-nonces-ids-'));
+  const a = await openSqliteStore(join(own, 'openrds.db'), join(own, 'nonces.db'));
+  const b = await openSqliteStore(join(own, 'openrds.db'), join(own, 'nonces.db'));
+  try {
+    const t = 6e15;
+    assert.equal(await a.useNonce('K1', 'ids-1', t + 10, t), true);
+    assert.equal(await b.useNonce('K1', 'ids-2', t + 10, t), true);
+    // Everything expired; a prunes (keeping the newest row), then b's next nonce must get a fresh id that a reads.
+    assert.equal(await a.useNonce('K1', 'ids-3', t + 5000, t + 2000), true);
+    assert.equal(await a.nonces.count(), 1);
+    assert.equal(await b.useNonce('K1', 'ids-4', t + 5000, t + 2001), true);
+    assert.equal(await a.useNonce('K1', 'ids-4', t + 5000, t + 2002), false, 'a sees the nonce b recorded after the prune');
+    assert.equal(await b.useNonce('K1', 'ids-3', t + 5000, t + 2003), false, 'b sees the nonce a recorded');
+  } finally {
+    await a.close();
+    await b.close();
+    rmSync(own, { recursive: true, force: true });
+  }
+});
+
+test('a nonce of the old table (before migration 012) is still refused after the upgrade', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'openrds-store-nonces-012-'));
+  const nf = join(own, 'nonces.db');
+  const old = new BetterSqlite3(nf);
+  old.exec(`CREATE TABLE nonce_migration (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL);
+    INSERT INTO nonce_migration VALUES ('007_nonces', '2026-01-01T00:00:00.000Z');
+    CREATE TABLE nonces (key_id text NOT NULL, nonce text NOT NULL, expires_at bigint NOT NULL, CONSTRAINT nonces_pk PRIMARY KEY (key_id, nonce));
+    CREATE INDEX nonces_expires_at ON nonces (expires_at);
+    INSERT INTO nonces VALUES ('K1', 'before-upgrade', 9e15);`);
+  old.close();
+  const s = await openSqliteStore(join(own, 'openrds.db'), nf);
+  try {
+    assert.equal(await s.useNonce('K1', 'before-upgrade', 9e15, 8e15), false);
+    assert.equal(await s.useNonce('K1', 'after-upgrade', 9e15, 8e15), true);
+  } finally {
+    await s.close();
+    rmSync(own, { recursive: true, force: true });
+  }
 });
 
 test('group commit: many calls in one turn, one nonce among them used ten times, exactly one of those wins', async () => {
@@ -122,6 +176,6 @@ test('checkpoints run off the connection (worker): the nonce file itself grows w
   const deadline = Date.now() + 20_000;
   while (statSync(noncesFile()).size <= size0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.ok(statSync(noncesFile()).size > size0, `nonces.db stayed at ${size0} bytes: no checkpoint copied the WAL back`);
-  const auto = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(store.nonces.db);
+  const auto = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute((store.nonces as SqliteNonceLog).db);
   assert.equal(auto.rows[0]?.wal_autocheckpoint, 0);
 });

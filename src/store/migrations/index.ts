@@ -14,6 +14,7 @@ import { m008Replication } from './008-replication.js';
 import { m009Cluster } from './009-cluster.js';
 import { m010Incarnation } from './010-incarnation.js';
 import { m011Recovery } from './011-recovery.js';
+import { m012NonceLog } from './012-nonce-log.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001Initial,
@@ -41,8 +42,16 @@ export const migrationProvider: MigrationProvider = {
  */
 export const NONCE_MIGRATION_TABLES = { migrationTableName: 'nonce_migration', migrationLockTableName: 'nonce_migration_lock' } as const;
 
+/** The shared nonce table (nonces-repo.ts): PostgreSQL. */
 export const nonceMigrationProvider: MigrationProvider = {
   async getMigrations() {
     return { '007_nonces': m007Nonces };
+  },
+};
+
+/** SQLite's nonce file: 007's table, then turned into the append-only log (sqlite/sqlite-nonce-log.ts). */
+export const sqliteNonceMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { '007_nonces': m007Nonces, '012_nonce_log': m012NonceLog };
   },
 };

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import { Store, type StoreBackend, type TableName } from '../store.js';
+import { SqliteNonceLog } from './sqlite-nonce-log.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database, NonceDatabase } from '../schema.js';
 
@@ -132,7 +133,7 @@ export function defaultNoncesFile(file: string): string {
 }
 
 /**
- * Opens the store in `file` and its nonce table in `noncesFile`. The nonces need a file of their
+ * Opens the store in `file` and its nonce log in `noncesFile` (sqlite-nonce-log.ts). The nonces need a file of their
  * own: PRAGMA data_version of the main file changes when any other connection commits to it, so
  * even a second connection to the same file would empty the row cache on every request.
  */
@@ -155,7 +156,7 @@ export async function openSqliteStore(file: string, noncesFile = defaultNoncesFi
     ...sqliteBackend, changeToken: (tables?: readonly TableName[]) => `${writes.token(tables)}.${dataVersion.get() as number}`,
     // The worker's last checkpoint and close: the files are settled when close() resolves.
     afterClose: async () => { await (stopping ?? checkpointer?.stop()); },
-  }, nonceDb);
+  }, nonceDb, new SqliteNonceLog(nonceFile, nonceDb));
   await store.migrate();
   return store;
 }
