@@ -33,7 +33,7 @@ export function fsyncPath(path: string): void {
 
 export class BinlogSpool {
   /** Durable size per spool file path, as of the last sync. */
-  private readonly synced = new Map<string, number>();
+  private readonly syncedSize = new Map<string, number>();
   /** Spool folders being watched: `dirty` once anything in it changed since its last listing. */
   private readonly watched = new Map<string, SpoolWatch>();
 
@@ -85,6 +85,11 @@ export class BinlogSpool {
     this.watched.delete(id);
   }
 
+  /** Records that `path` was fsynced at `size` by its writer (sync need not fsync it again). */
+  synced(path: string, size: number): void {
+    this.syncedSize.set(path, size);
+  }
+
   /** Marks a spool as changed now (a write of this process), not only when the event arrives. */
   touched(id: string): void {
     const w = this.watched.get(id);
@@ -118,11 +123,11 @@ export class BinlogSpool {
       if (!m) continue;
       const path = join(dir, f);
       const size = statSync(path).size;
-      const before = this.synced.get(path);
+      const before = this.syncedSize.get(path);
       if (before !== size) {
         fsyncPath(path);
         if (before === undefined) appeared = true;
-        this.synced.set(path, size);
+        this.syncedSize.set(path, size);
       }
       out.push({ run: Number(m[1]), name: m[2]!, bytes: size });
     }
@@ -138,7 +143,7 @@ export class BinlogSpool {
   remove(id: string, f: Pick<SpoolFile, 'run' | 'name'>): void {
     const path = this.path(id, f);
     rmSync(path, { force: true });
-    this.synced.delete(path);
+    this.syncedSize.delete(path);
     this.touched(id);
   }
 
@@ -146,6 +151,6 @@ export class BinlogSpool {
   destroy(id: string): void {
     this.unwatch(id);
     rmSync(this.dir(id), { recursive: true, force: true });
-    for (const k of [...this.synced.keys()]) if (k.startsWith(this.dir(id) + '/')) this.synced.delete(k);
+    for (const k of [...this.syncedSize.keys()]) if (k.startsWith(this.dir(id) + '/')) this.syncedSize.delete(k);
   }
 }
