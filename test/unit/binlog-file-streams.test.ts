@@ -10,6 +10,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A sync once the copy timer (every 10 ms here) has run. */
+const synced = async (s: FileBinlogStreams) => { await sleep(40); return s.sync('i1'); };
 import { FileBinlogStreams } from '../../src/provisioner/local/binlog-file-streams.js';
 
 const root = mkdtempSync(join(tmpdir(), 'file-streams-'));
@@ -20,7 +24,7 @@ function setup(name: string) {
   const spool = join(root, name, 'spool');
   mkdirSync(data, { recursive: true });
   const index = (...files: string[]) => writeFileSync(join(data, 'mysql-bin.index'), files.map((f) => `./${f}\n`).join(''));
-  const make = () => new FileBinlogStreams(spool, { dir: () => data, indexName: 'mysql-bin.index' });
+  const make = () => new FileBinlogStreams(spool, { dir: () => data, indexName: 'mysql-bin.index' }, 10);
   const spec = (run: number, startFile = 'mysql-bin.000001') => ({ id: 'i1', run, sourceNode: 'n1', source: { host: '', port: 0, user: '', password: '' }, serverId: 1, startFile });
   const spoolText = (run: number, file: string) => readFileSync(join(spool, 'i1', `r${run}-${file}`), 'utf8');
   return { data, spool, index, make, spec, spoolText };
@@ -32,21 +36,21 @@ test('appends are copied at each sync, a rotation moves on after the old file\'s
   t.index('mysql-bin.000001');
   let s = t.make();
   await s.start(t.spec(1));
-  assert.deepEqual(await s.sync('i1'), [{ run: 1, name: 'mysql-bin.000001', bytes: 2 }]);
+  assert.deepEqual(await synced(s), [{ run: 1, name: 'mysql-bin.000001', bytes: 2 }]);
   appendFileSync(join(t.data, 'mysql-bin.000001'), 'A2');
-  assert.deepEqual((await s.sync('i1')).map((f) => f.bytes), [4], 'an append');
+  assert.deepEqual((await synced(s)).map((f) => f.bytes), [4], 'an append');
   // Rotation: the old file gets its last bytes, then a new file is listed in the index.
   appendFileSync(join(t.data, 'mysql-bin.000001'), 'R');
   writeFileSync(join(t.data, 'mysql-bin.000002'), 'B1');
   t.index('mysql-bin.000001', 'mysql-bin.000002');
-  assert.deepEqual((await s.sync('i1')).map((f) => `${f.name}/${f.bytes}`), ['mysql-bin.000001/5', 'mysql-bin.000002/2']);
+  assert.deepEqual((await synced(s)).map((f) => `${f.name}/${f.bytes}`), ['mysql-bin.000001/5', 'mysql-bin.000002/2']);
   assert.equal(t.spoolText(1, 'mysql-bin.000001'), 'A1A2R');
   assert.deepEqual(await s.inspect('i1'), { running: true, run: 1, log: '' });
   // serve restarts: a new adapter over the same spool copies on from the spool's sizes.
   appendFileSync(join(t.data, 'mysql-bin.000002'), 'B2');
   s = t.make();
   assert.deepEqual(await s.inspect('i1'), { running: true, run: 1, log: '' }, 'adopted');
-  await s.sync('i1');
+  await synced(s);
   assert.equal(t.spoolText(1, 'mysql-bin.000002'), 'B1B2', 'nothing copied twice, nothing skipped');
   await s.start(t.spec(1));
   assert.equal((await s.inspect('i1')).running, true, 'start of the running run keeps it');
@@ -70,9 +74,9 @@ for (const [what, act, why] of endings) {
     t.index('mysql-bin.000001');
     const s = t.make();
     await s.start(t.spec(3));
-    await s.sync('i1');
+    await synced(s);
     act(t.data);
-    await s.sync('i1');
+    await synced(s);
     const st = await s.inspect('i1');
     assert.equal(st.running, false);
     assert.equal(st.run, 3);
@@ -86,7 +90,7 @@ for (const [what, act, why] of endings) {
     writeFileSync(join(t.data, 'mysql-bin.000002'), 'C1');
     t.index('mysql-bin.000002');
     await s.start(t.spec(4, 'mysql-bin.000002'));
-    assert.deepEqual((await s.sync('i1')).filter((f) => f.run === 4), [{ run: 4, name: 'mysql-bin.000002', bytes: 2 }]);
+    assert.deepEqual((await synced(s)).filter((f) => f.run === 4), [{ run: 4, name: 'mysql-bin.000002', bytes: 2 }]);
   });
 }
 
@@ -96,7 +100,7 @@ test('a start file the source does not have ends the run at once', async () => {
   t.index('mysql-bin.000005');
   const s = t.make();
   await s.start(t.spec(1, 'mysql-bin.000004'));
-  await s.sync('i1');
+  await synced(s);
   const st = await s.inspect('i1');
   assert.equal(st.running, false);
   assert.match(st.log, /mysql-bin\.000004 is gone|no longer has the binlog file mysql-bin\.000004/);

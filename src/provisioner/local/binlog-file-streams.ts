@@ -5,8 +5,8 @@
  * (binlog-spool.ts). No client process and no binlog dump thread on the source: the replication
  * client (binlog-client-streams.ts) cost about 10 % of a core under write load (bench/RESULTS.md
  * "Archiver overhead"). The server writes each commit's events with sync_binlog=1 before the
- * commit returns, as the dump thread would send them; the copy is made at every `sync`, that is at
- * every archiver round, which fsyncs the spool before reporting it (the port's contract).
+ * commit returns, as the dump thread would send them; the copy is made and fsynced on a timer of its
+ * own (`copyEveryMs`, archive.intervalMs), and `sync` reports what is durable (the port's contract).
  *
  * A run (`.r<run>.src`: the source node, the first file and the identity of every file copied) goes
  * on across restarts of serve: a restarted serve adopts it and copies on from the spool's sizes. It
@@ -52,6 +52,8 @@ interface Tail extends RunFileState {
   indexMtimeMs: number;
   /** The size of `current` at the last look: a growth makes the index be read again. */
   lastSize: number;
+  /** sync() copied it once (later copies are the timer's). */
+  copiedOnce?: boolean;
   ended?: string;
 }
 
@@ -301,9 +303,11 @@ export class FileBinlogStreams implements BinlogStreams {
     return at;
   }
 
+  /** What the copy timer made durable (it copies and fsyncs; a second copy here would fsync twice per interval). */
   async sync(id: string): Promise<SpoolFile[]> {
     const t = this.tails.get(id) ?? this.tailOf(id);
-    if (t && !t.ended) this.copy(id, t);
+    if (t && !t.ended && !t.copiedOnce) this.copy(id, t); // a run just started or adopted: at once
+    if (t) t.copiedOnce = true;
     return this.spool.sync(id);
   }
 
