@@ -33,7 +33,7 @@ async function startServer(engine: MariaDbEngine, bin: MariaDbBinaries, dir: str
   const spec: NodeSpec = { nodeId: 'bench', serverId: port, ip: '127.0.0.1', port, cpu: 2, ramGb: 4, diskGb: 100, diskType: 'ssd_disk', timeZone: '+08:00', role: 'primary' };
   writeFileSync(p.config, engine.renderConfig(spec, p));
   writeFileSync(p.initFile, `CREATE USER IF NOT EXISTS 'bench'@'%' IDENTIFIED BY '${PW}';\nGRANT ALL ON *.* TO 'bench'@'%';\nCREATE DATABASE IF NOT EXISTS sbtest;\n`);
-  if (!existsSync(join(datadir, 'mysql'))) await bin.initDatadir(p.datadir, engine.initSettings());
+  if (!existsSync(join(datadir, 'mysql'))) await bin.initDatadir(p.datadir, join(dir, 'install-tmp'), engine.initSettings());
   trackArgv(`--defaults-file=${p.config}`);
   const cmd = bin.serverCommand(p);
   spawn(cmd.command, cmd.args, { detached: true, stdio: 'ignore' }).unref();

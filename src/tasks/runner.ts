@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { FencedError, fenceOf } from '../cluster/fence.js';
+import { pauseHere, STEP_PAUSE_ENV } from '../common/test-pause.js';
 import type { Services } from '../services.js';
 import type { Task } from '../store/store.js';
 import { TaskStatus, type StepContext, type TaskDefinition } from './task.js';
@@ -124,6 +125,7 @@ export class TaskRunner {
             const t0 = Date.now();
             await step.run(ctx);
             log.info({ step: step.name, ms: Date.now() - t0 }, 'step done');
+            await pauseHere(STEP_PAUSE_ENV, (name) => name === step.name, () => log.info({ step: step.name }, 'step paused'));
             await store.cluster.stepEnded(task.id, token, i, attempt, 'done').catch((err) => log.warn({ err }, 'step log not written'));
             break;
           } catch (e) {

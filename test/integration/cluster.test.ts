@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { checkClusterWhole, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { createParams, BIN, HA_1C2G } from '../support/harness.js';
@@ -24,6 +25,8 @@ import { pollUntil } from '../support/until.js';
 
 const PW = 'Clu-Pass1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The step hook's file (src/common/test-pause.ts), given to every node. */
+const STEP_PAUSE = `/tmp/openrds-test-${process.env.OPENRDS_TEST_RUN ?? 'x'}-${process.pid}-step-pause`;
 let pgc: ScratchPostgres;
 let c: Cluster;
 /** The member paused in the fencing case (its step's overlap is expected; see checkStoreWhole). */
@@ -33,9 +36,9 @@ before(async () => {
   pgc = await scratchPostgres();
   // The datadir template is built ahead to keep this file short; cluster-kills.test.ts builds it
   // while the nodes hold their leases (the hashing is asynchronous, docs/cluster.md "Timing").
-  c = await startCluster(3, await pgc.createDatabase(), { config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8', timeout: 300_000 }) });
+  c = await startCluster(3, await pgc.createDatabase(), { env: { OPENRDS_STEP_PAUSE_FILE: STEP_PAUSE }, config: { tasks: { concurrency: 8, leaseMs: 20_000, stepRetries: 3 } }, beforeOthers: (home) => execFileSync(BIN, ['templates', 'build', '--home', home], { encoding: 'utf8', timeout: 300_000 }) });
 });
-after(async () => { await c?.cleanup(); });
+after(async () => { rmSync(STEP_PAUSE, { force: true }); await c?.cleanup(); });
 
 const until = <T>(f: () => Promise<T | undefined | false>, what: string, ms = 180_000) => pollUntil(f, what, ms, 200);
 
@@ -161,26 +164,33 @@ test('fencing: a node paused mid-task until its lease is taken over, then resume
   const [n0, n1, n2] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
   const me = await memberOf(n1);
   fencedMember = me;
+  // A create takes well under a second, so n1 is held by the step hook (src/common/test-pause.ts)
+  // once start-nodes has run, before that step's end and the task's progress are written: those
+  // writes must be refused after the takeover. n1 is SIGSTOPped there (no lease renewal).
+  writeFileSync(STEP_PAUSE, 'start-nodes');
   n0.pause();
   n2.pause();
   let uuid: string;
   try {
     uuid = (await n1.client.ok('CreateDBInstance', createParams({ InstanceName: 'fenced', Password: PW }))).data.InstancesUuid[0];
     await until(async () => (await c.query("SELECT lease_owner FROM tasks WHERE instance_uuid = $1 AND status = 'DOING'", [uuid]))[0]?.lease_owner === me, 'n1 runs the create', 30_000);
-    // Paused once its database process runs: n1 is then in the ready wait of start-nodes, whose
-    // remaining writes (node row, progress) must be refused after the takeover.
-    const nodeId = await until(async () => (await c.query('SELECT id FROM nodes WHERE instance_uuid = $1', [uuid]))[0]?.id, 'the node row', 30_000);
-    await until(async () => dbPids(c.home).has(nodeId), 'its mariadbd runs', 120_000);
+    await until(async () => n1.logs().includes('"step paused"') && n1.logs().includes(uuid), 'n1 held after start-nodes', 120_000);
+    assert.ok(dbPids(c.home).has((await c.query('SELECT id FROM nodes WHERE instance_uuid = $1', [uuid]))[0].id), 'its mariadbd runs');
+    n1.pause();
   } finally {
+    rmSync(STEP_PAUSE, { force: true });
     n0.resume();
     n2.resume();
   }
-  n1.pause();
-  const taken = await until(async () => {
-    const t = (await c.query('SELECT lease_owner, lease_token FROM tasks WHERE instance_uuid = $1', [uuid]))[0];
-    return t && t.lease_owner !== me ? t : undefined;
-  }, 'another node takes the task over', 60_000);
-  n1.resume();
+  let taken: any;
+  try {
+    taken = await until(async () => {
+      const t = (await c.query('SELECT lease_owner, lease_token, status FROM tasks WHERE instance_uuid = $1', [uuid]))[0];
+      return t && t.lease_owner !== me ? t : undefined;
+    }, 'another node takes the task over', 90_000);
+  } finally {
+    n1.resume();
+  }
   await n0.client.waitStatus(uuid, 'RUNNING', 240_000);
   await until(async () => /lease taken over|fenced|progress refused|finish refused/.test(n1.logs()), 'n1 noticed it lost the task', 60_000);
   const t = (await c.query('SELECT status, lease_owner, lease_token FROM tasks WHERE instance_uuid = $1', [uuid]))[0];

@@ -198,10 +198,11 @@ for (const c of INSTALL_CASES) {
   // config's, and the server resizes it at its first start (docs/engine-config.md "Datadir templates").
   test(`installDbArgs ${c.name}: spec-independent, small redo log that the config's ${c.logFile} replaces at start`, () => {
     const p = paths('/x');
-    const args = installDbArgs(p.datadir, initSettings());
+    const args = installDbArgs(p.datadir, '/x/scratch', initSettings());
     assert.equal(args[0], '--no-defaults');
     assert.equal(args[1], `--datadir=${p.datadir}`);
-    assert.deepEqual(args.slice(2), ['--user=root', '--auth-root-authentication-method=socket', '--skip-test-db', '--skip-name-resolve',
+    assert.equal(args[2], '--tmpdir=/x/scratch', 'a private tmpdir, not the shared /tmp');
+    assert.deepEqual(args.slice(3), ['--user=root', '--auth-root-authentication-method=socket', '--skip-test-db', '--skip-name-resolve',
       '--innodb-page-size=16k', '--innodb-log-file-size=8M']);
     assert.equal(initSettings()['innodb-log-file-size'], '8M');
     const cnf = settings(renderMyCnf(spec({ cpu: c.cpu, ramGb: c.ramGb }), p));

@@ -4,7 +4,7 @@
  * Nothing above the provisioner runs a program (the Engine port is a profile plus an SQL client).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodePaths } from '../../engine/engine.js';
@@ -20,9 +20,13 @@ export function findBinary(name: string, binDir: string): string {
   throw new Error(`${name} not found${binDir ? ` in ${binDir}` : ' on PATH'}; install mariadb-server (npm start does it)`);
 }
 
-/** mariadb-install-db's command line for a datadir: `--no-defaults` first, then the profile's init settings. */
-export function installDbArgs(datadir: string, settings: Readonly<Record<string, string>>): string[] {
-  return ['--no-defaults', `--datadir=${datadir}`, ...Object.entries(settings).map(([k, v]) => (v === '' ? `--${k}` : `--${k}=${v}`))];
+/**
+ * mariadb-install-db's command line for a datadir: `--no-defaults` first, a private tmpdir (the
+ * shared /tmp once lost the bootstrap's temporary table in CI: "Unknown table
+ * 'mysql.tmp_proxies_priv'"), then the profile's init settings.
+ */
+export function installDbArgs(datadir: string, tmpdir: string, settings: Readonly<Record<string, string>>): string[] {
+  return ['--no-defaults', `--datadir=${datadir}`, `--tmpdir=${tmpdir}`, ...Object.entries(settings).map(([k, v]) => (v === '' ? `--${k}` : `--${k}=${v}`))];
 }
 
 export class MariaDbBinaries {
@@ -49,14 +53,18 @@ export class MariaDbBinaries {
 
   /**
    * Creates an empty datadir made with `settings` (EngineProfile.initSettings); it holds no server
-   * identity. Not idempotent by itself: the caller wipes a half-made one first.
+   * identity. Not idempotent by itself: the caller wipes a half-made one first. `scratch` is an
+   * empty folder of the caller's for the tool's temporary files; it is removed afterwards.
    */
-  async initDatadir(datadir: string, settings: Readonly<Record<string, string>>): Promise<void> {
+  async initDatadir(datadir: string, scratch: string, settings: Readonly<Record<string, string>>): Promise<void> {
+    mkdirSync(scratch, { recursive: true });
     try {
-      await run(this.path('mariadb-install-db'), installDbArgs(datadir, settings), { timeout: 120_000 });
+      await run(this.path('mariadb-install-db'), installDbArgs(datadir, scratch, settings), { timeout: 120_000 });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string };
       throw new Error(`mariadb-install-db failed: ${(err.stderr || err.stdout || '').slice(-2000)}`, { cause: e });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   }
 

@@ -16,17 +16,12 @@ import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { EngineProfile } from '../../engine/engine.js';
+import { pauseHere, TEMPLATE_BUILD_PAUSE_ENV } from '../../common/test-pause.js';
 import type { MariaDbBinaries } from './mariadb-binaries.js';
 import { findProcesses, isAlive, runTool, signal, waitExit } from './proc.js';
 import {
   buildManifest, identityFiles, MANIFEST_FILE, planTemplate, templateKey, type ManifestFile, type ObservedFile, type TemplateObservation, type TemplateWant,
 } from './template-plan.js';
-
-/**
- * Test hook: while the file this names exists, a build waits after its datadir is made and before
- * its manifest is written (logging `template build paused` once), so a test can kill -9 serve there.
- */
-const PAUSE_ENV = 'OPENRDS_TEMPLATE_BUILD_PAUSE_FILE';
 
 export interface TemplateLog {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -126,12 +121,8 @@ export class DatadirTemplates {
     const t0 = Date.now();
     mkdirSync(tmp);
     try {
-      await this.bin.initDatadir(join(tmp, 'data'), want.settings);
-      const pauseFile = process.env[PAUSE_ENV];
-      if (pauseFile && existsSync(pauseFile)) {
-        this.log?.info({ template: key, dir: tmp }, 'template build paused');
-        while (existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 100));
-      }
+      await this.bin.initDatadir(join(tmp, 'data'), join(tmp, 'tmp'), want.settings);
+      await pauseHere(TEMPLATE_BUILD_PAUSE_ENV, () => true, () => this.log?.info({ template: key, dir: tmp }, 'template build paused'));
       const files = (await listFiles(join(tmp, 'data'), true)) as ManifestFile[];
       const bad = identityFiles(files.map((f) => f.path));
       if (bad.length) throw new Error(`a fresh datadir holds identity-bearing files (${bad.join(', ')}); refusing to make it a template`);
