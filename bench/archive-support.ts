@@ -233,7 +233,7 @@ export function writeArchiveResults(key: string, md: string): void {
   const block = `${open}\n${md.trim()}\n${close}`;
   if (!doc.includes(HEADING)) {
     doc = doc.replace(/\s*$/, '\n\n') + `${HEADING}\n\nBenchmarks of issue 13 (\`npm run bench:archive-lag\`, \`bench:archive-overhead\`, \`bench:pitr-restore\`), ` +
-      'each through `/work/wt/bin/b` on the shared 2-core VM; every figure beside its baseline (same run) and its target.\n';
+      'each on the shared 2-core VM; every figure beside its baseline (same run) and its target.\n';
   }
   const i = doc.indexOf(open);
   const j = doc.indexOf(close);

@@ -8,9 +8,11 @@
  *
  *   npm run bench:pitr-restore -- [--tables 8] [--table-size 500000] [--writes 300] [--no-results]
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import mysql from 'mysql2/promise';
+import { parseGtidPos } from '../src/engine/gtid.js';
 import { freePort, Restored } from '../test/support/backups.js';
 import { flag, logLines, numArg, PW, sysbenchRun } from './ha-support.js';
 import { cleanupAll, killByArgv, machine, round, sleep, sourceRevision, trackArgv, trackDir } from './support.js';
@@ -91,14 +93,31 @@ async function main(): Promise<void> {
   steps.push(['unpack (zstd -d | mbstream -x)', await timeShell('mkdir -p "$DIR/data" && zstd -d -c "$BACKUP" | mbstream -x -C "$DIR/data"', env)]);
   steps.push(['prepare (mariadb-backup --prepare)', await timeShell('mariadb-backup --no-defaults --prepare --target-dir="$DIR/data" >/dev/null 2>&1', env)]);
   steps.push(['start mariadbd until it answers', await timeShell('(mariadbd --no-defaults --datadir="$DIR/data" --socket="$DIR/mysqld.sock" --port="$PORT" --bind-address=127.0.0.1 --user=root --log-error="$DIR/error.log" >"$DIR/stdout.log" 2>&1 &) ; until mariadb-admin --no-defaults --socket="$DIR/mysqld.sock" -u root ping >/dev/null 2>&1; do sleep 0.2; done', env)]);
-  // The timeline's segments, in (run, file, offset) order: what an operator finds beside the backup.
-  const segs = readdirSync(instDir).filter((n) => /^binlog-t\d+-r\d+-.+\.zst$/.test(n)).map((n) => {
-    const m = /^binlog-t(\d+)-r(\d+)-(.+)-(\d+)\.zst$/.exec(n)!;
-    return { n, run: Number(m[2]), file: m[3]!, off: Number(m[4]) };
-  }).sort((x, y) => x.run - y.run || (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.off - y.off);
-  const list = segs.map((s, i) => `zstd -d -c -q "${join(instDir, s.n)}" > "$DIR/binlog.${String(i).padStart(6, '0')}"`).join(' && ');
+  // The timeline's segments, in (run, file, offset) order, with their GTIDs as the store records
+  // them: what an operator finds beside the backup and in DescribeRollbackRangeTime's store.
+  const db = new BetterSqlite3(join(f.serve.home, 'openrds.db'), { readonly: true, fileMustExist: true });
+  const segs = (db.prepare('SELECT timeline, run, binlog_file, start_offset, first_gtid, last_gtid, end_gtid FROM archive_segments WHERE instance_uuid = ? AND timeline = (SELECT MAX(timeline) FROM archive_segments WHERE instance_uuid = ?) ORDER BY run, binlog_file, start_offset').all(uuid, uuid) as Array<{ timeline: number; run: number; binlog_file: string; start_offset: number; first_gtid: string; last_gtid: string; end_gtid: string }>)
+    .map((x, i) => ({ ...x, n: `binlog-t${x.timeline}-r${x.run}-${x.binlog_file}-${x.start_offset}.zst`, out: `"$DIR/binlog.${String(i).padStart(6, '0')}"` }));
+  db.close();
+  const list = segs.map((x) => `zstd -d -c -q "${join(instDir, x.n)}" > ${x.out}`).join(' && ');
   steps.push([`decompress ${segs.length} segments (zstd -d)`, await timeShell(`${list}`, env)]);
-  steps.push(['replay (mariadb-binlog | mariadb)', await timeShell(`TZ=UTC mariadb-binlog --no-defaults --start-position="${b.Gtid}" --stop-position="${stopGtid}" "$DIR"/binlog.* | mariadb --no-defaults --socket="$DIR/mysqld.sock" -u root --binary-mode --batch`, env)]);
+  // One mariadb-binlog per source binlog file (docs/recovery.md "Segments": it takes the first
+  // Gtid_list it meets as its input's initial state), each from the position before that file (or
+  // the base) to the stop GTID; files wholly before the base are left out.
+  const seq = (pos: string) => parseGtidPos(pos).get(0)?.seq ?? 0;
+  const groups: Array<{ start: string; files: string[] }> = [];
+  let before = b.Gtid as string;
+  let key = '';
+  for (const x of segs) {
+    if (x.last_gtid && seq(x.last_gtid) <= seq(b.Gtid)) { if (seq(x.end_gtid) > seq(before)) before = x.end_gtid; continue; }
+    if (`${x.run}/${x.binlog_file}` !== key || !groups.length) groups.push({ start: seq(before) >= seq(b.Gtid) ? before : b.Gtid, files: [] });
+    key = `${x.run}/${x.binlog_file}`;
+    groups.at(-1)!.files.push(x.out);
+    if (x.end_gtid && seq(x.end_gtid) > seq(before)) before = x.end_gtid;
+    if (seq(x.end_gtid) >= seq(stopGtid)) break;
+  }
+  const replay = groups.map((g) => `TZ=UTC mariadb-binlog --no-defaults --start-position="${g.start}" --stop-position="${stopGtid}" ${g.files.join(' ')} | mariadb --no-defaults --socket="$DIR/mysqld.sock" -u root --binary-mode --batch`).join(' && ');
+  steps.push([`replay (mariadb-binlog | mariadb, ${groups.length} binlog files)`, await timeShell(replay, env)]);
   const handMs = steps.reduce((a, [, ms]) => a + ms, 0);
   const r = new Restored(dir);
   const handSums = await checksums(async (q) => r.sql(q).split('\t')[1] ?? '');
@@ -111,7 +130,7 @@ async function main(): Promise<void> {
   const handReplayMs = steps.at(-1)![1];
   const md = `### Point-in-time restore (${new Date().toISOString().slice(0, 10)})
 
-\`npm run bench:pitr-restore -- --tables ${tables} --table-size ${tableSize} --writes ${writes}\` through \`/work/wt/bin/b\`; source ${sourceRevision()}; ${load}.
+\`npm run bench:pitr-restore -- --tables ${tables} --table-size ${tableSize} --writes ${writes}\`; source ${sourceRevision()}; ${load}.
 Base: a full physical backup of ${tables} × ${tableSize} sysbench rows (${round(b.BackupSize / 1e6)} MB compressed), then ${writes} s of sysbench
 \`oltp_write_only\` (4 threads, ${round(sb.tps)} TPS); SelectTime = the last second of the writes. The hand-made restore
 uses the same backup file and the same archived segments, up to the same GTID (\`${stopGtid}\`); both results have ${same ? 'the same' : '**different**'} CHECKSUM TABLE of every table.
