@@ -105,15 +105,15 @@ async function main(): Promise<void> {
   // Gtid_list it meets as its input's initial state), each from the position before that file (or
   // the base) to the stop GTID; files wholly before the base are left out.
   const seq = (pos: string) => parseGtidPos(pos).get(0)?.seq ?? 0;
-  const groups: Array<{ start: string; files: string[] }> = [];
-  let before = b.Gtid as string;
-  let key = '';
+  const groups: Array<{ file: string; start: string; files: string[] }> = [];
+  let before = b.Gtid as string; // the position before the next segment, never below the base
   for (const x of segs) {
-    if (x.last_gtid && seq(x.last_gtid) <= seq(b.Gtid)) { if (seq(x.end_gtid) > seq(before)) before = x.end_gtid; continue; }
-    if (`${x.run}/${x.binlog_file}` !== key || !groups.length) groups.push({ start: seq(before) >= seq(b.Gtid) ? before : b.Gtid, files: [] });
-    key = `${x.run}/${x.binlog_file}`;
-    groups.at(-1)!.files.push(x.out);
-    if (x.end_gtid && seq(x.end_gtid) > seq(before)) before = x.end_gtid;
+    const file = `${x.run}/${x.binlog_file}`;
+    if (!x.last_gtid || seq(x.last_gtid) > seq(b.Gtid)) { // a segment without transactions may carry its file's header
+      if (groups.at(-1)?.file !== file) groups.push({ file, start: before, files: [] });
+      groups.at(-1)!.files.push(x.out);
+    }
+    if (seq(x.end_gtid) > seq(before)) before = x.end_gtid;
     if (seq(x.end_gtid) >= seq(stopGtid)) break;
   }
   const replay = groups.map((g) => `TZ=UTC mariadb-binlog --no-defaults --start-position="${g.start}" --stop-position="${stopGtid}" ${g.files.join(' ')} | mariadb --no-defaults --socket="$DIR/mysqld.sock" -u root --binary-mode --batch`).join(' && ');

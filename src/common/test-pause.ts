@@ -9,16 +9,16 @@
  * - OPENRDS_STEP_PAUSE_FILE: a task step whose name is the file's content, after the step ran and
  *   before its end and the task's progress are written.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export const TEMPLATE_BUILD_PAUSE_ENV = 'OPENRDS_TEMPLATE_BUILD_PAUSE_FILE';
 export const STEP_PAUSE_ENV = 'OPENRDS_STEP_PAUSE_FILE';
 
 function holds(file: string, matches: (content: string) => boolean): boolean {
   try {
-    return existsSync(file) && matches(readFileSync(file, 'utf8').trim());
+    return matches(readFileSync(file, 'utf8').trim());
   } catch {
-    return false; // removed between the two calls
+    return false; // no such file
   }
 }
 

@@ -185,7 +185,7 @@ test('fencing: a node paused mid-task until its lease is taken over, then resume
   let taken: any;
   try {
     taken = await until(async () => {
-      const t = (await c.query('SELECT lease_owner, lease_token, status FROM tasks WHERE instance_uuid = $1', [uuid]))[0];
+      const t = (await c.query('SELECT lease_owner, lease_token FROM tasks WHERE instance_uuid = $1', [uuid]))[0];
       return t && t.lease_owner !== me ? t : undefined;
     }, 'another node takes the task over', 90_000);
   } finally {
