@@ -140,7 +140,7 @@ export async function startApp(cfg: Config, log: Logger = pino({ name: 'openrds'
   const spoolDir = cfg.archive.spoolDir || join(backupsDir, '.binlog-spool');
   const streams = cfg.archive.stream === 'replication'
     ? new ClientBinlogStreams(spoolDir, cfg.engine.binDir)
-    : new FileBinlogStreams(spoolDir, { dir: (nodeId) => provisioner.paths(nodeId).datadir, indexName: `${BINLOG_BASENAME}.index` }, cfg.archive.intervalMs);
+    : new FileBinlogStreams(spoolDir, { dir: (nodeId) => provisioner.paths(nodeId).datadir, indexName: `${BINLOG_BASENAME}.index` }, cfg.archive.intervalMs, cfg.archive.sourceCheckIdleMs);
   const archiver = new Archiver(svc, streams, log.child({ part: 'archive' }));
   // Each loop runs only while this node holds its lease: one owner per host for the loops that act
   // on this host's database processes, one owner in all for the others.

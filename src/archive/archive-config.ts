@@ -7,9 +7,10 @@ export interface ArchiveConfig {
   /** An open segment is closed (compressed, checksummed, stored) after this long. */
   closeEveryMs: number;
   /**
-   * A source whose binlog position the archive covered, and that sent nothing since, is asked its
-   * position again after this long (RightBorderTime of an idle instance moves this often); a source
-   * that is writing is asked every round.
+   * RightBorderTime of an idle instance moves this often. With `stream: "files"` an idle source's
+   * files are looked at this often (a change is copied at once, inotify tells); with
+   * `"replication"` a source whose position the archive covered, and that sent nothing since, is
+   * asked its position again after this long, and a source that is writing every round.
    */
   sourceCheckIdleMs: number;
   /** Server binlogs already archived are purged at most this often. */

@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, askSourceNext, caughtUp, decideRetry, decideStream, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, type Trouble } from './decide-archive.js';
+import { advance, askSourceNext, caughtUp, decideRetry, decideStream, nextVisitAt, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, visitKey, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -69,6 +69,11 @@ interface InstanceMemory {
   askSource: boolean;
   /** Timeline of each run: the timeline with the highest first run at or below it. */
   timelines: Array<{ timeline: number; firstRun: number }>;
+  /** The last drain held a stream-row write back (at most one a second). */
+  unwritten: boolean;
+  /** What the last full visit saw (visitKey), and when a timer of this instance is next due. */
+  visitKey?: string;
+  wakeAt: number;
 }
 
 export function timelineOfRun(timelines: ReadonlyArray<{ timeline: number; firstRun: number }>, run: number): number {
@@ -151,6 +156,12 @@ export class Archiver extends PeriodicLoop {
     const primary = Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
     if (!primary) return;
     let row = listed;
+    // Change-driven: a stream whose adapter reports nothing new, on an instance that did not change,
+    // is left alone until a timer of its own is due (nextVisitAt).
+    const version = this.streams.version?.(inst.uuid);
+    const key = version === undefined || !row ? undefined : visitKey({ ...inst, primary: primary.id }, row, version);
+    const seen = this.mem.get(inst.uuid);
+    if (key !== undefined && seen?.visitKey === key && seen.run === row!.run && this.svc.clock.now() < seen.wakeAt) return;
     const state = await this.streams.inspect(inst.uuid);
     // Whether the stream runs, as this round saw it; asked again only after a (re)start below.
     let running: boolean | undefined = state.running && state.run === row?.run;
@@ -181,12 +192,20 @@ export class Archiver extends PeriodicLoop {
     }
     // Read the source's position before making the spool durable: if the durable archive covers it,
     // the archive was complete at this moment.
+    // An adapter that sees the source's files says when they were last copied whole (coveredAt);
+    // otherwise the source is asked its position.
     const askedAt = this.svc.clock.now();
     const m = await this.memory(row!); // the same object drain() uses (a new run starts with askSource on)
-    const ask = shouldAskSource(m, askedAt, this.svc.config.archive.sourceCheckIdleMs);
-    if (ask) m.sourceAskedAt = askedAt;
-    const sourcePos = ask ? await engine.binlogPosition(adminTarget(this.svc, inst, primary)).catch(() => undefined) : undefined;
-    await this.drain(inst, row!, false, sourcePos !== undefined ? { pos: sourcePos, at: askedAt } : undefined, running);
+    let source: { pos?: string; at: number } | undefined;
+    if (this.streams.coveredAt) {
+      const at = running !== false ? this.streams.coveredAt(inst.uuid) : undefined;
+      if (at !== undefined) source = { at };
+    } else if (shouldAskSource(m, askedAt, this.svc.config.archive.sourceCheckIdleMs)) {
+      m.sourceAskedAt = askedAt;
+      const pos = await engine.binlogPosition(adminTarget(this.svc, inst, primary)).catch(() => undefined);
+      if (pos !== undefined) source = { pos, at: askedAt };
+    }
+    await this.drain(inst, row!, false, source, running);
     if (askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
       m.lastPurgeAt = askedAt;
       const cur = (await store.recovery.getStream(inst.uuid))!;
@@ -197,6 +216,15 @@ export class Archiver extends PeriodicLoop {
       }
       await this.housekeeping(inst, purgeNodes ? nodes : [], cur);
     }
+    if (key === undefined) return;
+    const cfg = this.svc.config.archive;
+    m.visitKey = key;
+    m.wakeAt = nextVisitAt({
+      now: askedAt, settled: inst.status === InstanceStatus.RUNNING && (running ?? (await this.streams.inspect(inst.uuid)).running),
+      unwrittenUntil: m.unwritten ? m.lastWriteAt + 1000 : undefined, purgeAt: m.lastPurgeAt + cfg.purgeEveryMs,
+      askSourceAt: this.streams.coveredAt ? undefined : m.askSource ? askedAt : m.sourceAskedAt + cfg.sourceCheckIdleMs,
+      files: [...m.files.values()].map((f) => ({ ended: f.walk.ended, closeAt: f.walk.safeEnd > f.closedOffset ? f.lastCloseAt + cfg.closeEveryMs : undefined })),
+    });
   }
 
   /** The first stream of an instance: from the primary's oldest binlog file. */
@@ -265,7 +293,7 @@ export class Archiver extends PeriodicLoop {
     let m = this.mem.get(row.instance_uuid);
     if (!m || m.run !== row.run || m.timeline !== row.timeline) {
       const timelines = (await this.svc.store.recovery.listTimelines(row.instance_uuid)).map((t) => ({ timeline: t.timeline, firstRun: t.first_run }));
-      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, nodesPurgedAt: 0, nodesPurgedFor: '', sourceAskedAt: 0, askSource: true, timelines };
+      m = { run: row.run, timeline: row.timeline, pos: parseGtidPos(row.start_gtid), files: new Map(), lastWriteAt: 0, lastPurgeAt: m?.lastPurgeAt ?? 0, nodesPurgedAt: 0, nodesPurgedFor: '', sourceAskedAt: 0, askSource: true, timelines, unwritten: false, wakeAt: 0 };
       this.mem.set(row.instance_uuid, m);
     }
     return m;
@@ -273,9 +301,10 @@ export class Archiver extends PeriodicLoop {
 
   /**
    * Sync the spool, walk what is new, close segments that are due, record the durable position.
-   * `all`: close everything (the run ended). `source`: the source's position asked before the sync.
+   * `all`: close everything (the run ended). `source`: read before the sync, the source's position
+   * at `at`, or (no `pos`) the adapter's word that the spool held all of the source at `at`.
    */
-  private async drain(inst: Instance, row: ArchiveStream, all: boolean, source?: { pos: string; at: number }, running?: boolean): Promise<void> {
+  private async drain(inst: Instance, row: ArchiveStream, all: boolean, source?: { pos?: string; at: number }, running?: boolean): Promise<void> {
     const cfg = this.svc.config.archive;
     const m = await this.memory(row);
     const spool = await this.streams.sync(inst.uuid);
@@ -334,17 +363,19 @@ export class Archiver extends PeriodicLoop {
       if (this.trouble.delete(inst.uuid) && row.status_detail.startsWith('the archive stream ended')) patch.status_detail = '';
     }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
-    const covered = source !== undefined && caughtUp(archived, source.pos);
+    const covered = source !== undefined && (source.pos === undefined || caughtUp(archived, source.pos));
     if (covered) {
       const secs = Math.floor(source.at / 1000) * 1000;
-      if (secs !== row.caught_up_at) patch.caught_up_at = secs;
+      if (secs > (row.caught_up_at ?? 0)) patch.caught_up_at = secs;
     }
     m.askSource = askSourceNext(m.askSource, grew, source === undefined ? undefined : covered);
     if (closeAsked) patch.close_requested_at = null;
     const streaming = (running ?? (await this.streams.inspect(inst.uuid)).running) ? 'streaming' : 'stopped';
     if (streaming !== row.status) patch.status = streaming;
     const structural = closeAsked || 'status' in patch || 'status_detail' in patch;
-    if (Object.keys(patch).length && (structural || now - m.lastWriteAt >= 1000)) {
+    const write = Object.keys(patch).length > 0 && (structural || now - m.lastWriteAt >= 1000);
+    m.unwritten = Object.keys(patch).length > 0 && !write;
+    if (write) {
       m.lastWriteAt = now;
       await this.svc.store.recovery.updateStream(inst.uuid, row.run, { ...patch, updated_at: now });
     }

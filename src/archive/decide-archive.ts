@@ -156,3 +156,37 @@ export const IDLE_PURGE_FACTOR = 6;
 export function nodesPurgeDue(m: { nodesPurgedAt: number; nodesPurgedFor: string }, now: number, archivedGtid: string, purgeEveryMs: number): boolean {
   return archivedGtid !== m.nodesPurgedFor || now - m.nodesPurgedAt >= IDLE_PURGE_FACTOR * purgeEveryMs;
 }
+
+/**
+ * What a full visit of an instance's stream depends on besides its own timers (nextVisitAt): the
+ * instance's status and HA state, its primary, the stream row's structural fields (its writes of
+ * caught_up_at and updated_at alone change nothing), and the adapter's version. Pure.
+ */
+export function visitKey(inst: { status: string; ha_state: string | null; primary: string }, row: { run: number; status: string; source_node: string; archived_gtid: string; close_requested_at: number | null; status_detail: string }, version: number): string {
+  return [inst.status, inst.ha_state ?? '', inst.primary, row.run, row.status, row.source_node, row.archived_gtid, row.close_requested_at ?? '', row.status_detail, version].join('\u0000');
+}
+
+export interface VisitTimers {
+  now: number;
+  /** The instance is RUNNING and its stream runs (otherwise: every round, it is in transition). */
+  settled: boolean;
+  /** A stream-row write held back until then (at most one a second). */
+  unwrittenUntil?: number;
+  /** The next housekeeping round. */
+  purgeAt: number;
+  /** When the source's position is next asked (an adapter without coveredAt). */
+  askSourceAt?: number;
+  /** The spool files held in memory: a file that ended is archived and removed in the next rounds. */
+  files: ReadonlyArray<{ ended: boolean; closeAt?: number }>;
+}
+
+/**
+ * When an unchanged stream must be visited again (epoch ms; `now`: next round): its next timer,
+ * or at once while anything is in transition (a stream not running, a rotated or ended file). Pure.
+ */
+export function nextVisitAt(t: VisitTimers): number {
+  if (!t.settled || t.files.length > 1 || t.files.some((f) => f.ended)) return t.now;
+  let at = t.purgeAt;
+  for (const x of [t.unwrittenUntil, t.askSourceAt, ...t.files.map((f) => f.closeAt)]) if (x !== undefined && x < at) at = x;
+  return at;
+}

@@ -63,4 +63,17 @@ export interface BinlogStreams {
   remove(id: string, f: Pick<SpoolFile, 'run' | 'name'>): Promise<void>;
   /** Ends the stream and removes its whole spool. Idempotent. */
   destroy(id: string): Promise<void>;
+  /**
+   * Optional, with coveredAt: a number that changes whenever what `sync`, `inspect` or `coveredAt`
+   * would report for `id` may have changed (bytes written, the run started or ended, a new
+   * coveredAt). The supervisor then visits an unchanged stream only when a timer of its own is due;
+   * without it, every round.
+   */
+  version?(id: string): number;
+  /**
+   * Optional: the latest time (epoch ms) at which the spool's durable files held every byte of the
+   * source's binlog, read from the source's files themselves; undefined while not known (the run
+   * ended, or has not looked yet). An adapter without it has the supervisor ask the source's position.
+   */
+  coveredAt?(id: string): number | undefined;
 }

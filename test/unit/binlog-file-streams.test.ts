@@ -105,3 +105,45 @@ test('a start file the source does not have ends the run at once', async () => {
   assert.equal(st.running, false);
   assert.match(st.log, /mysql-bin\.000004 is gone|no longer has the binlog file mysql-bin\.000004/);
 });
+
+test('the copy is driven by change: an append is copied at once, an idle source is looked at every lookEveryMs, coveredAt says when the spool held all of it', async () => {
+  const t = setup('events');
+  writeFileSync(join(t.data, 'mysql-bin.000001'), 'A1');
+  t.index('mysql-bin.000001');
+  const s = new FileBinlogStreams(t.spool, { dir: () => t.data, indexName: 'mysql-bin.index' }, 10, 400);
+  try {
+    assert.equal(s.coveredAt('i1'), undefined, 'no run');
+    const before = Date.now();
+    await s.start(t.spec(1));
+    await sleep(60);
+    const c1 = s.coveredAt('i1');
+    assert.ok(c1 !== undefined && c1 >= before, 'the first look covered the source');
+    // Idle: no look (no new coveredAt, no version change) until lookEveryMs, even with other files written.
+    const v1 = s.version('i1');
+    writeFileSync(join(t.data, 'ib_logfile0'), 'innodb');
+    await sleep(100);
+    assert.equal(s.version('i1'), v1, 'an InnoDB file is not a reason to look');
+    assert.equal(s.coveredAt('i1'), c1);
+    await sleep(450);
+    const c2 = s.coveredAt('i1')!;
+    assert.ok(c2 > c1 && s.version('i1') > v1, 'the periodic look moved coveredAt');
+    // An append is copied at the next tick (the watch), long before the next periodic look.
+    const appendedAt = Date.now();
+    appendFileSync(join(t.data, 'mysql-bin.000001'), 'A2');
+    await sleep(60);
+    assert.equal(t.spoolText(1, 'mysql-bin.000001'), 'A1A2');
+    assert.ok(s.coveredAt('i1')! >= appendedAt, 'covered again after the append, at a look that began after it');
+    // A rotation too: the new file is listed in the index.
+    writeFileSync(join(t.data, 'mysql-bin.000002'), 'B1');
+    t.index('mysql-bin.000001', 'mysql-bin.000002');
+    await sleep(60);
+    assert.deepEqual((await s.sync('i1')).map((f) => `${f.name}/${f.bytes}`), ['mysql-bin.000001/4', 'mysql-bin.000002/2']);
+    // An ended run covers nothing.
+    rmSync(join(t.data, 'mysql-bin.000002'));
+    await sleep(60);
+    assert.equal((await s.inspect('i1')).running, false);
+    assert.equal(s.coveredAt('i1'), undefined);
+  } finally {
+    s.close();
+  }
+});

@@ -1,7 +1,7 @@
 /** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { askSourceNext, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import { askSourceNext, nextVisitAt, visitKey, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
 import type { BinlogFileInfo } from '../../src/engine/engine.js';
 
 const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
@@ -101,4 +101,37 @@ test('nodesPurgeDue: the nodes are listed for purging when the archive moved, el
     ['idle, the idle period passed', { nodesPurgedAt: 100_000, nodesPurgedFor: '0-1-5' }, 100_000 + IDLE_PURGE_FACTOR * every, '0-1-5', true],
   ];
   for (const [name, m, now, archived, want] of cases) assert.equal(nodesPurgeDue(m, now, archived, every), want, name);
+});
+
+test('nextVisitAt: an unchanged, settled stream waits for its earliest timer; one in transition is visited every round', () => {
+  const now = 1_000_000;
+  const base = { now, settled: true, purgeAt: now + 10_000, files: [{ ended: false }] };
+  const cases: Array<[string, Partial<Parameters<typeof nextVisitAt>[0]>, number]> = [
+    ['idle: the next housekeeping', {}, now + 10_000],
+    ['a segment to close sooner', { files: [{ ended: false, closeAt: now + 3000 }] }, now + 3000],
+    ['a held-back row write', { unwrittenUntil: now + 400 }, now + 400],
+    ['the source asked sooner (no coveredAt)', { askSourceAt: now + 5000 }, now + 5000],
+    ['the stream is not running', { settled: false }, now],
+    ['a rotated file not archived yet', { files: [{ ended: false }, { ended: false }] }, now],
+    ['an ended file', { files: [{ ended: true }] }, now],
+    ['no spool file yet', { files: [] }, now + 10_000],
+  ];
+  for (const [what, o, want] of cases) assert.equal(nextVisitAt({ ...base, ...o }), want, what);
+});
+
+test('visitKey: changes with what a visit depends on, not with the caught_up writes', () => {
+  const inst = { status: 'RUNNING', ha_state: null, primary: 'n1' };
+  const row = { run: 1, status: 'streaming', source_node: 'n1', archived_gtid: '0-1-5', close_requested_at: null, status_detail: '' };
+  const k = visitKey(inst, row, 7);
+  assert.equal(visitKey({ ...inst }, { ...row, caught_up_at: 123 } as typeof row, 7), k);
+  const changed: Array<[string, string]> = [
+    ['version', visitKey(inst, row, 8)],
+    ['status', visitKey({ ...inst, status: 'RESTARTING' }, row, 7)],
+    ['ha_state', visitKey({ ...inst, ha_state: '{"promotedAt":"0-2-9"}' }, row, 7)],
+    ['primary', visitKey({ ...inst, primary: 'n2' }, row, 7)],
+    ['run', visitKey(inst, { ...row, run: 2 }, 7)],
+    ['close request', visitKey(inst, { ...row, close_requested_at: 5 }, 7)],
+    ['archived gtid', visitKey(inst, { ...row, archived_gtid: '0-1-6' }, 7)],
+  ];
+  for (const [what, x] of changed) assert.notEqual(x, k, what);
 });

@@ -8,6 +8,13 @@
  * commit returns, as the dump thread would send them; the copy is made and fsynced on a timer of its
  * own (`copyEveryMs`, archive.intervalMs), and `sync` reports what is durable (the port's contract).
  *
+ * The copy is driven by change: each tail watches its source folder (inotify, through fs.watch), and
+ * the timer copies only a tail whose binlog files or index were touched since its last look, or
+ * whose last look is `lookEveryMs` old (an event lost, or RightBorderTime of an idle source moving:
+ * each look that finds everything copied records `coveredAt`). An idle datadir sends no events
+ * (measured: none in 30 s from two idle servers), so 150 idle instances cost a look each every few
+ * seconds instead of two `stat`s each every 200 ms (bench/RESULTS.md 3h).
+ *
  * A run (`.r<run>.src`: the source node, the first file and the identity of every file copied) goes
  * on across restarts of serve: a restarted serve adopts it and copies on from the spool's sizes. It
  * ends, with the reason in `.r<run>.log` (`.r<run>.end` marks it), when the copy can no longer be a
@@ -16,7 +23,7 @@
  * same name (a restore or rebuild of the node), or the spool cannot be written (storage full).
  * The archiver then starts a new run from what it archived (docs/recovery.md "Archive").
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BinlogStreams, BinlogStreamSpec, SpoolFile, StreamState } from '../binlog-stream.js';
@@ -26,8 +33,6 @@ import { findProcesses, signal, waitExit } from './proc.js';
 /** Where a node's binlog files are, and the name of their index file. */
 export interface BinlogLocation { dir(nodeId: string): string; indexName: string }
 
-/** The index is read again at least this often even when the current file did not grow (a crash of the server starts a new file). */
-const INDEX_RECHECK_MS = 1000;
 /** Bytes copied per read. */
 const CHUNK = 4 << 20;
 
@@ -47,14 +52,21 @@ interface Tail extends RunFileState {
   current: string;
   /** Bytes of each source file copied into the spool (written, fsynced by the next spool sync). */
   copied: Map<string, number>;
-  indexCheckedAt: number;
   indexSize: number;
   indexMtimeMs: number;
-  /** The size of `current` at the last look: a growth makes the index be read again. */
-  lastSize: number;
   /** sync() copied it once (later copies are the timer's). */
   copiedOnce?: boolean;
   ended?: string;
+  /** The source folder's watch (none yet, or it failed: the tail is looked at every tick). */
+  watcher?: FSWatcher;
+  /** A binlog file or the index was touched since the last look. */
+  dirty: boolean;
+  /** When the copy last looked at the source (epoch ms). */
+  lookedAt: number;
+  /** The start of the latest look that found the source's files copied whole and durable (epoch ms). */
+  coveredAt?: number;
+  /** The last copyFile reached the size the file had when it was looked at. */
+  whole?: boolean;
 }
 
 export class FileBinlogStreams implements BinlogStreams {
@@ -67,25 +79,76 @@ export class FileBinlogStreams implements BinlogStreams {
    * segment being compressed and stored), and the copy must not wait for it (measured: p99 2.2 s of
    * archive lag when the copy ran only in the round, bench/RESULTS.md "Archive lag").
    */
-  constructor(root: string, private readonly source: BinlogLocation, copyEveryMs = 200) {
+  constructor(root: string, private readonly source: BinlogLocation, copyEveryMs = 200, private readonly lookEveryMs = 5000) {
     this.spool = new BinlogSpool(root);
+    this.binlogPrefix = source.indexName.replace(/index$/, '');
     this.timer = setInterval(() => this.copyAll(), copyEveryMs);
     this.timer.unref();
   }
 
   private readonly timer: NodeJS.Timeout;
+  private readonly binlogPrefix: string;
+  /** Per id: bumped whenever what sync, inspect or coveredAt report may have changed (the port's `version`). */
+  private readonly versions = new Map<string, number>();
+
+  private bump(id: string): void {
+    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+  }
+
+  version(id: string): number {
+    return this.versions.get(id) ?? 0;
+  }
+
+  coveredAt(id: string): number | undefined {
+    const t = this.tails.get(id);
+    return t && !t.ended ? t.coveredAt : undefined;
+  }
 
   private copyAll(): void {
+    const now = Date.now();
     for (const [id, t] of this.tails) {
+      if (t.ended) continue;
+      if (!t.watcher) this.watchSource(t);
+      if (!t.dirty && t.watcher && now - t.lookedAt < this.lookEveryMs) continue;
+      // Cleared before the look: an event during it makes the next tick look again.
+      t.dirty = false;
+      t.lookedAt = now;
       try {
-        if (!t.ended) this.copy(id, t);
+        this.copy(id, t);
       } catch { /* the next sync reports it */ }
     }
+  }
+
+  /** Watches the tail's source folder; without a watch (the folder is not there) the tail is looked at every tick. */
+  private watchSource(t: Tail): void {
+    const dir = this.source.dir(t.node);
+    try {
+      const w = watch(dir, { persistent: false }, (_event, name) => {
+        if (name === null || name === basename(dir)) {
+          // The folder itself moved, went or was unmounted: this watch sees no more; a new one next tick.
+          this.unwatch(t);
+        } else if (!name.startsWith(this.binlogPrefix)) {
+          return; // InnoDB's and Aria's files
+        }
+        t.dirty = true;
+      });
+      w.on('error', () => { this.unwatch(t); t.dirty = true; });
+      t.watcher = w;
+      t.dirty = true; // what happened before the watch began
+    } catch {
+      t.watcher = undefined;
+    }
+  }
+
+  private unwatch(t: Tail): void {
+    t.watcher?.close();
+    t.watcher = undefined;
   }
 
   /** Ends the copy timer (the streams' runs stay, for the next serve to adopt). */
   close(): void {
     clearInterval(this.timer);
+    for (const t of this.tails.values()) this.unwatch(t);
   }
 
   private meta(id: string, run: number, ext: 'src' | 'log' | 'end'): string {
@@ -106,6 +169,7 @@ export class FileBinlogStreams implements BinlogStreams {
     const state: RunFileState = { run: spec.run, node: spec.sourceNode, startFile: spec.startFile, files: {} };
     const t = this.tailFrom(spec.id, state);
     this.tails.set(spec.id, t);
+    this.bump(spec.id);
     try {
       writeFileSync(this.meta(spec.id, spec.run, 'log'), '');
       writeFileSync(this.meta(spec.id, spec.run, 'src'), JSON.stringify(state));
@@ -124,7 +188,7 @@ export class FileBinlogStreams implements BinlogStreams {
       copied.set(f.name, f.bytes);
       if (f.name > current) current = f.name;
     }
-    return { ...s, current, copied, indexCheckedAt: 0, indexSize: -1, indexMtimeMs: -1, lastSize: -1 };
+    return { ...s, current, copied, indexSize: -1, indexMtimeMs: -1, dirty: true, lookedAt: 0 };
   }
 
   /** The run of `id` this serve copies, adopting one a previous serve left running. */
@@ -152,6 +216,9 @@ export class FileBinlogStreams implements BinlogStreams {
   private end(id: string, t: Tail, why: string): void {
     if (t.ended) return;
     t.ended = why;
+    t.coveredAt = undefined;
+    this.unwatch(t);
+    this.bump(id);
     try {
       appendFileSync(this.meta(id, t.run, 'log'), `${new Date().toISOString()} ${why}\n`);
       writeFileSync(this.meta(id, t.run, 'end'), why);
@@ -160,7 +227,10 @@ export class FileBinlogStreams implements BinlogStreams {
 
   async stop(id: string): Promise<void> {
     const t = this.tailOf(id);
-    if (t) this.end(id, t, 'stopped');
+    if (t) {
+      this.end(id, t, 'stopped');
+      this.unwatch(t);
+    }
     this.tails.delete(id);
   }
 
@@ -192,16 +262,17 @@ export class FileBinlogStreams implements BinlogStreams {
     return names.slice(from);
   }
 
-  /** Copies what the source wrote since the last round; ends the run when that is no longer possible. */
+  /**
+   * Copies what the source wrote since the last look; ends the run when that is no longer possible.
+   * A look that finds the newest file copied whole (and the index naming no newer one) records its
+   * start as `coveredAt`: every transaction committed before it is in the spool, durably (the server
+   * writes a commit's events into the file before the commit returns).
+   */
   private copy(id: string, t: Tail): void {
     const dir = this.source.dir(t.node);
-    const now = Date.now();
+    const startedAt = Date.now();
     for (;;) {
-      const size = this.copyFile(id, t, dir, t.current);
-      if (size === undefined) return;
-      const grew = size !== t.lastSize;
-      t.lastSize = size;
-      if (!grew && now - t.indexCheckedAt < INDEX_RECHECK_MS) return;
+      if (this.copyFile(id, t, dir, t.current) === undefined) return;
       const index = join(dir, this.source.indexName);
       let st;
       try {
@@ -209,8 +280,7 @@ export class FileBinlogStreams implements BinlogStreams {
       } catch {
         return this.end(id, t, `the source's binlog index ${index} is gone: the node was moved or deleted`);
       }
-      t.indexCheckedAt = now;
-      if (st.size === t.indexSize && st.mtimeMs === t.indexMtimeMs) return;
+      if (st.size === t.indexSize && st.mtimeMs === t.indexMtimeMs) return this.covered(id, t, startedAt);
       const names = this.listSource(t);
       if (typeof names === 'string') return this.end(id, t, names);
       const at = names.indexOf(t.current);
@@ -218,13 +288,18 @@ export class FileBinlogStreams implements BinlogStreams {
       if (at === names.length - 1) {
         t.indexSize = st.size;
         t.indexMtimeMs = st.mtimeMs;
-        return;
+        return this.covered(id, t, startedAt);
       }
       // A newer file exists: the server writes no more to this one. Copy its last bytes, then go on.
       if (this.copyFile(id, t, dir, t.current) === undefined) return;
       t.current = names[at + 1]!;
-      t.lastSize = -1;
     }
+  }
+
+  private covered(id: string, t: Tail, at: number): void {
+    if (t.ended || !t.whole) return;
+    t.coveredAt = at;
+    this.bump(id);
   }
 
   /** Appends to the spool what `name` has beyond what was copied; its size, or undefined once the run ended. */
@@ -265,7 +340,8 @@ export class FileBinlogStreams implements BinlogStreams {
       this.end(id, t, `the source's binlog file ${name} shrank from ${done} to ${st.size} bytes (crash recovery truncated it)`);
       return undefined;
     }
-    if (st.size === done) return st.size;
+    t.whole = st.size === done;
+    if (t.whole) return st.size;
     let src: number | undefined;
     let dst: number | undefined;
     let at = done;
@@ -298,8 +374,10 @@ export class FileBinlogStreams implements BinlogStreams {
       if (at !== done) {
         t.copied.set(name, at);
         this.spool.touched(id);
+        this.bump(id);
       }
     }
+    t.whole = at === st.size;
     return at;
   }
 
