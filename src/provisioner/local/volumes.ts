@@ -239,11 +239,24 @@ export class LoopVolumes {
     }
   }
 
-  /** Size and use of a mounted volume (statfs), or undefined when nothing is mounted. */
-  mountedUsage(nodeDir: string, mounts = this.mounts()): { totalBytes: number; usedBytes: number } | undefined {
+  /**
+   * Size and use of a mounted volume (statfs), or undefined when nothing is mounted. Without
+   * `mounts`, whether something is mounted is told by the mount point's device differing from its
+   * folder's (two stats: reading mountinfo with 150 mounts costs ~0.7 ms, for one node).
+   */
+  mountedUsage(nodeDir: string, mounts?: ReadonlyMap<string, string>): { totalBytes: number; usedBytes: number } | undefined {
     const mp = LoopVolumes.mountPoint(nodeDir);
-    if (!mounts.has(mp)) return undefined;
+    if (mounts ? !mounts.has(mp) : !isMountPoint(mp, nodeDir)) return undefined;
     const s = statfsSync(mp);
     return { totalBytes: s.blocks * s.bsize, usedBytes: (s.blocks - s.bfree) * s.bsize };
+  }
+}
+
+/** Whether `dir` (inside `parent`) is a mount point: its device is not its parent's. */
+function isMountPoint(dir: string, parent: string): boolean {
+  try {
+    return statSync(dir).dev !== statSync(parent).dev;
+  } catch {
+    return false;
   }
 }
