@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, askSourceNext, caughtUp, decideRetry, decideStream, nextVisitAt, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, visitKey, type Trouble } from './decide-archive.js';
+import { advance, askSourceNext, caughtUp, decideRetry, nextCaughtUpAt, decideStream, nextVisitAt, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, visitKey, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -143,7 +143,15 @@ export class Archiver extends PeriodicLoop {
     }
     const rows = new Map(streams.map((s) => [s.instance_uuid, s]));
     await Promise.all(insts.map((i) => this.archiveOne(i, nodesByInstance.get(i.uuid) ?? [], rows.get(i.uuid)).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
+    const caughtUp = this.caughtUp.splice(0);
+    if (caughtUp.length) {
+      await this.svc.store.recovery.advanceCaughtUp(caughtUp, this.svc.clock.now())
+        .catch((err) => this.log.warn({ err, streams: caughtUp.length }, 'archive: could not record RightBorderTime; the next look records it'));
+    }
   }
+
+  /** Idle streams whose RightBorderTime moved this round (coveredAt), recorded together at its end. */
+  private readonly caughtUp: Array<{ instanceUuid: string; run: number; at: number }> = [];
 
   /** Ends every stream (shutdown keeps them: they outlive serve; this is for tests and `archive.enabled` off). */
   async stopAll(): Promise<void> {
@@ -161,7 +169,13 @@ export class Archiver extends PeriodicLoop {
     const version = this.streams.version?.(inst.uuid);
     const key = version === undefined || !row ? undefined : visitKey({ ...inst, primary: primary.id }, row, version);
     const seen = this.mem.get(inst.uuid);
-    if (key !== undefined && seen?.visitKey === key && seen.run === row!.run && this.svc.clock.now() < seen.wakeAt) return;
+    if (key !== undefined && seen?.visitKey === key && seen.run === row!.run && this.svc.clock.now() < seen.wakeAt) {
+      // Nothing copied since the last visit drained the spool: a new coveredAt only moves RightBorderTime.
+      const covered = seen.unwritten ? undefined : this.streams.coveredAt?.(inst.uuid);
+      const at = covered === undefined ? undefined : nextCaughtUpAt(covered, row!.caught_up_at);
+      if (at !== undefined) this.caughtUp.push({ instanceUuid: inst.uuid, run: row!.run, at });
+      return;
+    }
     const state = await this.streams.inspect(inst.uuid);
     // Whether the stream runs, as this round saw it; asked again only after a (re)start below.
     let running: boolean | undefined = state.running && state.run === row?.run;
@@ -364,10 +378,8 @@ export class Archiver extends PeriodicLoop {
     }
     if (lastAt !== row.archived_event_at && lastAt) patch.archived_event_at = lastAt;
     const covered = source !== undefined && (source.pos === undefined || caughtUp(archived, source.pos));
-    if (covered) {
-      const secs = Math.floor(source.at / 1000) * 1000;
-      if (secs > (row.caught_up_at ?? 0)) patch.caught_up_at = secs;
-    }
+    const caughtUpAt = covered ? nextCaughtUpAt(source.at, row.caught_up_at) : undefined;
+    if (caughtUpAt !== undefined) patch.caught_up_at = caughtUpAt;
     m.askSource = askSourceNext(m.askSource, grew, source === undefined ? undefined : covered);
     if (closeAsked) patch.close_requested_at = null;
     const streaming = (running ?? (await this.streams.inspect(inst.uuid)).running) ? 'streaming' : 'stopped';

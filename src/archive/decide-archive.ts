@@ -106,6 +106,16 @@ export function caughtUp(archived: string, sourcePos: string): boolean {
 }
 
 /**
+ * The stream's new caught_up_at (RightBorderTime) when the archive was known complete at `coveredAt`
+ * (epoch ms): that time in whole seconds, if later than `current`; undefined when it does not move
+ * it. Stored in seconds: the window is shown in seconds, and an idle stream writes once a second at most. Pure.
+ */
+export function nextCaughtUpAt(coveredAt: number, current: number | null): number | undefined {
+  const secs = Math.floor(coveredAt / 1000) * 1000;
+  return secs > (current ?? 0) ? secs : undefined;
+}
+
+/**
  * Why a stream's client ended, and when the next run may start: a client that keeps ending (its
  * storage full, the source refusing it) is restarted with a growing delay, not every round.
  */

@@ -64,10 +64,10 @@ export interface BinlogStreams {
   /** Ends the stream and removes its whole spool. Idempotent. */
   destroy(id: string): Promise<void>;
   /**
-   * Optional, with coveredAt: a number that changes whenever what `sync`, `inspect` or `coveredAt`
-   * would report for `id` may have changed (bytes written, the run started or ended, a new
-   * coveredAt). The supervisor then visits an unchanged stream only when a timer of its own is due;
-   * without it, every round.
+   * Optional, with coveredAt: a number that changes whenever what `sync` or `inspect` would report
+   * for `id` may have changed (bytes written, the run started or ended; a new coveredAt alone does
+   * not change it). The supervisor then visits an unchanged stream only when a timer of its own is
+   * due, and moves its RightBorderTime from coveredAt without a visit; without it, every round.
    */
   version?(id: string): number;
   /**

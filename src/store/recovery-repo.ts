@@ -80,6 +80,29 @@ export class RecoveryRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /**
+   * Moves streams' caught_up_at forward (never back), each only while its run is `run`: one
+   * statement per distinct (run, at) pair, in one transaction, so that the archiver records the
+   * RightBorderTime of many idle instances in one write.
+   */
+  async advanceCaughtUp(items: ReadonlyArray<{ instanceUuid: string; run: number; at: number }>, now: number): Promise<void> {
+    const groups = new Map<string, { run: number; at: number; ids: string[] }>();
+    for (const i of items) {
+      const k = `${i.run}/${i.at}`;
+      const g = groups.get(k) ?? { run: i.run, at: i.at, ids: [] };
+      g.ids.push(i.instanceUuid);
+      groups.set(k, g);
+    }
+    if (groups.size === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const g of groups.values()) {
+        await trx.updateTable('archive_streams').set({ caught_up_at: g.at, updated_at: now })
+          .where('run', '=', g.run).where('instance_uuid', 'in', g.ids)
+          .where((eb) => eb.or([eb('caught_up_at', 'is', null), eb('caught_up_at', '<', g.at)])).execute();
+      }
+    });
+  }
+
   /** A restore in place: the stream moves to a new timeline (and run) starting at `gtid`. */
   async startTimeline(instanceUuid: string, patch: { source_node: string; start_file: string; gtid: string; now: number }): Promise<number> {
     return this.db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 /** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { askSourceNext, nextVisitAt, visitKey, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import { askSourceNext, nextCaughtUpAt, nextVisitAt, visitKey, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
 import type { BinlogFileInfo } from '../../src/engine/engine.js';
 
 const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
@@ -134,4 +134,15 @@ test('visitKey: changes with what a visit depends on, not with the caught_up wri
     ['archived gtid', visitKey(inst, { ...row, archived_gtid: '0-1-6' }, 7)],
   ];
   for (const [what, x] of changed) assert.notEqual(x, k, what);
+});
+
+test('nextCaughtUpAt: RightBorderTime moves forward in whole seconds, never back', () => {
+  const cases: Array<[string, number, number | null, number | undefined]> = [
+    ['the first coverage', 12_345, null, 12_000],
+    ['a later second', 13_999, 12_000, 13_000],
+    ['the same second again', 12_999, 12_000, undefined],
+    ['an older look', 11_500, 12_000, undefined],
+    ['exactly on a second', 14_000, 13_000, 14_000],
+  ];
+  for (const [name, at, cur, want] of cases) assert.equal(nextCaughtUpAt(at, cur), want, name);
 });

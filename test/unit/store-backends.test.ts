@@ -120,6 +120,26 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(await store.useNonce('K1', 'n1', t + 3000, t + 1001), false);
     });
 
+    test('advanceCaughtUp: RightBorderTimes of many streams in one write, forward only, only on the run given', async () => {
+      const row = (uuid: string, run: number, caught: number | null) => ({
+        instance_uuid: uuid, timeline: 1, run, source_node: 'n', server_id: 2 ** 31 + 7, start_file: 'mysql-bin.000001', start_gtid: '', archived_gtid: '',
+        archived_event_at: null, caught_up_at: caught, status: 'streaming', status_detail: '', close_requested_at: null, updated_at: 1,
+      });
+      assert.ok(await store.recovery.createStream(row('cu-a', 1, null), 1));
+      assert.ok(await store.recovery.createStream(row('cu-b', 1, 9_000), 1));
+      assert.ok(await store.recovery.createStream(row('cu-c', 2, 5_000), 1));
+      assert.ok(await store.recovery.createStream(row('cu-d', 1, 20_000), 1));
+      await store.recovery.advanceCaughtUp([
+        { instanceUuid: 'cu-a', run: 1, at: 10_000 }, { instanceUuid: 'cu-b', run: 1, at: 10_000 },
+        { instanceUuid: 'cu-c', run: 1, at: 10_000 }, // its run moved on (2): left alone
+        { instanceUuid: 'cu-d', run: 1, at: 11_000 }, // already later: never back
+      ], 77);
+      const got = Object.fromEntries((await store.recovery.listStreams()).filter((r) => r.instance_uuid.startsWith('cu-')).map((r) => [r.instance_uuid, [Number(r.caught_up_at), Number(r.updated_at)]]));
+      assert.deepEqual(got, { 'cu-a': [10_000, 77], 'cu-b': [10_000, 77], 'cu-c': [5_000, 1], 'cu-d': [20_000, 1] });
+      await store.recovery.advanceCaughtUp([], 78); // nothing to write: no statement
+      for (const id of ['cu-a', 'cu-b', 'cu-c', 'cu-d']) await store.recovery.deleteStream(id);
+    });
+
     test('migrations run again (another store, then the same one) and change nothing', async () => {
       const before = await store.db.selectFrom('kysely_migration' as any).select('name' as any).orderBy('name' as any).execute();
       assert.ok(before.length >= 6);

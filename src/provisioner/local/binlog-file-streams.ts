@@ -10,10 +10,12 @@
  *
  * The copy is driven by change: each tail watches its source folder (inotify, through fs.watch), and
  * the timer copies only a tail whose binlog files or index were touched since its last look, or
- * whose last look is `lookEveryMs` old (an event lost, or RightBorderTime of an idle source moving:
- * each look that finds everything copied records `coveredAt`). An idle datadir sends no events
- * (measured: none in 30 s from two idle servers), so 150 idle instances cost a look each every few
- * seconds instead of two `stat`s each every 200 ms (bench/RESULTS.md 3h).
+ * that has not been looked at in the current `lookEveryMs` slot of the clock (an event lost, or
+ * RightBorderTime of an idle source moving: each look that finds everything copied records
+ * `coveredAt`). An idle datadir sends no events (measured: none in 30 s from two idle servers), so
+ * 150 idle instances cost a look each every few seconds instead of two `stat`s each every 200 ms
+ * (bench/RESULTS.md 3h). The slots are the clock's, not each tail's, so the idle tails all look in
+ * the same tick and the supervisor records their coveredAt in one write (archiver.ts).
  *
  * A run (`.r<run>.src`: the source node, the first file and the identity of every file copied) goes
  * on across restarts of serve: a restarted serve adopts it and copies on from the spool's sizes. It
@@ -88,7 +90,7 @@ export class FileBinlogStreams implements BinlogStreams {
 
   private readonly timer: NodeJS.Timeout;
   private readonly binlogPrefix: string;
-  /** Per id: bumped whenever what sync, inspect or coveredAt report may have changed (the port's `version`). */
+  /** Per id: bumped whenever what sync or inspect report may have changed (the port's `version`; not coveredAt). */
   private readonly versions = new Map<string, number>();
 
   private bump(id: string): void {
@@ -109,7 +111,7 @@ export class FileBinlogStreams implements BinlogStreams {
     for (const [id, t] of this.tails) {
       if (t.ended) continue;
       if (!t.watcher) this.watchSource(t);
-      if (!t.dirty && t.watcher && now - t.lookedAt < this.lookEveryMs) continue;
+      if (!t.dirty && t.watcher && Math.floor(now / this.lookEveryMs) === Math.floor(t.lookedAt / this.lookEveryMs)) continue;
       // Cleared before the look: an event during it makes the next tick look again.
       t.dirty = false;
       t.lookedAt = now;
@@ -299,7 +301,6 @@ export class FileBinlogStreams implements BinlogStreams {
   private covered(id: string, t: Tail, at: number): void {
     if (t.ended || !t.whole) return;
     t.coveredAt = at;
-    this.bump(id);
   }
 
   /** Appends to the spool what `name` has beyond what was copied; its size, or undefined once the run ended. */
