@@ -8,9 +8,9 @@
  *    caught up then (RightBorderTime);
  *  - close segments (at rotation, every `closeEveryMs`, or when a restore asks) into the segment
  *    store, then drop them from the spool;
- *  - every `purgeEveryMs`: purge server binlogs the archive holds, on every node; prune segments
- *    older than the window (prune-archive.ts); take a full backup when the timeline has none (the
- *    first one, or after a gap).
+ *  - every `purgeEveryMs` while there is work (housekeepingDueAt; an idle instance far less often):
+ *    purge server binlogs the archive holds, on every node; prune segments older than the window
+ *    (prune-archive.ts); take a full backup when the timeline has none (the first one, or after a gap).
  * A start()/stop() object, like the other loops, so that one node can own it under a lease.
  */
 import type { Logger } from 'pino';
@@ -26,7 +26,7 @@ import type { ArchiveStream } from '../store/recovery-repo.js';
 import type { Instance, Node } from '../store/store.js';
 import { BackupMode, BackupStatus, BackupStrategy, BackupType, newBackup } from '../backups/index.js';
 import { formatGtid, newWalk, walk, type Gtid, type WalkState } from './binlog-events.js';
-import { advance, askSourceNext, caughtUp, decideRetry, nextCaughtUpAt, decideStream, nextVisitAt, nodesPurgeDue, purgeTarget, resumeFile, shouldAskSource, visitKey, type Trouble } from './decide-archive.js';
+import { advance, askSourceNext, caughtUp, decideRetry, housekeepingDueAt, nextCaughtUpAt, decideStream, nextVisitAt, nodesPurgeDue, purgeTarget, resumeFile, retentionRecheckMs, shouldAskSource, visitKey, type Trouble } from './decide-archive.js';
 import { SegmentStore, segmentKey } from './segment-store.js';
 import { UnchangedCache } from '../common/unchanged-cache.js';
 import { pruneArchive } from './prune-archive.js';
@@ -132,6 +132,7 @@ export class Archiver extends PeriodicLoop {
   async runOnce(): Promise<void> {
     if (!this.svc.config.archive.enabled) return;
     const { live, nodesByInstance, streams } = await this.view();
+    this.roundToken = this.svc.store.backend.changeToken?.(HOUSEKEEPING_TABLES);
     const insts = live.filter((i) => !i.parent_uuid && !i.temp_source_uuid && !SKIP.has(i.status));
     // A deleted instance's stream ends (its segments stay, like its backups, until retention).
     const liveIds = new Set(live.map((i) => i.uuid));
@@ -142,7 +143,13 @@ export class Archiver extends PeriodicLoop {
       this.mem.delete(s.instance_uuid);
     }
     const rows = new Map(streams.map((s) => [s.instance_uuid, s]));
-    await Promise.all(insts.map((i) => this.archiveOne(i, nodesByInstance.get(i.uuid) ?? [], rows.get(i.uuid)).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed'))));
+    const visits: Array<Promise<void>> = [];
+    for (const i of insts) {
+      const nodes = nodesByInstance.get(i.uuid) ?? [];
+      const g = this.glance(i, nodes, rows.get(i.uuid));
+      if (g.visit) visits.push(this.archiveOne(i, nodes, g.visit.primary, rows.get(i.uuid), g.visit.key).catch((err) => this.log.warn({ err, instance: i.uuid }, 'archive round failed')));
+    }
+    await Promise.all(visits);
     const caughtUp = this.caughtUp.splice(0);
     if (caughtUp.length) {
       await this.svc.store.recovery.advanceCaughtUp(caughtUp, this.svc.clock.now())
@@ -158,24 +165,34 @@ export class Archiver extends PeriodicLoop {
     for (const s of await this.svc.store.recovery.listStreams()) await this.streams.stop(s.instance_uuid);
   }
 
-  /** `listed`: the instance's stream row as the round's view read it (current: the view is read again after any store write). */
-  private async archiveOne(inst: Instance, nodes: Node[], listed: ArchiveStream | undefined): Promise<void> {
-    const { store, engine } = this.svc;
+  /**
+   * The round's quick look at an instance, synchronous (on an idle host almost every instance ends
+   * here): change-driven, a stream whose adapter reports nothing new, on an instance that did not
+   * change, is left alone until a timer of its own is due (nextVisitAt, housekeepingDueAt); a new
+   * coveredAt then only moves its RightBorderTime (queued for the round's one write). Otherwise the
+   * visit to make: the primary and the visit key (undefined: the adapter has no versions).
+   */
+  private glance(inst: Instance, nodes: Node[], row: ArchiveStream | undefined): { visit?: { primary: Node; key?: string } } {
     const primary = Number(inst.architecture) === 1 ? primaryNode(nodes) : nodes[0];
-    if (!primary) return;
-    let row = listed;
-    // Change-driven: a stream whose adapter reports nothing new, on an instance that did not change,
-    // is left alone until a timer of its own is due (nextVisitAt).
+    if (!primary) return {};
     const version = this.streams.version?.(inst.uuid);
-    const key = version === undefined || !row ? undefined : visitKey({ ...inst, primary: primary.id }, row, version);
+    const key = version === undefined || !row ? undefined : visitKey({ status: inst.status, ha_state: inst.ha_state, primary: primary.id }, row, version);
     const seen = this.mem.get(inst.uuid);
-    if (key !== undefined && seen?.visitKey === key && seen.run === row!.run && this.svc.clock.now() < seen.wakeAt) {
-      // Nothing copied since the last visit drained the spool: a new coveredAt only moves RightBorderTime.
-      const covered = seen.unwritten ? undefined : this.streams.coveredAt?.(inst.uuid);
-      const at = covered === undefined ? undefined : nextCaughtUpAt(covered, row!.caught_up_at);
-      if (at !== undefined) this.caughtUp.push({ instanceUuid: inst.uuid, run: row!.run, at });
-      return;
+    const now = this.svc.clock.now();
+    if (key === undefined || seen?.visitKey !== key || seen.run !== row!.run || now >= seen.wakeAt || now >= this.housekeepingAt(inst.uuid, seen, row!.archived_gtid)) {
+      return { visit: { primary, key } };
     }
+    // Nothing copied since the last visit drained the spool.
+    const covered = seen.unwritten ? undefined : this.streams.coveredAt?.(inst.uuid);
+    const at = covered === undefined ? undefined : nextCaughtUpAt(covered, row!.caught_up_at);
+    if (at !== undefined) this.caughtUp.push({ instanceUuid: inst.uuid, run: row!.run, at });
+    return {};
+  }
+
+  /** `listed`: the instance's stream row as the round's view read it (current: the view is read again after any store write). */
+  private async archiveOne(inst: Instance, nodes: Node[], primary: Node, listed: ArchiveStream | undefined, key: string | undefined): Promise<void> {
+    const { store, engine } = this.svc;
+    let row = listed;
     const state = await this.streams.inspect(inst.uuid);
     // Whether the stream runs, as this round saw it; asked again only after a (re)start below.
     let running: boolean | undefined = state.running && state.run === row?.run;
@@ -220,7 +237,7 @@ export class Archiver extends PeriodicLoop {
       if (pos !== undefined) source = { pos, at: askedAt };
     }
     await this.drain(inst, row!, false, source, running);
-    if (askedAt - m.lastPurgeAt >= this.svc.config.archive.purgeEveryMs) {
+    if (askedAt >= this.housekeepingAt(inst.uuid, m, formatGtidPos(m.pos))) {
       m.lastPurgeAt = askedAt;
       const cur = (await store.recovery.getStream(inst.uuid))!;
       const purgeNodes = nodesPurgeDue(m, askedAt, cur.archived_gtid, this.svc.config.archive.purgeEveryMs);
@@ -235,7 +252,7 @@ export class Archiver extends PeriodicLoop {
     m.visitKey = key;
     m.wakeAt = nextVisitAt({
       now: askedAt, settled: inst.status === InstanceStatus.RUNNING && (running ?? (await this.streams.inspect(inst.uuid)).running),
-      unwrittenUntil: m.unwritten ? m.lastWriteAt + 1000 : undefined, purgeAt: m.lastPurgeAt + cfg.purgeEveryMs,
+      unwrittenUntil: m.unwritten ? m.lastWriteAt + 1000 : undefined, purgeAt: this.housekeepingAt(inst.uuid, m, formatGtidPos(m.pos)),
       askSourceAt: this.streams.coveredAt ? undefined : m.askSource ? askedAt : m.sourceAskedAt + cfg.sourceCheckIdleMs,
       files: [...m.files.values()].map((f) => ({ ended: f.walk.ended, closeAt: f.walk.safeEnd > f.closedOffset ? f.lastCloseAt + cfg.closeEveryMs : undefined })),
     });
@@ -452,7 +469,7 @@ export class Archiver extends PeriodicLoop {
     const now = this.svc.clock.now();
     const token = backend.changeToken?.(HOUSEKEEPING_TABLES);
     const settled = this.settled.get(inst.uuid);
-    if (token !== undefined && settled?.token === token && now - settled.at < Math.max(cfg.purgeEveryMs, (cfg.retentionDays * 86_400_000) / 1000)) return;
+    if (token !== undefined && settled?.token === token && now - settled.at < retentionRecheckMs(cfg)) return;
     this.settled.delete(inst.uuid);
     const pruned = await pruneArchive(this.svc, this.segments, inst, this.log).catch((err) => { this.log.warn({ err, instance: inst.uuid }, 'archive retention failed; retried'); return -1; });
     const timelines = await this.svc.store.recovery.listTimelines(inst.uuid);
@@ -467,6 +484,15 @@ export class Archiver extends PeriodicLoop {
 
   /** Per instance: the change token of HOUSEKEEPING_TABLES when retention and the first-backup check last found nothing to do. */
   private readonly settled = new Map<string, { token: string; at: number }>();
+  /** The change token of HOUSEKEEPING_TABLES at the start of this round (read once a round, not per instance). */
+  private roundToken: string | undefined;
+
+  /** When the instance's next housekeeping is due (housekeepingDueAt), with its settled state as of this round. */
+  private housekeepingAt(uuid: string, m: InstanceMemory, archivedGtid: string): number {
+    const s = this.settled.get(uuid);
+    const settled = s ? { at: s.at, current: this.roundToken !== undefined && s.token === this.roundToken } : undefined;
+    return housekeepingDueAt(m, archivedGtid, settled, this.svc.config.archive);
+  }
 
   /** Nodes (by incarnation) whose running server already has time-based binlog expiry off. */
   private readonly expiryOffAt = new Set<string>();

@@ -168,6 +168,32 @@ export function nodesPurgeDue(m: { nodesPurgedAt: number; nodesPurgedFor: string
 }
 
 /**
+ * How long retention and the first-backup check, once they found nothing to do, are left alone
+ * while the tables they read stay unchanged: the window's left edge moves a thousandth of it
+ * meanwhile (and at least one housekeeping interval).
+ */
+export function retentionRecheckMs(cfg: { purgeEveryMs: number; retentionDays: number }): number {
+  return Math.max(cfg.purgeEveryMs, (cfg.retentionDays * 86_400_000) / 1000);
+}
+
+/**
+ * When an instance's next housekeeping (server binlog purge, retention, first-backup check) is due,
+ * epoch ms. Every `purgeEveryMs` while it has work: the archive moved since the nodes were last
+ * listed for purging, or retention has not settled (`settled`: when it last found nothing to do,
+ * and whether the tables it reads are unchanged since). An idle instance waits for the later of
+ * the two idle timers instead: the nodes' next listing (IDLE_PURGE_FACTOR × purgeEveryMs after the
+ * last) or retention's recheck, whichever comes first. Pure.
+ */
+export function housekeepingDueAt(
+  m: { lastPurgeAt: number; nodesPurgedAt: number; nodesPurgedFor: string }, archivedGtid: string,
+  settled: { at: number; current: boolean } | undefined, cfg: { purgeEveryMs: number; retentionDays: number },
+): number {
+  const soon = m.lastPurgeAt + cfg.purgeEveryMs;
+  if (archivedGtid !== m.nodesPurgedFor || !settled?.current) return soon;
+  return Math.max(soon, Math.min(m.nodesPurgedAt + IDLE_PURGE_FACTOR * cfg.purgeEveryMs, settled.at + retentionRecheckMs(cfg)));
+}
+
+/**
  * What a full visit of an instance's stream depends on besides its own timers (nextVisitAt): the
  * instance's status and HA state, its primary, the stream row's structural fields (its writes of
  * caught_up_at and updated_at alone change nothing), and the adapter's version. Pure.

@@ -1,7 +1,7 @@
 /** The archiver's pure decisions (src/archive/decide-archive.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { askSourceNext, nextCaughtUpAt, nextVisitAt, visitKey, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
+import { askSourceNext, housekeepingDueAt, retentionRecheckMs, nextCaughtUpAt, nextVisitAt, visitKey, decideRetry, IDLE_PURGE_FACTOR, nodesPurgeDue, shouldAskSource, decideStream, purgeTarget, resumeFile, RETRY_MAX_MS, TROUBLE_LOG_EVERY_MS, type StreamObservation, type Trouble } from '../../src/archive/decide-archive.js';
 import type { BinlogFileInfo } from '../../src/engine/engine.js';
 
 const obs = (o: Partial<StreamObservation> = {}): StreamObservation => ({ hasStream: true, sourceNode: 'n-a', primaryNode: 'n-a', running: true, archivedGtid: '0-1-10', ...o });
@@ -145,4 +145,20 @@ test('nextCaughtUpAt: RightBorderTime moves forward in whole seconds, never back
     ['exactly on a second', 14_000, 13_000, 14_000],
   ];
   for (const [name, at, cur, want] of cases) assert.equal(nextCaughtUpAt(at, cur), want, name);
+});
+
+test('housekeepingDueAt: every purgeEveryMs while there is work, an idle instance at its idle timers', () => {
+  const cfg = { purgeEveryMs: 10_000, retentionDays: 7 };
+  assert.equal(retentionRecheckMs(cfg), 604_800);
+  assert.equal(retentionRecheckMs({ purgeEveryMs: 10_000, retentionDays: 0.01 }), 10_000, 'at least one interval');
+  const m = { lastPurgeAt: 100_000, nodesPurgedAt: 90_000, nodesPurgedFor: '0-1-5' };
+  const cases: Array<[string, string, { at: number; current: boolean } | undefined, number]> = [
+    ['the archive moved since the nodes were listed', '0-1-6', { at: 100_000, current: true }, 110_000],
+    ['retention not settled', '0-1-5', undefined, 110_000],
+    ['retention settled, but its tables changed since', '0-1-5', { at: 100_000, current: false }, 110_000],
+    ['idle: the nodes\' next listing comes first', '0-1-5', { at: 100_000, current: true }, 90_000 + IDLE_PURGE_FACTOR * 10_000],
+    ['idle: retention\'s recheck comes first', '0-1-5', { at: -600_000, current: true }, 110_000],
+  ];
+  for (const [name, gtid, settled, want] of cases) assert.equal(housekeepingDueAt(m, gtid, settled, cfg), want, name);
+  assert.equal(housekeepingDueAt({ ...m, nodesPurgedAt: 0 }, '0-1-5', { at: 100_000, current: true }, cfg), 110_000, 'never before purgeEveryMs after the last');
 });

@@ -112,29 +112,35 @@ export class KeptStat {
   constructor(private readonly max = 4096) {}
 
   alive(pid: number, startTicks: number): boolean {
+    return this.text(pid, startTicks) !== undefined;
+  }
+
+  /** The process's /proc/PID/stat line while that run lives (not a zombie); undefined once it ended. */
+  text(pid: number, startTicks: number): string | undefined {
     const key = `${pid}.${startTicks}`;
     let fd = this.fds.get(key);
     if (fd === undefined) {
       try {
         fd = openSync(`/proc/${pid}/stat`, 'r');
       } catch {
-        return false;
+        return undefined;
       }
       if (this.fds.size >= this.max) this.clear(); // processes no one asks about any more
       this.fds.set(key, fd);
     }
-    const st = this.read(fd);
+    const text = this.read(fd);
+    const st = text === undefined ? undefined : parseStat(text);
     // Checked on every read, not only the first: cheap, and a reused pid's process never passes.
-    if (st && st.startTicks === startTicks && st.state !== 'Z' && st.state !== 'X') return true;
+    if (st && st.startTicks === startTicks && st.state !== 'Z' && st.state !== 'X') return text;
     this.fds.delete(key);
     closeSync(fd);
-    return false;
+    return undefined;
   }
 
-  private read(fd: number): ReturnType<typeof parseStat> {
+  private read(fd: number): string | undefined {
     try {
       const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      return parseStat(this.buf.toString('latin1', 0, n));
+      return this.buf.toString('latin1', 0, n);
     } catch {
       return undefined; // ESRCH: the process is gone
     }

@@ -26,10 +26,10 @@ export function parseVmRss(status: string): number | undefined {
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
-/** CPU seconds and RSS of a live process, or undefined when it is gone. */
-export function readProcUsage(pid: number): { cpuSeconds: number; rssBytes: number } | undefined {
+/** CPU seconds and RSS of a live process, or undefined when it is gone; `statLine`: its /proc/PID/stat, when already read. */
+export function readProcUsage(pid: number, statLine?: string): { cpuSeconds: number; rssBytes: number } | undefined {
   try {
-    const cpuSeconds = parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const cpuSeconds = parseProcStatCpu(statLine ?? readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const rssBytes = parseVmRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
     if (cpuSeconds === undefined || rssBytes === undefined) return undefined;
     return { cpuSeconds, rssBytes };
