@@ -148,6 +148,26 @@ test('regularize one temporary instance (listed, endpoint kept), delete the othe
   }
 });
 
+test('idle: RightBorderTime keeps up with the clock while nothing is written (within sourceCheckIdleMs, 5 s)', async () => {
+  const border = async () => {
+    const { data } = await s.client.ok('DescribeRollbackRangeTime', { InstanceUuid: inst.InstanceUuid }, { method: 'GET' });
+    return Date.parse(data.RightBorderTime.replace(' ', 'T') + 'Z');
+  };
+  const first = await border();
+  const t0 = Date.now();
+  let worstLag = 0;
+  let last = first;
+  while (Date.now() - t0 < 12_000) {
+    await sleep(500);
+    last = await border();
+    if (Date.now() - t0 > 6_000) worstLag = Math.max(worstLag, Date.now() - last);
+  }
+  assert.ok(last - first >= 5_000, `the border moved ${last - first} ms in 12 s of idling`);
+  // 5 s between looks, the border in whole seconds, a round of 100 ms: ~6 s; more only on a starved machine.
+  assert.ok(worstLag < 15_000, `the border stayed ${worstLag} ms behind the clock`);
+  console.log(`# idle RightBorderTime: moved ${last - first} ms in 12 s, at most ${worstLag} ms behind the clock`);
+});
+
 test('bad input: each gets its documented code', async () => {
   const { data: w } = await s.client.ok('DescribeRollbackRangeTime', { InstanceUuid: inst.InstanceUuid }, { method: 'GET' });
   const left = Date.parse(w.LeftBorderTime.replace(' ', 'T') + 'Z');
