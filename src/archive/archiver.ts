@@ -237,7 +237,8 @@ export class Archiver extends PeriodicLoop {
       if (pos !== undefined) source = { pos, at: askedAt };
     }
     await this.drain(inst, row!, false, source, running);
-    if (askedAt >= this.housekeepingAt(inst.uuid, m, formatGtidPos(m.pos))) {
+    const archived = formatGtidPos(m.pos); // the archived position after the drain
+    if (askedAt >= this.housekeepingAt(inst.uuid, m, archived)) {
       m.lastPurgeAt = askedAt;
       const cur = (await store.recovery.getStream(inst.uuid))!;
       const purgeNodes = nodesPurgeDue(m, askedAt, cur.archived_gtid, this.svc.config.archive.purgeEveryMs);
@@ -252,7 +253,7 @@ export class Archiver extends PeriodicLoop {
     m.visitKey = key;
     m.wakeAt = nextVisitAt({
       now: askedAt, settled: inst.status === InstanceStatus.RUNNING && (running ?? (await this.streams.inspect(inst.uuid)).running),
-      unwrittenUntil: m.unwritten ? m.lastWriteAt + 1000 : undefined, purgeAt: this.housekeepingAt(inst.uuid, m, formatGtidPos(m.pos)),
+      unwrittenUntil: m.unwritten ? m.lastWriteAt + 1000 : undefined, purgeAt: this.housekeepingAt(inst.uuid, m, archived),
       askSourceAt: this.streams.coveredAt ? undefined : m.askSource ? askedAt : m.sourceAskedAt + cfg.sourceCheckIdleMs,
       files: [...m.files.values()].map((f) => ({ ended: f.walk.ended, closeAt: f.walk.safeEnd > f.closedOffset ? f.lastCloseAt + cfg.closeEveryMs : undefined })),
     });

@@ -180,9 +180,9 @@ export function retentionRecheckMs(cfg: { purgeEveryMs: number; retentionDays: n
  * When an instance's next housekeeping (server binlog purge, retention, first-backup check) is due,
  * epoch ms. Every `purgeEveryMs` while it has work: the archive moved since the nodes were last
  * listed for purging, or retention has not settled (`settled`: when it last found nothing to do,
- * and whether the tables it reads are unchanged since). An idle instance waits for the later of
- * the two idle timers instead: the nodes' next listing (IDLE_PURGE_FACTOR × purgeEveryMs after the
- * last) or retention's recheck, whichever comes first. Pure.
+ * and whether the tables it reads are unchanged since). An idle instance waits instead for the
+ * first of its two idle timers: the nodes' next listing (IDLE_PURGE_FACTOR × purgeEveryMs after the
+ * last) or retention's recheck; never sooner than purgeEveryMs after the last housekeeping. Pure.
  */
 export function housekeepingDueAt(
   m: { lastPurgeAt: number; nodesPurgedAt: number; nodesPurgedFor: string }, archivedGtid: string,

@@ -282,7 +282,7 @@ export class FileBinlogStreams implements BinlogStreams {
       } catch {
         return this.end(id, t, `the source's binlog index ${index} is gone: the node was moved or deleted`);
       }
-      if (st.size === t.indexSize && st.mtimeMs === t.indexMtimeMs) return this.covered(id, t, startedAt);
+      if (st.size === t.indexSize && st.mtimeMs === t.indexMtimeMs) return this.covered(t, startedAt);
       const names = this.listSource(t);
       if (typeof names === 'string') return this.end(id, t, names);
       const at = names.indexOf(t.current);
@@ -290,7 +290,7 @@ export class FileBinlogStreams implements BinlogStreams {
       if (at === names.length - 1) {
         t.indexSize = st.size;
         t.indexMtimeMs = st.mtimeMs;
-        return this.covered(id, t, startedAt);
+        return this.covered(t, startedAt);
       }
       // A newer file exists: the server writes no more to this one. Copy its last bytes, then go on.
       if (this.copyFile(id, t, dir, t.current) === undefined) return;
@@ -298,7 +298,7 @@ export class FileBinlogStreams implements BinlogStreams {
     }
   }
 
-  private covered(id: string, t: Tail, at: number): void {
+  private covered(t: Tail, at: number): void {
     if (t.ended || !t.whole) return;
     t.coveredAt = at;
   }

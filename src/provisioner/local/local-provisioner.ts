@@ -366,8 +366,6 @@ export class LocalProvisioner implements Provisioner {
     const out = new Map<string, DiskStatus>();
     for (const { nodeId, limitBytes } of nodes) {
       const p = this.paths(nodeId);
-      // A mount told by its device (two stats), not by reading mountinfo: the guard measures a few
-      // nodes a round, and mountinfo with 150 mounts costs ~0.7 ms to read.
       const mounted = this.vols.mountedUsage(p.dir);
       if (mounted) {
         out.set(nodeId, { ...mounted, hardLimit: true });
